@@ -1,0 +1,44 @@
+# Two commands for a fresh machine: `make run` (the chat UI on seeds/) and `make test` (every test).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: run test setup index bench eval browser clean
+
+run: setup
+	@test -f index/qa.sqlite || $(VENV)/bin/qa build --source seeds --index index
+	$(PY) app.py
+
+test: setup browser
+	$(PY) -m pytest -q
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# torch first and pinned: an unpinned resolve pulls several GB of CUDA packages
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# Debian's chromium for the browser tests (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+index: setup
+	$(VENV)/bin/qa build --source seeds --index index
+
+bench: setup
+	$(PY) benchmarks/speed.py
+
+clean:
+	rm -rf $(VENV) index/qa.sqlite* index/*.faiss index/.build.lock

@@ -1,0 +1,161 @@
+"""The `qa` command line: build, ask, show."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import DEFAULT_INDEX, DEFAULT_SOURCE
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A one-line message for stderr, then exit 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    from .loader import LoadError
+    from .store import IndexError_
+    from .engine import QuestionError, UnknownDocument
+    from .indexer import BuildLocked
+
+    try:
+        return args.run(args)
+    except (CliError, IndexError_, QuestionError, LoadError, BuildLocked) as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+    except UnknownDocument as exc:
+        print(f"qa: error: {exc.args[0]}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+    except BrokenPipeError:
+        pass
+    return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa", description="Answer questions about articles with cited excerpts.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    b = sub.add_parser("build", help="index new and changed articles, drop deleted ones")
+    b.add_argument("--source", action="append", type=Path, metavar="DIR",
+                   help=f"collection folder (repeatable; default {DEFAULT_SOURCE.name}/)")
+    b.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR", help="index folder")
+    b.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything")
+    b.add_argument("--json", action="store_true", help="print the summary as JSON")
+    b.set_defaults(run=_build)
+
+    a = sub.add_parser("ask", help="answer a question ('-' reads one question a line from stdin)")
+    a.add_argument("question")
+    a.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR")
+    a.add_argument("-k", type=int, default=5, help="how many excerpts (default 5)")
+    a.add_argument("--json", action="store_true", help="print JSON (JSONL with '-')")
+    a.set_defaults(run=_ask)
+
+    s = sub.add_parser("show", help="print a document's metadata and full text")
+    s.add_argument("doc_id")
+    s.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=_show)
+    return p
+
+
+def _engine(index: Path, create: bool = False):
+    from .engine import Engine
+
+    return Engine(index, create=create)
+
+
+def _build(args) -> int:
+    from tqdm import tqdm
+
+    sources = args.source or [DEFAULT_SOURCE]
+    engine = _engine(args.index, create=True)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and total:
+            bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr)
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    try:
+        report = engine.build(sources, rebuild=args.rebuild, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(json.dumps(report.to_json()) if args.json else report.summary())
+    return 0
+
+
+def _ask(args) -> int:
+    if args.k < 1:
+        raise CliError("-k must be at least 1")
+    engine = _engine(args.index)
+    if args.question != "-":
+        _print_answer(engine.ask(args.question, args.k), args.json)
+        return 0
+    from .engine import QuestionError
+
+    status = 0
+    for line in sys.stdin:
+        try:
+            _print_answer(engine.ask(line.rstrip("\n"), args.k), args.json)
+        except QuestionError as exc:  # one bad line does not end the batch
+            print(f"qa: error: {exc}", file=sys.stderr)
+            status = EXIT_USAGE
+        sys.stdout.flush()
+    return status
+
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    tty = sys.stdout.isatty()
+    if not answer.answered:
+        print("No confident match in the collection; the closest excerpts are shown below.\n")
+    for e in answer.excerpts:
+        c = e.citation
+        print(f"[{e.rank}] score {e.score:.3f}")
+        print("    " + _marked(e, tty).replace("\n", "\n    "))
+        print(f"    — {c.title or c.doc_id}" + (f", {c.date}" if c.date else "")
+              + f" · {c.doc_id} · chars {c.start}–{c.end}\n")
+    print(f"({answer.took_ms:.0f} ms)")
+
+
+def _marked(excerpt, tty: bool) -> str:
+    """The excerpt with its highlighted sentence(s) marked: bold on a terminal, **…** elsewhere."""
+    on, off = ("\033[1;4m", "\033[0m") if tty else ("**", "**")
+    text, base, out, pos = excerpt.text, excerpt.citation.start, [], 0
+    for s, e in excerpt.highlight:
+        out += [text[pos:s - base], on, text[s - base:e - base], off]
+        pos = e - base
+    return "".join(out + [text[pos:]])
+
+
+def _show(args) -> int:
+    engine = _engine(args.index)
+    doc = engine.document(args.doc_id)
+    if args.json:
+        print(json.dumps({"doc_id": doc.doc_id, "title": doc.title, "byline": doc.byline, "date": doc.date,
+                          "source": doc.source, "sha256": doc.sha256, "text": doc.text}, ensure_ascii=False))
+        return 0
+    for label, value in (("title", doc.title), ("byline", doc.byline), ("date", doc.date),
+                         ("file", doc.source), ("id", doc.doc_id)):
+        if value:
+            print(f"{label:>6}: {value}")
+    print()
+    print(doc.text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

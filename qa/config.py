@@ -1,0 +1,59 @@
+"""All tunable settings in one place."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCE = ROOT / "seeds"
+DEFAULT_INDEX = ROOT / "index"
+
+# File types the loader reads; anything else in a collection folder is skipped with a warning.
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How documents are split into passages. Changing any field forces a re-embed."""
+
+    max_tokens: int = 128  # tiktoken (cl100k) tokens per passage window
+    overlap_tokens: int = 32  # tokens carried over from the end of the previous window
+    model_max_wordpieces: int = 256  # all-MiniLM-L6-v2's limit; windows are cut to fit
+    splitter: str = "blingfire-lines-v1"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Which embedding model, and how it is run."""
+
+    name: str = "sentence-transformers/all-MiniLM-L6-v2"
+    dim: int = 384
+    batch_size: int = 32
+    backend: str = "auto"  # auto | fp32 | bf16 | onnx-int8
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How candidates are found, fused and judged."""
+
+    k: int = 5
+    candidates: int = 50  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    dedup_jaccard: float = 0.8  # word-set overlap above which two excerpts count as copies
+    answer_threshold: float = 0.2  # dense cosine of the best excerpt below which we abstain (provisional)
+
+
+@dataclass(frozen=True)
+class Settings:
+    chunk: ChunkSettings = ChunkSettings()
+    model: ModelSettings = ModelSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+
+    def index_key(self) -> dict:
+        """The settings an index is built with; a change means passages must be re-embedded."""
+        return {"model": self.model.name, "chunk": asdict(self.chunk)}
+
+
+SETTINGS = Settings()

@@ -1,0 +1,135 @@
+"""The question-answering engine: the one entry point the CLI, the UI and the API share."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import excerpts, indexer
+from .config import SETTINGS, Settings
+from .embedder import Embedder
+from .lexical import BM25
+from .records import Answer, BuildReport, Citation, Document, Excerpt
+from .retriever import Retriever
+from .store import IndexError_, Store
+
+MAX_QUESTION_CHARS = 2000  # longer questions are cut: the model reads 256 wordpieces at most
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, or not text); the message is one line."""
+
+
+class UnknownDocument(KeyError):
+    """No document with that id in the index."""
+
+
+@dataclass
+class _Snapshot:
+    """What one generation of the index needs in memory to answer."""
+
+    generation: int
+    retriever: Retriever
+    idf: object
+
+
+class Engine:
+    """Builds an index of article folders and answers questions from it with cited excerpts."""
+
+    def __init__(self, index_dir: Path, settings: Settings = SETTINGS, embedder: Embedder | None = None,
+                 create: bool = False):
+        """Open the index in `index_dir` (create it when `create`); the model loads on first use."""
+        self.index_dir = Path(index_dir)
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.model)
+        self.store = Store(self.index_dir, create=create)
+        self._snapshot: _Snapshot | None = None
+        self._reload = threading.Lock()
+
+    # ---- answering ----------------------------------------------------------------------
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """The k best excerpts for `question`, best first, and whether any is a confident match."""
+        question = self._check(question)
+        k = max(1, min(int(k or self.settings.retrieval.k), 50))
+        snap = self._current()
+        self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
+        started = time.perf_counter()
+        qvec = self.embedder.embed_query(question)
+        candidates = snap.retriever.retrieve(question, qvec, max(self.settings.retrieval.candidates, 4 * k))
+        passages = self.store.passages([c.passage_id for c in candidates])
+        by_id = {c.passage_id: c for c in candidates}
+        chosen = [passages[i] for i in excerpts.select(passages, k, self.settings.retrieval.dedup_jaccard)]
+        docs = {p.doc_id: self._doc_meta(p.doc_id) for p in chosen}
+        result = []
+        for rank, p in enumerate(chosen, start=1):
+            doc = docs[p.doc_id]
+            spans = excerpts.highlight(question, p, snap.idf, self.embedder.embed, qvec)
+            result.append(Excerpt(
+                rank=rank,
+                score=by_id[p.passage_id].score,
+                text=p.text,
+                citation=Citation(p.doc_id, doc.title, doc.date, doc.source, p.start, p.end),
+                highlight=spans,
+                passage_id=p.passage_id,
+            ))
+        best = max((by_id[p.passage_id].dense for p in chosen), default=0.0)
+        answered = bool(result) and best >= self.settings.retrieval.answer_threshold
+        took = (time.perf_counter() - started) * 1000
+        return Answer(question, answered, took, tuple(result))
+
+    def warm_up(self) -> None:
+        """Load the model and the index now, so the first question is answered at full speed."""
+        self._current()
+        self.embedder.embed_query("warm up")
+
+    # ---- the collection -----------------------------------------------------------------
+    def build(self, sources: list[Path], rebuild: bool = False, progress=None, warn=None) -> BuildReport:
+        """Index new and changed files under `sources`, drop deleted ones; see `indexer.build`."""
+        return indexer.build(self.store, [Path(s) for s in sources], self.embedder, self.settings,
+                             rebuild=rebuild, progress=progress, warn=warn)
+
+    def document(self, doc_id: str) -> Document:
+        doc = self.store.document(doc_id)
+        if doc is None:
+            raise UnknownDocument(f"no document '{doc_id}' in the index")
+        return doc
+
+    def documents(self) -> list[tuple[Document, int]]:
+        """Every indexed document (metadata only) with its passage count."""
+        return self.store.documents()
+
+    # ---- internals ----------------------------------------------------------------------
+    @staticmethod
+    def _check(question) -> str:
+        if not isinstance(question, str):
+            raise QuestionError("the question must be text")
+        question = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question).strip()
+        if not question:
+            raise QuestionError("the question is empty")
+        return question[:MAX_QUESTION_CHARS]
+
+    def _doc_meta(self, doc_id: str) -> Document:
+        row = self.store.document(doc_id)
+        return row if row is not None else Document(doc_id, "", "")
+
+    def _current(self) -> _Snapshot:
+        """The in-memory state of the newest committed generation, reloaded when the index moves on."""
+        generation = self.store.generation()
+        snap = self._snapshot
+        if snap is not None and snap.generation == generation:
+            return snap
+        with self._reload:
+            snap = self._snapshot
+            if snap is None or snap.generation != generation:
+                snap = self._load(generation)
+                self._snapshot = snap
+        return snap
+
+    def _load(self, generation: int) -> _Snapshot:
+        if self.store.meta("index_key") is None:
+            raise IndexError_(f"the index at {self.index_dir} is empty: run `qa build`")
+        vectors = self.store.load_faiss(generation)
+        passages = self.store.passages()
+        bm25 = BM25().fit([p.passage_id for p in passages], [p.text for p in passages])
+        return _Snapshot(generation, Retriever(vectors, bm25, self.settings.retrieval), excerpts.idf_lookup(bm25))

@@ -1,0 +1,109 @@
+"""Small typed records that cross module boundaries."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article: its id (path relative to the collection root), text and metadata."""
+
+    doc_id: str
+    text: str
+    sha256: str
+    title: str | None = None
+    byline: str | None = None
+    date: str | None = None
+    source: str = ""  # absolute path of the file it came from
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A window of a document; `text == document.text[start:end]`."""
+
+    doc_id: str
+    position: int  # 0-based order within the document
+    start: int
+    end: int
+    text: str
+    passage_id: int = -1  # FAISS/SQLite id, assigned by the store
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an excerpt comes from, enough for a reader to open and check it."""
+
+    doc_id: str
+    title: str | None
+    date: str | None
+    source: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A ranked, verbatim excerpt with the sentence spans that best answer the question."""
+
+    rank: int
+    score: float
+    text: str
+    citation: Citation
+    highlight: tuple[tuple[int, int], ...] = ()  # document coordinates
+    passage_id: int = -1
+
+    def to_json(self) -> dict:
+        c = self.citation
+        return {
+            "rank": self.rank,
+            "score": round(float(self.score), 6),
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "date": c.date,
+            "source": c.source,
+            "start": c.start,
+            "end": c.end,
+            "text": self.text,
+            "highlight": [list(span) for span in self.highlight],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to one question: excerpts best first, and whether any is a confident match."""
+
+    question: str
+    answered: bool
+    took_ms: float
+    excerpts: tuple[Excerpt, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "took_ms": round(self.took_ms, 3),
+            "excerpts": [e.to_json() for e in self.excerpts],
+        }
+
+
+@dataclass
+class BuildReport:
+    """What one `qa build` did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    passages_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{self.passages_embedded} passages embedded in {self.seconds:.1f} s"
+        )
+
+    def to_json(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,70 @@
+"""The `qa` command line, run as a user would run it."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import PLAIN, SEEDS
+
+
+def qa(*args, stdin=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEEDS, base / "articles")
+    out = qa("build", "--source", str(base / "articles"), "--index", str(base / "index"))
+    assert out.returncode == 0, out.stderr
+    assert "2 added" in out.stdout
+    return base
+
+
+def test_ask_json(built):
+    out = qa("ask", "Who is the NSC spokesman?", "--index", str(built / "index"), "-k", "3", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["excerpts"][0]["doc_id"] == PLAIN and len(data["excerpts"]) == 3
+    text = (built / "articles" / PLAIN).read_text(encoding="utf-8")
+    e = data["excerpts"][0]
+    assert text[e["start"]:e["end"]] == e["text"] and "Sean Savett" in e["text"]
+
+
+def test_ask_human_output_marks_the_sentence(built):
+    out = qa("ask", "Who is the NSC spokesman?", "--index", str(built / "index"), "-k", "2")
+    assert out.returncode == 0
+    assert "[1] score" in out.stdout and "**" in out.stdout and PLAIN in out.stdout
+
+
+def test_ask_stdin_jsonl(built):
+    out = qa("ask", "-", "--index", str(built / "index"), "--json",
+             stdin="When did China ban fentanyl?\nWho wrote the article?\n")
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["question"] for x in lines] == ["When did China ban fentanyl?", "Who wrote the article?"]
+
+
+def test_show(built):
+    out = qa("show", PLAIN, "--index", str(built / "index"), "--json")
+    data = json.loads(out.stdout)
+    assert data["byline"] == "Maria Ortiz" and data["text"] == (SEEDS / PLAIN).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [
+    ("ask", "   "),
+    ("ask", "anything", "--index", "/nonexistent/index"),
+    ("show", "no-such-doc.txt"),
+])
+def test_errors_are_one_line_exit_2(built, args):
+    args = list(args)
+    if "--index" not in args:
+        args += ["--index", str(built / "index")]
+    out = qa(*args)
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith("qa: error:")
+    assert "Traceback" not in out.stderr
