@@ -11,6 +11,11 @@ DEFAULT_INDEX = ROOT / "index"
 # File types the loader reads; anything else in a collection folder is skipped with a warning.
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 
+# Uploads through the chat UI: which files may be added to the collection folder, and how many at once.
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_FILES = 20
+
 
 @dataclass(frozen=True)
 class ChunkSettings:

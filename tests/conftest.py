@@ -47,3 +47,53 @@ def fresh_engine(tmp_path, embedder):
 
 def seed_questions() -> list[dict]:
     return [json.loads(line) for line in (ROOT / "eval" / "seeds.jsonl").read_text().splitlines() if line.strip()]
+
+
+# An article whose text is markup: the UI must show it as text and run none of it.
+HOSTILE_NAME = "hostile_markup.txt"
+HOSTILE_TEXT = (
+    '<img src=x onerror="window.__pwned=1"> The zebra lighthouse report\n'
+    "The zebra lighthouse keeper counted 4,211 passing ships during 2023, a record for the harbour. "
+    "<script>window.__pwned = 2</script> He logged every ship by hand. "
+    '<img src=x onerror="window.__pwned=3"> The lighthouse was painted in black and white stripes in 1911.\n'
+)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """`python app.py` on a free loopback port over a copy of seeds/ plus a hostile article; no index at start."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from types import SimpleNamespace
+
+    base = tmp_path_factory.mktemp("app")
+    collection = base / "articles"
+    shutil.copytree(SEEDS, collection)
+    (collection / HOSTILE_NAME).write_text(HOSTILE_TEXT, encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(base / "app.log", "w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--source", str(collection),
+                             "--index", str(base / "index")], stdout=log, stderr=subprocess.STDOUT, cwd=base)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"app.py did not start:\n{(base / 'app.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+    yield SimpleNamespace(url=url, collection=collection, index=base / "index", log=base / "app.log")
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

@@ -1,0 +1,88 @@
+"""The app's `ask` endpoint through gradio_client, and the rules for exposing the app beyond this machine."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from argparse import Namespace
+
+import pytest
+
+from tests.conftest import ROOT, SPUN
+
+gradio_client = pytest.importorskip("gradio_client")
+CLI_KEYS = {"question", "answered", "took_ms", "excerpts"}
+EXCERPT_KEYS = {"rank", "score", "doc_id", "title", "date", "source", "start", "end", "text", "highlight"}
+
+
+@pytest.fixture(scope="module")
+def client(app_server):
+    return gradio_client.Client(app_server.url, verbose=False)
+
+
+def test_ask_returns_the_cli_json_object(client, app_server, embedder):
+    from qa.engine import Engine
+
+    question = "When did China ban the sale of fentanyl?"
+    got = client.predict(question, 3, api_name="/ask")
+    assert isinstance(got, dict) and set(got) == CLI_KEYS
+    assert got["question"] == question and got["answered"] is True
+    assert 1 <= len(got["excerpts"]) <= 3 and all(set(e) == EXCERPT_KEYS for e in got["excerpts"])
+    assert any("banned the sale of fentanyl in 2019" in e["text"] for e in got["excerpts"])
+    expected = Engine(app_server.index, embedder=embedder).ask(question, 3).to_json()  # what `qa ask --json` prints
+    for answer in (got, expected):
+        answer.pop("took_ms")
+    assert got == expected
+
+
+def test_excerpts_are_verbatim_and_highlights_inside(client, app_server):
+    got = client.predict("What is the Counternarcotics Working Group?", api_name="/ask")  # k defaults to 5
+    assert len(got["excerpts"]) == 5
+    assert [e["rank"] for e in got["excerpts"]] == [1, 2, 3, 4, 5]
+    for e in got["excerpts"]:
+        document = (app_server.collection / e["doc_id"]).read_text(encoding="utf-8")
+        assert document[e["start"]:e["end"]] == e["text"]
+        assert all(e["start"] <= s < t <= e["end"] for s, t in e["highlight"])
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t "])
+def test_empty_question_is_a_clear_error(client, question):
+    with pytest.raises(Exception, match="the question is empty"):
+        client.predict(question, 3, api_name="/ask")
+
+
+def test_hostile_question_comes_back_as_data(client):
+    question = '<script>alert(1)</script> "fentanyl" AND (China OR NEAR:precursors*)'
+    got = client.predict(question, 2, api_name="/ask")
+    assert got["question"] == question and len(got["excerpts"]) == 2
+
+
+# ---- exposure: loopback by default, anything else needs --expose and then a password ----------
+def _args(host="127.0.0.1", expose=False, no_auth=False):
+    return Namespace(host=host, expose=expose, no_auth=no_auth, user="qa")
+
+
+def test_loopback_needs_nothing_and_uses_a_password_when_given():
+    from app import login
+
+    assert login(_args(), env={}) is None
+    assert login(_args("::1"), env={}) is None
+    assert login(_args("localhost"), env={"QA_PASSWORD": "s3cret"}) == ("qa", "s3cret")
+
+
+def test_other_hosts_need_expose_then_a_password():
+    from app import ExposureError, login
+
+    with pytest.raises(ExposureError, match="--expose"):
+        login(_args("0.0.0.0"), env={"QA_PASSWORD": "s3cret"})
+    with pytest.raises(ExposureError, match="QA_PASSWORD"):
+        login(_args("192.168.1.5", expose=True), env={})
+    assert login(_args("0.0.0.0", expose=True), env={"QA_PASSWORD": "s3cret"}) == ("qa", "s3cret")
+    assert login(_args("example.org", expose=True, no_auth=True), env={}) is None
+
+
+def test_app_refuses_to_listen_on_all_interfaces_without_expose(tmp_path):
+    run = subprocess.run([sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--index", str(tmp_path / "i")],
+                         capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [run.stderr.strip()] and "--expose" in run.stderr
+    assert not (tmp_path / "i").exists()
