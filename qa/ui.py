@@ -91,13 +91,17 @@ class ChatApp:
         """Store uploads in the collection folder, then index them; uploads the indexer rejects are removed."""
         paths = [Path(f) for f in (files or [])]
         saved = save_uploads([(p.name, p) for p in paths], self.collection)
-        lines = list(saved.errors) + [f"{name}: already in the collection" for name in saved.already_present]
-        kind = "error" if saved.errors else "ok"
+        good = [f"{name}: already in the collection" for name in saved.already_present]
+        bad = list(saved.errors)
         if saved.saved:
-            report, problems = self._build(progress)
-            lines = problems + lines if report is None else self._describe(report, saved.saved, problems) + lines
-            kind = "error" if report is None or len(lines) > 1 else kind
-        return render.notice(lines or ["No files were added."], kind), self.table(), self.status(), None
+            report, warnings = self._build(progress)
+            if report is None:
+                bad = warnings + bad
+            else:
+                added, rejected = self._describe(report, saved.saved, warnings)
+                good, bad = added + good, rejected + bad
+        lines = good + bad or ["No files were added."]
+        return render.notice(lines, "error" if bad else "ok"), self.table(), self.status(), None
 
     def update_index(self, progress=gr.Progress()):
         return self._refresh(progress, rebuild=False)
@@ -125,19 +129,19 @@ class ChatApp:
             return None, [f"The index was not changed: {exc}"]
         return report, warnings
 
-    def _describe(self, report, saved: list[Path], warnings: list[str]) -> list[str]:
-        """Say which uploads are now answerable; delete those the loader could not read."""
+    def _describe(self, report, saved: list[Path], warnings: list[str]) -> tuple[list[str], list[str]]:
+        """(what went well, what did not) for the uploads; those the loader could not read are deleted."""
         skipped = dict(report.skipped)
-        lines = [report.summary()]
+        good, bad = [report.summary()], []
         for path in saved:
             doc_id = path.relative_to(self.collection).as_posix()
             if doc_id in skipped:
                 path.unlink(missing_ok=True)
-                lines.append(f"{path.name}: not added, {skipped[doc_id]}")
+                bad.append(f"{path.name}: not added, {skipped[doc_id]}")
             else:
-                lines.append(f"{path.name}: added and ready for questions")
-        others = [w for w in warnings if not any(w.startswith(f"skipped {p.name}:") for p in saved)]
-        return lines + others
+                good.append(f"{path.name}: added and ready for questions")
+        bad += [w for w in warnings if not any(w.startswith(f"skipped {p.name}:") for p in saved)]
+        return good, bad
 
     # ---- layout -------------------------------------------------------------------------
     def blocks(self) -> gr.Blocks:
@@ -194,8 +198,9 @@ class ChatApp:
             rebuild = gr.Button("Rebuild index from scratch", variant="stop")
         result = gr.HTML(elem_id="qa-build-result")
         table = gr.Dataframe(headers=["Title", "Date", "File", "Passages"], datatype="str",
-                             interactive=False, wrap=True, elem_id="qa-docs", label="Articles")
-        build = dict(concurrency_id="build", concurrency_limit=1, api_visibility="private")
+                             interactive=False, wrap=True, elem_id="qa-docs", label="Articles",
+                             column_widths=["52%", "18%", "22%", "8%"])
+        build = dict(concurrency_id="build", concurrency_limit=1, api_visibility="private", show_progress_on=result)
         files.upload(self.add_files, inputs=files, outputs=[result, table, status, files], **build)
         update.click(self.update_index, outputs=[result, table, status], **build)
         rebuild.click(self.rebuild_index, outputs=[result, table, status], **build)
@@ -216,6 +221,7 @@ CSS = render.CSS + """
 #qa-examples button { flex: 0 1 auto; }
 #qa-clear { background: none; border: 1px dashed var(--border-color-primary); margin-left: auto; }
 #qa-header { align-items: center; }
+#qa-build-result { min-height: 80px; }
 .qa-status { text-align: right; color: var(--body-text-color-subdued); font-size: .9em; background: none; }
 """
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -143,3 +144,34 @@ def test_upload_of_wrong_type_is_refused(page, app_server, tmp_path):
     page.locator("#qa-upload input[type=file]").set_input_files(str(bad))
     page.wait_for_timeout(1500)
     assert not any(p.name.startswith("payload") for p in app_server.collection.iterdir())
+
+
+def long_article(sentences: int) -> str:
+    """A made-up report with distinct sentences, long enough that indexing it takes several seconds."""
+    lines = ["Annual report of the Marlow canal lock keepers\n"]
+    for i in range(sentences):
+        lines.append(f"On day {i} the keepers of lock {i % 97} recorded {i * 7 % 1000} barges carrying "
+                     f"{i * 13 % 500} tonnes of grain, timber batch {i * 31 % 1009} and {i % 11} passenger boats. ")
+        if i % 8 == 7:
+            lines.append("\n")
+    return "".join(lines)
+
+
+def test_questions_are_answered_while_an_upload_is_indexed(page, app_server, tmp_path):
+    client = pytest.importorskip("gradio_client").Client(app_server.url, verbose=False)
+    page.get_by_role("tab", name="Collection").click()
+    big = tmp_path / "marlow_locks.txt"
+    big.write_text(long_article(1000), encoding="utf-8")  # about 330 passages to embed
+    page.locator("#qa-upload input[type=file]").set_input_files(str(big))
+    saved = app_server.collection / "marlow_locks.txt"
+    deadline = time.monotonic() + 60
+    while not saved.exists():  # the file is saved just before the build starts
+        assert time.monotonic() < deadline, "the upload was not saved"
+        time.sleep(0.05)
+    answer = client.predict("What is the Counternarcotics Working Group?", 2, api_name="/ask")
+    assert answer["excerpts"] and answer["excerpts"][0]["doc_id"] == PLAIN
+    result = page.locator("#qa-build-result")
+    assert "added and ready" not in result.inner_text(), "answered only after the update finished"
+    result.get_by_text("marlow_locks.txt: added and ready for questions").wait_for(timeout=600_000)
+    later = client.predict("How many barges did the keepers of lock 5 record on day 5?", 3, api_name="/ask")
+    assert any(e["doc_id"] == "marlow_locks.txt" for e in later["excerpts"])
