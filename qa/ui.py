@@ -19,6 +19,7 @@ EXAMPLES = (
     "How many fentanyl pills were seized on July 1?",
     "What is the Counternarcotics Working Group?",
 )
+MAX_TURNS = 50  # the conversation kept per browser session; older turns drop off the top
 ASK_CONCURRENCY = 4  # questions answered at once (UI and API share the group); builds run one at a time
 BUILD_ERRORS = (BuildLocked, LoadError, IndexError_, OSError)
 
@@ -63,7 +64,7 @@ class ChatApp:
 
     def respond(self, question: str, turns: list[dict]):
         answer = self.ask_json(question)
-        turns = [*turns, answer]
+        turns = [*turns, answer][-MAX_TURNS:]
         return render.conversation(turns), turns, ""
 
     def open_source(self, evt: gr.EventData) -> str:

@@ -107,9 +107,10 @@ def test_no_confident_match_is_said_plainly(page):
 
 
 def test_hostile_article_renders_as_text(page):
-    ask(page, "How many ships did the zebra lighthouse keeper count?")
+    question = 'How many ships did the zebra lighthouse keeper count? <img src=x onerror="window.__pwned=4">'
+    ask(page, question)
     turn = page.locator(".qa-turn").last
-    assert "<script>" in turn.inner_text()
+    assert question in turn.inner_text() and "<script>" in turn.inner_text()
     panel = open_citation(page, HOSTILE_NAME)
     text = panel.inner_text()
     assert "<script>window.__pwned = 2</script>" in text and 'onerror="window.__pwned=3"' in text
