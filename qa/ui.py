@@ -72,12 +72,12 @@ class ChatApp:
         try:
             doc = self.engine.document(str(data.get("doc_id", "")))
             start, end = int(data.get("start", 0)), int(data.get("end", 0))
-            spans = [tuple(int(x) for x in part.split("-", 1)) for part in str(data.get("hl", "")).split(",") if part]
+            spans = [_span(part) for part in str(data.get("hl", "")).split(",") if part]
+            return render.source(doc, start, end, spans)
         except UnknownDocument:
             return render.source_placeholder("That article is no longer in the index.")
-        except (TypeError, ValueError):
+        except (TypeError, ValueError):  # the event data comes from the browser: it may be anything
             return render.source_placeholder("That citation could not be read.")
-        return render.source(doc, start, end, spans)
 
     # ---- the collection -----------------------------------------------------------------
     def table(self) -> list[list]:
@@ -213,6 +213,12 @@ class ChatApp:
             return self.ask_json(question, k)
 
         return ask
+
+
+def _span(text: str) -> tuple[int, int]:
+    """"12-40" as (12, 40); ValueError otherwise."""
+    start, end = text.split("-")
+    return int(start), int(end)
 
 
 CSS = render.CSS + """

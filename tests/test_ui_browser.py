@@ -176,3 +176,13 @@ def test_questions_are_answered_while_an_upload_is_indexed(page, app_server, tmp
     result.get_by_text("marlow_locks.txt: added and ready for questions").wait_for(timeout=600_000)
     later = client.predict("How many barges did the keepers of lock 5 record on day 5?", 3, api_name="/ask")
     assert any(e["doc_id"] == "marlow_locks.txt" for e in later["excerpts"])
+
+
+def test_marks_are_built_from_escaped_pieces():
+    """Offsets index the raw text; escaping happens after the cut, so a mark never splits an entity."""
+    from qa.ui_render import marked
+
+    text = 'a <b>bold</b> & "q"'
+    assert marked(text, 100, [(102, 105), (116, 119)]) == (
+        'a <mark class="best">&lt;b&gt;</mark>bold&lt;/b&gt; &amp; <mark class="best">&quot;q&quot;</mark>')
+    assert marked(text, 0, [(-5, 1), (50, 60), (4, 2)]) == '<mark class="best">a</mark> &lt;b&gt;bold&lt;/b&gt; &amp; &quot;q&quot;'
