@@ -76,6 +76,11 @@ def _build(args) -> int:
     from tqdm import tqdm
 
     sources = args.source or [DEFAULT_SOURCE]
+    if args.rebuild:
+        from .engine import set_aside_damaged_index
+
+        if (aside := set_aside_damaged_index(args.index)) is not None:
+            print(f"qa: the index database could not be read; moved it to {aside} and rebuilding", file=sys.stderr)
     engine = _engine(args.index, create=True)
     bar = None
 

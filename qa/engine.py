@@ -12,9 +12,14 @@ from .embedder import Embedder
 from .lexical import BM25
 from .records import Answer, BuildReport, Citation, Document, Excerpt
 from .retriever import Retriever
-from .store import IndexError_, Store
+from .store import IndexError_, Store, set_aside_if_damaged
 
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: the model reads 256 wordpieces at most
+
+
+def set_aside_damaged_index(index_dir: Path) -> Path | None:
+    """Before a rebuild: move an index database SQLite cannot read to a `damaged-*` folder; return it."""
+    return set_aside_if_damaged(Path(index_dir))
 
 
 class QuestionError(ValueError):
@@ -127,9 +132,11 @@ class Engine:
         return snap
 
     def _load(self, generation: int) -> _Snapshot:
-        if self.store.meta("index_key") is None:
-            raise IndexError_(f"the index at {self.index_dir} is empty: run `qa build`")
-        vectors = self.store.load_faiss(generation)
-        passages = self.store.passages()
+        with self.store.read_snapshot():  # vectors and passages of one generation, even if a build commits now
+            generation = self.store.generation()
+            if self.store.meta("index_key") is None:
+                raise IndexError_(f"the index at {self.index_dir} is empty: run `qa build`")
+            vectors = self.store.load_faiss(generation)
+            passages = self.store.passages()
         bm25 = BM25().fit([p.passage_id for p in passages], [p.text for p in passages])
         return _Snapshot(generation, Retriever(vectors, bm25, self.settings.retrieval), excerpts.idf_lookup(bm25))

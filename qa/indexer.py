@@ -67,8 +67,9 @@ def _build(store, sources, embedder, settings, rebuild, progress, warn) -> Build
     files, skipped = scan(sources)
     key = settings.index_key()
     stored_key = store.meta("index_key")
-    if rebuild or (stored_key is not None and stored_key.get("model") != key["model"]):
-        store.clear_vectors()  # vectors of another model (or a forced rebuild) cannot be reused
+    # vectors of another model (or a forced rebuild) cannot be reused; they are overwritten as the new ones
+    # are computed, not cleared first, so a build killed half-way leaves the indexed passages their vectors
+    fresh = rebuild or (stored_key is not None and stored_key.get("model") != key["model"])
     redo_all = rebuild or stored_key != key
     existing = store.document_hashes()
     seen = {f.doc_id for f in files}
@@ -92,7 +93,7 @@ def _build(store, sources, embedder, settings, rebuild, progress, warn) -> Build
     report.skipped = skipped
     report.removed = sorted(set(existing) - seen)
 
-    report.passages_embedded = _embed_missing(store, embedder, [p for _, ps in todo for p in ps], progress)
+    report.passages_embedded = _embed_missing(store, embedder, [p for _, ps in todo for p in ps], progress, fresh)
     if todo or report.removed or stored_key != key:
         old_ids = store.passage_ids(report.removed + [d.doc_id for d, _ in todo])
         old_generation = store.generation()
@@ -104,19 +105,21 @@ def _build(store, sources, embedder, settings, rebuild, progress, warn) -> Build
     return report
 
 
-def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], progress: Progress | None) -> int:
-    """Embed passage texts not in the cache, committing each batch so a killed build keeps its work."""
+def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], progress: Progress | None,
+                   fresh: bool = False) -> int:
+    """Embed passage texts not in the cache (all of them when `fresh`), committing each batch so a killed
+    build keeps its work."""
     unique: dict[str, str] = {}
     for p in passages:
         unique.setdefault(text_hash(p.text), p.text)
-    cached = store.cached_vectors(list(unique))
+    cached = {} if fresh else store.cached_vectors(list(unique))
     missing = [(h, t) for h, t in unique.items() if h not in cached]
     if progress:
         progress(0, len(missing))
     for i in range(0, len(missing), EMBED_BATCH):
         batch = missing[i:i + EMBED_BATCH]
         vectors = embedder.embed([t for _, t in batch])
-        store.cache_vectors({h: v for (h, _), v in zip(batch, vectors)})
+        store.cache_vectors({h: v for (h, _), v in zip(batch, vectors)}, replace=fresh)
         if progress:
             progress(min(i + EMBED_BATCH, len(missing)), len(missing))
     return len(missing)

@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import SUPPORTED_SUFFIXES
+from .config import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES
 from .records import Document
 
-MAX_FILE_BYTES = 64 * 1024 * 1024  # larger files are skipped: they are not articles
+# Larger files are skipped with a message, before they are read: they are not articles, and 20 MB of
+# text is already ~40k passages (~15 min of embedding on 2 cores). The same limit as for uploads.
+MAX_FILE_BYTES = MAX_UPLOAD_BYTES
 TITLE_CHARS = 120
 
 _BYLINE = re.compile(r"^\s*By\s+([A-Z][\w.'’\-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'’\-]*){0,6})\s*$")
@@ -22,6 +24,9 @@ _DATE = re.compile(
     rf")\s*$",
     re.IGNORECASE,
 )
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Windows editors save "Unicode" text this way
 
 
 class LoadError(Exception):
@@ -79,7 +84,7 @@ def load(file: SourceFile) -> Document:
     if suffix == ".pdf":
         text, meta = _pdf_text(data)
     else:
-        if b"\x00" in data[:8192]:
+        if b"\x00" in data[:8192] and not data.startswith(_UTF16_BOMS):
             raise LoadError("binary file, not text")
         raw = decode_text(data)
         if suffix in (".html", ".htm"):
@@ -101,7 +106,9 @@ def load(file: SourceFile) -> Document:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode bytes as UTF-8 (with or without BOM); fall back to cp1252, then latin-1, never failing."""
+    """Decode bytes as UTF-8 (with or without BOM) or BOM-marked UTF-16; else cp1252, then latin-1, never failing."""
+    if data.startswith(_UTF16_BOMS):
+        return data.decode("utf-16", errors="replace")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

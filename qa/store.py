@@ -11,8 +11,10 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -69,7 +71,7 @@ class Store:
                     self.set_meta("generation", 0)
             self.generation()
         except sqlite3.DatabaseError as exc:
-            raise IndexError_(f"index at {self.folder} is damaged ({exc}): run `qa build --rebuild`") from None
+            raise _damaged(self.folder, exc) from None
 
     def close(self) -> None:
         self.db.close()
@@ -158,11 +160,15 @@ class Store:
         return self._query("SELECT count(*) FROM passages").fetchone()[0]
 
     # ---- writes ---------------------------------------------------------------------------
-    def cache_vectors(self, items: dict[str, np.ndarray]) -> None:
-        """Remember computed vectors; committed at once, so a killed build keeps its embedding work."""
+    def cache_vectors(self, items: dict[str, np.ndarray], replace: bool = False) -> None:
+        """Remember computed vectors; committed at once, so a killed build keeps its embedding work.
+
+        `replace` overwrites vectors already cached (a rebuild), instead of clearing the cache first: a
+        build killed half-way must still leave every indexed passage with a vector.
+        """
         with self.transaction():
             self.db.executemany(
-                "INSERT OR IGNORE INTO vectors(text_hash, vector) VALUES (?, ?)",
+                f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO vectors(text_hash, vector) VALUES (?, ?)",
                 [(h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()],
             )
 
@@ -189,11 +195,9 @@ class Store:
                 self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, json.dumps(value)))
             generation = self.generation() + 1
             self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (json.dumps(generation),))
+            pause_for_crash_test("before_commit")
+        pause_for_crash_test("after_commit")
         return generation
-
-    def clear_vectors(self) -> None:
-        with self.transaction():
-            self.db.execute("DELETE FROM vectors")
 
     # ---- FAISS ----------------------------------------------------------------------------
     def faiss_path(self, generation: int) -> Path:
@@ -236,10 +240,14 @@ class Store:
             faiss.write_index(index, str(tmp))
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
+            pause_for_crash_test("faiss_written")
             os.replace(tmp, path)
         except OSError:
             tmp.unlink(missing_ok=True)
             return  # a read-only folder still answers from the in-memory index
+        for stale in self.folder.glob("vectors-*.tmp*"):
+            if _left_by_dead_process(stale):  # a build killed while writing
+                stale.unlink(missing_ok=True)
         for old in self.folder.glob("vectors-*.faiss"):
             if old != path and _generation_of(old) < generation:
                 old.unlink(missing_ok=True)
@@ -248,14 +256,27 @@ class Store:
     def transaction(self):
         return _Transaction(self)
 
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Reads inside see one committed state, however many transactions other processes commit meanwhile."""
+        with self._lock:
+            if self.db.in_transaction:  # already inside a snapshot or a write: that one holds
+                yield
+                return
+            self._query("BEGIN DEFERRED")
+            try:
+                yield
+            finally:
+                self.db.execute("COMMIT")
+
     def _query(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         with self._lock:
             try:
                 return self.db.execute(sql, tuple(params))
             except sqlite3.DatabaseError as exc:
-                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                if _is_busy(exc):
                     raise
-                raise IndexError_(f"index at {self.folder} is damaged ({exc}): run `qa build --rebuild`") from None
+                raise _damaged(self.folder, exc) from None
 
 
 class _Transaction:
@@ -264,15 +285,71 @@ class _Transaction:
 
     def __enter__(self):
         self.store._lock.acquire()
-        self.store.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.store._query("BEGIN IMMEDIATE")
+        except BaseException:
+            self.store._lock.release()
+            raise
         return self.store.db
 
     def __exit__(self, exc_type, exc, tb):
         try:
             self.store.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        except sqlite3.DatabaseError as failed:
+            if exc_type is None:  # the commit itself failed (disk full, damaged file)
+                raise _damaged(self.store.folder, failed) from None
         finally:
             self.store._lock.release()
+        if exc_type is not None and issubclass(exc_type, sqlite3.DatabaseError) and not _is_busy(exc):
+            raise _damaged(self.store.folder, exc) from None  # a write inside the transaction failed
         return False
+
+
+def _damaged(folder: Path, exc: Exception) -> "IndexError_":
+    return IndexError_(f"index at {folder} is damaged ({exc}): run `qa build --rebuild`")
+
+
+def _is_busy(exc: BaseException | None) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+def set_aside_if_damaged(folder: Path) -> Path | None:
+    """Move a database SQLite cannot read out of the way (to `damaged-<time>/`); return where it went.
+
+    Only `qa build --rebuild` calls this: the collection files are the real source, so a rebuild can start
+    from nothing, and the damaged files are kept rather than deleted in case someone wants to look at them.
+    """
+    folder = Path(folder)
+    db_path = folder / DB_NAME
+    if not db_path.exists():
+        return None
+    try:
+        db = sqlite3.connect(db_path, timeout=30)
+        try:
+            ok = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            ok = ok and db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone() is not None
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        if _is_busy(exc):
+            raise
+        ok = False
+    if ok:
+        return None
+    aside = folder / f"damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+    aside.mkdir(exist_ok=True)
+    for path in [db_path, *folder.glob(DB_NAME + "-*"), *folder.glob("vectors-*.faiss"), *folder.glob("bm25-*.npz")]:
+        os.replace(path, aside / path.name)
+    return aside
+
+
+def pause_for_crash_test(point: str) -> None:
+    """Crash-test hook: with QA_TEST_PAUSE=<point>:<seconds>, announce the point on stderr and sleep there,
+    so tests/test_crash.py can kill a build at exactly that moment. Unset (always, outside tests), it does nothing."""
+    name, _, seconds = os.environ.get("QA_TEST_PAUSE", "").partition(":")
+    if name == point:
+        print(f"qa-test: paused at {point}", file=sys.stderr, flush=True)
+        time.sleep(float(seconds or 30))
 
 
 def _stack(rows: list) -> tuple[np.ndarray, np.ndarray]:
@@ -280,6 +357,19 @@ def _stack(rows: list) -> tuple[np.ndarray, np.ndarray]:
     if not rows:
         return ids, np.zeros((0, 0), dtype=np.float32)
     return ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+
+
+def _left_by_dead_process(tmp: Path) -> bool:
+    """Whether the process named in a `*.tmp<pid>` file name is gone (a live one may still be writing it)."""
+    try:
+        os.kill(int(tmp.suffix.removeprefix(".tmp")), 0)
+    except ValueError:
+        return False
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists but is not ours
+    return False
 
 
 def _generation_of(path: Path) -> int:

@@ -1,0 +1,101 @@
+"""Questions during an update are answered from the last complete index; two updates at once are serialised."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.conftest import SEEDS
+from tests.test_crash import SEED_QUESTION, article, check_answerable, check_consistent, collection_hashes, question
+
+
+def test_questions_during_an_update_see_a_complete_index(tmp_path, embedder):
+    from qa.engine import Engine
+
+    source, index = tmp_path / "articles", tmp_path / "index"
+    shutil.copytree(SEEDS, source)
+    for i in range(6):
+        (source / f"a{i:03d}.txt").write_text(article(i), encoding="utf-8")
+    writer = Engine(index, embedder=embedder, create=True)
+    writer.build([source])
+    reader = Engine(index, embedder=embedder)
+    versions = {p.name: {p.read_text(encoding="utf-8")} for p in source.iterdir()}
+    # the update: rewrite the six articles, add 30 more, delete a seed
+    for i in range(36):
+        text = article(i, version=1)
+        (source / f"a{i:03d}.txt").write_text(text, encoding="utf-8")
+        versions.setdefault(f"a{i:03d}.txt", set()).add(text)
+    (source / next(p.name for p in SEEDS.iterdir())).unlink()
+
+    answers, problems, done = [], [], threading.Event()
+
+    def ask_until_done() -> None:
+        questions = [SEED_QUESTION] + [question(i) for i in range(36)]
+        n = 0
+        while not done.is_set() or n < len(questions):
+            try:
+                answer = reader.ask(questions[n % len(questions)], 3)
+                for e in answer.excerpts:
+                    texts = versions[e.citation.doc_id]  # the text of the old or of the new version
+                    if not any(t[e.citation.start:e.citation.end] == e.text for t in texts):
+                        problems.append(f"excerpt of {e.citation.doc_id} is not a slice of its document")
+                answers.append((done.is_set(), answer))
+            except Exception as exc:  # noqa: BLE001 - any error at all is a failure here
+                problems.append(f"{type(exc).__name__}: {exc}")
+            n += 1
+
+    asker = threading.Thread(target=ask_until_done)
+    asker.start()
+    try:
+        writer.build([source])
+    finally:
+        done.set()
+        asker.join(timeout=300)
+    assert problems == []
+    during = [a for finished, a in answers if not finished]
+    assert len(during) >= 5, "too few questions were asked while the update ran"
+    assert all(a.excerpts for a in during)
+    engine, indexed = check_consistent(index, embedder)
+    assert indexed == collection_hashes(source)
+    check_answerable(engine, range(36))
+
+
+def test_two_builds_at_once_are_serialised(tmp_path, embedder):
+    from qa.engine import Engine
+    from qa.store import Store
+
+    source, index = tmp_path / "articles", tmp_path / "index"
+    shutil.copytree(SEEDS, source)
+    for i in range(12):
+        (source / f"a{i:03d}.txt").write_text(article(i), encoding="utf-8")
+    Engine(index, embedder=embedder, create=True).build([SEEDS])
+    generation = Store(index).generation()
+    command = [sys.executable, "-m", "qa.cli", "build", "--source", str(source), "--index", str(index)]
+    builds = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(b.wait(timeout=600), *b.communicate()) for b in builds]
+    for code, out, err in results:
+        assert "Traceback" not in err
+        assert code == 0 or "another build" in err, err[-1000:]
+    assert any(code == 0 for code, _, _ in results)
+    # one build did the work, the other (which waited for the lock) found nothing left to do
+    summaries = sorted(out.strip().splitlines()[-1] for code, out, _ in results if code == 0)
+    assert summaries[0].startswith("0 added") or len(summaries) == 1
+    assert Store(index).generation() == generation + 1, "the two builds were not serialised"
+    _, indexed = check_consistent(index, embedder)
+    assert indexed == collection_hashes(source)
+
+
+def test_a_build_that_cannot_wait_says_another_is_running(tmp_path, fresh_engine):
+    from qa.indexer import BuildLocked, build, build_lock
+
+    engine = fresh_engine()
+    with build_lock(engine.index_dir):
+        started = time.monotonic()
+        with pytest.raises(BuildLocked, match=r"^another build of .* is running; try again when it ends$"):
+            build(engine.store, [SEEDS], engine.embedder, engine.settings, wait=0.5)
+        assert time.monotonic() - started < 10
+    assert engine.store.generation() == 0  # nothing was written
