@@ -211,3 +211,60 @@ def test_kill_at_the_commit_and_the_faiss_write(collection, embedder, point):
     _, indexed = check_consistent(index, embedder)
     assert indexed == collection_hashes(source)
     assert not list(index.glob("vectors-*.tmp*")), "a killed write's temporary file was left behind"
+
+
+# ---- damaged index files -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory, embedder):
+    from qa.engine import Engine
+
+    base = tmp_path_factory.mktemp("damaged")
+    engine = Engine(base / "index", embedder=embedder, create=True)
+    engine.build([SEEDS])
+    engine.store.close()  # as when `qa build` exits: the WAL is checkpointed into qa.sqlite
+    return base / "index"
+
+
+def damage(path: Path, how: str) -> None:
+    size = path.stat().st_size
+    if how == "truncated":
+        os.truncate(path, size // 3)
+    elif how == "empty":
+        os.truncate(path, 0)
+    elif how == "garbage":
+        path.write_bytes(random.Random(1).randbytes(size))
+    elif how == "header":  # the first page, schema included, overwritten with zeros
+        with open(path, "r+b") as fh:
+            fh.seek(100)
+            fh.write(bytes(4000))
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "garbage"])
+def test_damaged_vector_files_are_rebuilt_from_sqlite(seed_index, tmp_path, embedder, how):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    for path in [*index.glob("vectors-*.faiss"), *index.glob("bm25-*.npz")]:
+        damage(path, how)
+    engine, _ = check_consistent(index, embedder)  # loads, rebuilds and rewrites the FAISS file
+    check_answerable(engine, [])
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "header"])
+def test_damaged_database_names_the_fix_and_rebuild_recovers(seed_index, tmp_path, embedder, how):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    damage(index / "qa.sqlite", how)
+    qa = [sys.executable, "-m", "qa.cli"]
+    for command in (["ask", SEED_QUESTION], ["build", "--source", str(SEEDS)]):
+        proc = subprocess.run(qa + command + ["--index", str(index)], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert len(proc.stderr.splitlines()) == 1 and "damaged" in proc.stderr
+        assert proc.stderr.rstrip().endswith("run `qa build --rebuild`")
+    proc = subprocess.run(qa + ["build", "--rebuild", "--source", str(SEEDS), "--index", str(index)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "moved it to" in proc.stderr
+    assert len(list(index.glob("damaged-*/qa.sqlite"))) == 1  # kept for inspection, not deleted
+    engine, indexed = check_consistent(index, embedder)
+    assert indexed == collection_hashes(SEEDS)
+    check_answerable(engine, [])
