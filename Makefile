@@ -40,5 +40,12 @@ index: setup
 bench: setup
 	$(PY) benchmarks/speed.py
 
+# Answer quality on real benchmarks (minutes; not part of `make test`); results in docs/quality.md.
+BENCH ?= ../shared/benchmarks
+eval: setup
+	$(VENV)/bin/qa eval eval/seeds.jsonl eval/offtopic.jsonl --source seeds --index /tmp/qa-seeds --compare
+	$(VENV)/bin/qa eval $(BENCH)/scifact --index /tmp/qa-scifact --compare
+	$(VENV)/bin/qa eval $(BENCH)/squad/dev-v1.1.rebuilt.json eval/offtopic.jsonl --index /tmp/qa-squad --limit 2000 --compare
+
 clean:
 	rm -rf $(VENV) index/qa.sqlite* index/*.faiss index/.build.lock

@@ -63,6 +63,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=_show)
+
+    e = sub.add_parser("eval", help="measure answer quality on a question set, BEIR folder or SQuAD file")
+    e.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                   help="BEIR folder, SQuAD .json or JSONL question set; further JSONL sets (e.g. off-topic) are added")
+    e.add_argument("--index", type=Path, required=True, metavar="DIR", help="index folder, built or reused")
+    e.add_argument("--source", action="append", type=Path, metavar="DIR", help="collection of a JSONL question set")
+    e.add_argument("-k", type=int, default=10, help="documents scored per question (default 10)")
+    e.add_argument("--split", default="test", help="BEIR qrels split (default test)")
+    e.add_argument("--limit", type=int, help="evaluate this many questions, spread evenly over the set")
+    e.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    e.add_argument("--compare", action="store_true", help="all three modes in one run")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(run=_eval)
     return p
 
 
@@ -159,6 +172,20 @@ def _show(args) -> int:
             print(f"{label:>6}: {value}")
     print()
     print(doc.text)
+    return 0
+
+
+def _eval(args) -> int:
+    from .benchdata import BenchmarkError
+    from .evaluate import MODES, evaluate, format_table
+
+    modes = MODES if args.compare else (args.mode,)
+    try:
+        report = evaluate(args.inputs, args.index, args.source, args.split, args.k, args.limit, modes,
+                          progress=lambda msg: print(msg, file=sys.stderr))
+    except BenchmarkError as exc:
+        raise CliError(str(exc)) from None
+    print(json.dumps(report) if args.json else format_table(report))
     return 0
 
 

@@ -43,11 +43,19 @@ class RetrievalSettings:
 
     k: int = 5
     candidates: int = 50  # per retriever, before fusion
+    mode: str = "hybrid"  # hybrid | dense | lexical (the last two are the baselines `qa eval` compares with)
+    fusion: str = "zscore"  # zscore | minmax (normalised-score fusion) | rrf; chosen on SciFact train, docs/quality.md
     rrf_k: int = 60
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    lexical_weight: float = 0.75
+    bm25_k1: float = 0.9  # Anserini's defaults
+    bm25_b: float = 0.4
     dedup_jaccard: float = 0.8  # word-set overlap above which two excerpts count as copies
-    answer_threshold: float = 0.2  # dense cosine of the best excerpt below which we abstain (provisional)
+    # abstain when (best dense cosine + coverage_weight x idf-weighted share of question terms found) over the
+    # first 5 excerpts is below answer_threshold; calibrated on held-out SQuAD and seed questions against
+    # eval/offtopic.jsonl (docs/quality.md)
+    answer_threshold: float = 0.5
+    coverage_weight: float = 0.3
 
 
 @dataclass(frozen=True)

@@ -66,10 +66,16 @@ class Engine:
         by_id = {c.passage_id: c for c in candidates}
         chosen = [passages[i] for i in excerpts.select(passages, k, self.settings.retrieval.dedup_jaccard)]
         docs = {p.doc_id: self._doc_meta(p.doc_id) for p in chosen}
+        rs = self.settings.retrieval
+        sure = excerpts.confidence(question, [p.text for p in chosen], [by_id[p.passage_id].dense for p in chosen],
+                                   snap.idf, rs.coverage_weight)
+        answered = bool(chosen) and sure >= rs.answer_threshold
+        # embedding sentences to place a highlight costs tens of ms: only worth it for a confident answer
+        embed = self.embedder.embed if answered else None
         result = []
-        for rank, p in enumerate(chosen, start=1):
+        marked = excerpts.highlight_all(question, chosen, snap.idf, embed, qvec)
+        for rank, (p, spans) in enumerate(zip(chosen, marked), start=1):
             doc = docs[p.doc_id]
-            spans = excerpts.highlight(question, p, snap.idf, self.embedder.embed, qvec)
             result.append(Excerpt(
                 rank=rank,
                 score=by_id[p.passage_id].score,
@@ -78,8 +84,6 @@ class Engine:
                 highlight=spans,
                 passage_id=p.passage_id,
             ))
-        best = max((by_id[p.passage_id].dense for p in chosen), default=0.0)
-        answered = bool(result) and best >= self.settings.retrieval.answer_threshold
         took = (time.perf_counter() - started) * 1000
         return Answer(question, answered, took, tuple(result))
 

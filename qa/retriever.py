@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import RetrievalSettings
-from .fusion import reciprocal_rank_fusion
+from .fusion import normalised_score_fusion, reciprocal_rank_fusion
 from .lexical import BM25
 
 
@@ -20,30 +20,45 @@ class Candidate:
     lexical: float
 
 
+_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+
 class Retriever:
     """Hybrid search over one index snapshot."""
 
     def __init__(self, vectors, bm25: BM25, settings: RetrievalSettings):
         """`vectors` is a FAISS IndexIDMap2 of normalised passage vectors (inner product = cosine)."""
+        if settings.mode not in ("hybrid", "dense", "lexical"):
+            raise ValueError(f"unknown retrieval mode '{settings.mode}'")
         self.vectors = vectors
         self.bm25 = bm25
+        # k1 and b only enter at query time, so the settings apply to an index fitted with any values
+        bm25.k1, bm25.b = settings.bm25_k1, settings.bm25_b
         self.settings = settings
 
     def retrieve(self, question: str, query_vector: np.ndarray, n: int | None = None) -> list[Candidate]:
         """Up to `n` candidates, best first."""
         n = n or self.settings.candidates
-        dense_ids, dense_scores = self._dense(query_vector, n)
-        lex_ids, lex_scores = self.bm25.search(question, n)
-        fused = reciprocal_rank_fusion(
-            [dense_ids.tolist(), lex_ids.tolist()],
-            [self.settings.dense_weight, self.settings.lexical_weight],
-            k=self.settings.rrf_k,
-        )[:n]
+        depth = max(n, self.settings.candidates)  # never fewer than the normalisation statistics need
+        mode = self.settings.mode
+        dense_ids, dense_scores = self._dense(query_vector, depth) if mode != "lexical" else _EMPTY
+        lex_ids, lex_scores = self.bm25.search(question, depth) if mode != "dense" else _EMPTY
+        fused = self._fuse((dense_ids, dense_scores), (lex_ids, lex_scores))[:n]
         dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
         lexical = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
         missing = [pid for pid, _ in fused if pid not in dense]
         dense.update(self._cosines(query_vector, missing))
         return [Candidate(pid, score, dense.get(pid, 0.0), lexical.get(pid, 0.0)) for pid, score in fused]
+
+    def _fuse(self, dense: tuple, lexical: tuple) -> list[tuple[int, float]]:
+        s = self.settings
+        if s.mode != "hybrid":
+            ids, scores = dense if s.mode == "dense" else lexical
+            return list(zip(ids.tolist(), scores.tolist()))
+        weights = [s.dense_weight, s.lexical_weight]
+        if s.fusion == "rrf":
+            return reciprocal_rank_fusion([dense[0].tolist(), lexical[0].tolist()], weights, k=s.rrf_k)
+        return normalised_score_fusion([dense, lexical], weights, method=s.fusion, stats_depth=s.candidates)
 
     def _dense(self, query_vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         if self.vectors.ntotal == 0:

@@ -1,0 +1,54 @@
+"""Grid-search fusion settings on a BEIR split, retrieval only (no excerpts), with query vectors embedded once.
+
+    .venv/bin/python eval/tune.py ../shared/benchmarks/scifact --index /tmp/qa-scifact --split train
+
+Tune on train only; `qa eval` on test is the final, untouched measurement.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from qa.benchdata import load_benchmark  # noqa: E402
+from qa.config import SETTINGS  # noqa: E402
+from qa.engine import Engine  # noqa: E402
+from qa.evaluate import ndcg  # noqa: E402
+from qa.retriever import Retriever  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("input", type=Path)
+    ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--split", default="train")
+    args = ap.parse_args()
+    if args.split == "test":
+        sys.exit("tune on train, never on test")
+    bench = load_benchmark([args.input], args.split)
+    engine = Engine(args.index)
+    snap = engine._current()
+    doc_of = {p.passage_id: p.doc_id.removesuffix(".txt") for p in engine.store.passages()}
+    qvecs = engine.embedder.embed([q.text for q in bench.questions])
+    grid = {
+        "fusion": ["zscore"],
+        "lexical_weight": [0.5, 0.75, 1.0],
+        "candidates": [30, 50, 100],
+    }
+    for values in itertools.product(*grid.values()):
+        retrieval = replace(SETTINGS.retrieval, **dict(zip(grid, values)))
+        retriever = Retriever(snap.retriever.vectors, snap.retriever.bm25, retrieval)
+        scores = []
+        for q, qv in zip(bench.questions, qvecs):
+            docs = list(dict.fromkeys(doc_of[c.passage_id] for c in retriever.retrieve(q.text, qv, 100)))[:10]
+            scores.append(ndcg([q.relevant.get(d, 0) for d in docs], q.relevant))
+        print(f"nDCG@10 {np.mean(scores):.4f}  " + " ".join(f"{k}={v}" for k, v in zip(grid, values)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

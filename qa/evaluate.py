@@ -1,0 +1,188 @@
+"""Measure answer quality: run a question set through Engine.ask and score ranking, highlight and abstention."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import excerpts
+from .benchdata import Benchmark, BenchmarkError, Question, load_benchmark, write_corpus
+from .config import SETTINGS, Settings
+
+MODES = ("hybrid", "dense", "lexical")
+CUTOFFS = (1, 5, 10)
+
+
+@dataclass
+class Scored:
+    """How one question fared in one mode."""
+
+    answerable: bool
+    answered: bool
+    took_ms: float
+    ranks: list[int]  # 1-based document ranks of the relevant documents found in the top 10
+    relevant: dict[str, int]
+    grades: list[int]  # grade of each of the top 10 distinct documents (0 = not relevant)
+    confidence: float  # the abstention signal the engine judged by
+    highlight_hit: bool | None = None  # SQuAD: the top excerpt's highlight holds a gold answer
+
+
+def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, split: str = "test", k: int = 10,
+             limit: int | None = None, modes: tuple[str, ...] = ("hybrid",), settings: Settings = SETTINGS,
+             embedder=None, progress: Callable[[str], None] | None = None) -> dict:
+    """Build (or reuse) the index for the benchmark in `inputs`, ask every question in each mode, score it."""
+    from .engine import Engine
+
+    bench = load_benchmark(inputs, split)
+    if k < 1 or k > 50:
+        raise BenchmarkError("-k must be between 1 and 50")
+    questions = subset(bench.questions, limit) + bench.extra
+    if not questions:
+        raise BenchmarkError("the evaluation input has no questions")
+    engine = Engine(index, settings=settings, embedder=embedder, create=True)
+    names, texts = _collection(bench, Path(index), source)
+    report = engine.build(names and [Path(index) / "corpus"] or source, warn=progress)
+    if progress:
+        progress(f"index: {report.summary()}")
+    ids = {name: doc for name, doc in names.items()} if names else {}
+    results = {}
+    for mode in modes:
+        tuned = replace(settings, retrieval=replace(settings.retrieval, mode=mode))
+        run_engine = Engine(index, settings=tuned, embedder=engine.embedder)
+        scored = [score_question(run_engine, q, k, ids, texts, bench.kind) for q in questions]
+        results[mode] = summarise(scored)
+        if progress:
+            progress(f"{mode}: " + ", ".join(f"{key} {value}" for key, value in results[mode].items()
+                                             if key in ("nDCG@10", "recall@1")))
+    return {"benchmark": bench.name, "kind": bench.kind, "questions": len(questions),
+            "answerable": sum(q.answerable for q in questions), "k": k, "modes": results}
+
+
+def subset(questions: list[Question], limit: int | None) -> list[Question]:
+    """`limit` questions spread evenly over the set (every article of SQuAD, not only the first)."""
+    if not limit or limit >= len(questions):
+        return list(questions)
+    step = len(questions) / limit
+    return [questions[int(i * step)] for i in range(limit)]
+
+
+def _collection(bench: Benchmark, index: Path, source: list[Path] | None) -> tuple[dict, dict]:
+    """Index file names -> benchmark ids, and benchmark ids -> text, for corpora that come with the input."""
+    if bench.corpus is None:
+        if not source:
+            raise BenchmarkError("a JSONL question set needs --source DIR: the collection it asks about")
+        return {}, {}
+    return write_corpus(bench.corpus, index / "corpus"), bench.corpus
+
+
+def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict[str, str], kind: str) -> Scored:
+    """Ask `q` for enough excerpts to fill k distinct documents and score the document ranking."""
+    answer = engine.ask(q.text, min(50, 3 * k))
+    docs: list[str] = []
+    for e in answer.excerpts:
+        doc = ids.get(e.citation.doc_id, e.citation.doc_id)
+        if q.must and doc in q.relevant and q.must not in e.text:
+            doc = f"{doc}#without-phrase"  # the right article, but not the passage that says it
+        if doc not in docs:
+            docs.append(doc)
+    grades = [q.relevant.get(d, 0) for d in docs[:k]]
+    ranks = [r for r, g in enumerate(grades, start=1) if g > 0]
+    hit = None
+    if kind == "squad" and docs and q.relevant.get(docs[0]):
+        top = answer.excerpts[0]
+        text = texts[docs[0]]
+        hit = any(_contains(text[s:e], q.answers) for s, e in top.highlight)
+    return Scored(q.answerable, answer.answered, answer.took_ms, ranks, q.relevant, grades,
+                  confidence(engine, q.text, answer), hit)
+
+
+def confidence(engine, question: str, answer) -> float:
+    """The signal `answered` is judged by, re-measured here outside took_ms so that one run can calibrate
+    the threshold (see `threshold_sweep`)."""
+    snap = engine._current()
+    top = answer.excerpts[:excerpts.CONFIDENCE_DEPTH]
+    qvec = engine.embedder.embed_query(engine._check(question))
+    cosines = [float(snap.retriever.vectors.reconstruct(int(e.passage_id)) @ qvec) for e in top]
+    return excerpts.confidence(question, [e.text for e in top], cosines, snap.idf,
+                               engine.settings.retrieval.coverage_weight)
+
+
+def _contains(sentence: str, answers: tuple[str, ...]) -> bool:
+    flat = " ".join(sentence.split()).lower()
+    return any(" ".join(a.split()).lower() in flat for a in answers if a.strip())
+
+
+def ndcg(grades: list[int], relevant: dict[str, int], k: int = 10) -> float:
+    """Normalised discounted cumulative gain of one ranking (grades of the ranked documents, best first)."""
+    dcg = sum(g / math.log2(r + 1) for r, g in enumerate(grades[:k], start=1))
+    ideal = sorted(relevant.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(r + 1) for r, g in enumerate(ideal, start=1) if g > 0)
+    return dcg / idcg if idcg else 0.0
+
+
+def summarise(scored: list[Scored]) -> dict:
+    """Averages over answerable questions; abstention rates over all; latency over all."""
+    answerable = [s for s in scored if s.answerable]
+    out: dict = {}
+    for c in CUTOFFS:  # recall@c: the share of a question's relevant documents in its top c
+        out[f"recall@{c}"] = _mean([sum(r <= c for r in s.ranks) / len(s.relevant) for s in answerable])
+    out["MRR@10"] = _mean([1 / s.ranks[0] if s.ranks else 0.0 for s in answerable])
+    out["nDCG@10"] = _mean([ndcg(s.grades, s.relevant) for s in answerable])
+    hits = [s.highlight_hit for s in answerable if s.highlight_hit is not None]
+    if hits:
+        out["highlight_has_answer"] = _mean(hits)
+        out["highlight_questions"] = len(hits)
+    out.update(abstention(scored))
+    took = np.asarray([s.took_ms for s in scored])
+    out["took_ms_p50"] = round(float(np.median(took)), 1)
+    out["took_ms_p95"] = round(float(np.percentile(took, 95)), 1)
+    return out
+
+
+def abstention(scored: list[Scored]) -> dict:
+    """Precision and recall of "no answer" (unanswerable is the positive class), and answered rate of the rest."""
+    unanswerable = [s for s in scored if not s.answerable]
+    if not unanswerable:
+        return {}
+    abstained = [s for s in scored if not s.answered]
+    right = sum(not s.answerable for s in abstained)
+    answerable = [s for s in scored if s.answerable]
+    sweep = {f"{t:.3f}": [_mean([s.confidence < t for s in unanswerable]),
+                          _mean([s.confidence >= t for s in answerable])] for t in np.arange(0.3, 0.75, 0.025)}
+    return {
+        "threshold_sweep": sweep,  # threshold -> [abstain recall, answered rate of answerable]
+        "abstain_precision": round(right / len(abstained), 3) if abstained else 0.0,
+        "abstain_recall": round(right / len(unanswerable), 3),
+        "answered_rate_answerable": _mean([s.answered for s in answerable]) if answerable else None,
+    }
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return round(float(np.mean(values)), 3) if values else 0.0
+
+
+def format_table(report: dict) -> str:
+    """The results as a plain-text table, one column per mode."""
+    modes = list(report["modes"])
+    metrics = list(dict.fromkeys(m for mode in modes for m, v in report["modes"][mode].items()
+                                 if not isinstance(v, dict)))
+    width = max(len(m) for m in metrics) + 2
+    lines = [f"{report['benchmark']}: {report['questions']} questions ({report['answerable']} answerable)",
+             "metric".ljust(width) + "".join(m.rjust(10) for m in modes)]
+    for metric in metrics:
+        cells = [report["modes"][mode].get(metric) for mode in modes]
+        lines.append(metric.ljust(width) + "".join(_cell(c).rjust(10) for c in cells))
+    return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
