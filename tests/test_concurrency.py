@@ -99,3 +99,33 @@ def test_a_build_that_cannot_wait_says_another_is_running(tmp_path, fresh_engine
             build(engine.store, [SEEDS], engine.embedder, engine.settings, wait=0.5)
         assert time.monotonic() - started < 10
     assert engine.store.generation() == 0  # nothing was written
+
+
+def test_twenty_concurrent_clients_of_the_ask_endpoint(app_server):
+    """A small version of benchmarks/load.py: 20 clients x 5 questions at once, every answer whole and verbatim."""
+    gradio_client = pytest.importorskip("gradio_client")
+    questions = [SEED_QUESTION, "What is the Counternarcotics Working Group?", "Who wrote the article?",
+                 "中国什么时候禁止销售芬太尼？", '"fentanyl" AND (China OR NEAR:x*)']
+    problems: list[str] = []
+    answered = []
+
+    def client(n: int) -> None:
+        c = gradio_client.Client(app_server.url, verbose=False)
+        for i in range(5):
+            try:
+                got = c.predict(questions[(n + i) % len(questions)], 3, api_name="/ask")
+                for e in got["excerpts"]:
+                    text = (app_server.collection / e["doc_id"]).read_text(encoding="utf-8")
+                    if text[e["start"]:e["end"]] != e["text"]:
+                        problems.append(f"{e['doc_id']}: excerpt is not a slice of the file")
+                answered.append(len(got["excerpts"]))
+            except Exception as exc:  # noqa: BLE001 - any error is a failure
+                problems.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert problems == []
+    assert len(answered) == 100 and all(n == 3 for n in answered)

@@ -1,0 +1,201 @@
+"""Load test on loopback: N concurrent clients x M questions to the app's `ask` endpoint while uploads are indexed.
+
+Starts `app.py` on a free 127.0.0.1 port over a temporary copy of seeds/, uploads long articles through the
+browser (headless chromium, the same file input a user clicks) one after another for as long as the clients
+run, and prints errors (must be 0), p50/p95/max latency and how many questions were answered while an
+upload was being indexed. Bounded: every client stops at its question count or at --max-seconds.
+
+    .venv/bin/python benchmarks/load.py [--clients 20] [--questions 50] [--max-seconds 900] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    "When did China ban the sale of fentanyl?",
+    "Which US agencies sent officials to the meeting with China?",
+    "What is the Counternarcotics Working Group?",
+    "What are fentanyl precursors?",
+    "How many barges did the keepers of lock 5 record?",
+    "中国什么时候禁止销售芬太尼？",
+    '"fentanyl" AND (China OR NEAR:precursors*)',
+    "<script>alert(1)</script> who wrote the article?",
+]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(base: Path) -> tuple[subprocess.Popen, str, Path]:
+    collection = base / "articles"
+    shutil.copytree(ROOT / "seeds", collection)
+    port = free_port()
+    log = open(base / "app.log", "w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--source", str(collection),
+                             "--index", str(base / "index")], stdout=log, stderr=subprocess.STDOUT, cwd=base)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return proc, url, collection
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                sys.exit(f"app.py did not start:\n{(base / 'app.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+
+
+def long_article(n: int, sentences: int = 600) -> str:
+    """A made-up report with distinct sentences: a few hundred passages, several seconds to index."""
+    lines = [f"Annual report {n} of the Marlow canal lock keepers\n"]
+    for i in range(sentences):
+        lines.append(f"In report {n}, on day {i} the keepers of lock {i % 97} recorded {(i * 7 + n) % 1000} barges "
+                     f"carrying {i * 13 % 500} tonnes of grain, timber batch {i * 31 % 1009} and {i % 11} boats. ")
+        if i % 8 == 7:
+            lines.append("\n")
+    return "".join(lines)
+
+
+class Uploader(threading.Thread):
+    """Uploads one long article after another through the browser until stopped; records indexing periods."""
+
+    def __init__(self, url: str, collection: Path, workdir: Path):
+        super().__init__(daemon=True)
+        self.url, self.collection, self.workdir = url, collection, workdir
+        self.stop = threading.Event()
+        self.indexing: list[tuple[float, float]] = []  # (saved, ready) monotonic-clock periods
+        self.current: float | None = None  # when the upload being indexed now was saved
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:  # noqa: BLE001 - reported, the clients' figures still count
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _run(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        chromium = shutil.which("chromium") or "/usr/bin/chromium"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(self.url)
+            page.get_by_role("tab", name="Collection").click()
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                name = f"marlow_report_{n}.txt"
+                upload = self.workdir / name
+                upload.write_text(long_article(n), encoding="utf-8")
+                page.locator("#qa-upload input[type=file]").set_input_files(str(upload))
+                while not (self.collection / name).exists():  # saved just before indexing starts
+                    time.sleep(0.02)
+                self.current = time.monotonic()
+                page.locator("#qa-build-result").get_by_text(f"{name}: added and ready").wait_for(timeout=900_000)
+                self.indexing.append((self.current, time.monotonic()))
+                self.current = None
+            browser.close()
+
+
+def client_run(url: str, questions: int, deadline: float, index: int, results: list, errors: list) -> None:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    for i in range(questions):
+        if time.monotonic() > deadline:
+            errors.append(f"client {index}: stopped at the time limit after {i} questions")
+            return
+        question = QUESTIONS[(index + i) % len(QUESTIONS)]
+        started = time.monotonic()
+        try:
+            answer = client.predict(question, 5, api_name="/ask")
+            if not answer.get("excerpts"):
+                raise ValueError("no excerpts")
+        except Exception as exc:  # noqa: BLE001 - every failure counts as an error
+            errors.append(f"client {index}: {type(exc).__name__}: {str(exc)[:200]}")
+            continue
+        results.append((started, time.monotonic()))
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--clients", type=int, default=20)
+    p.add_argument("--questions", type=int, default=50, help="per client")
+    p.add_argument("--max-seconds", type=float, default=900, help="hard bound on the whole run")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args()
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    with tempfile.TemporaryDirectory(prefix="qa-load-") as tmp:
+        base = Path(tmp)
+        app, url, collection = start_app(base)
+        try:
+            uploader = Uploader(url, collection, base)
+            uploader.start()
+            while uploader.current is None and uploader.error is None:
+                time.sleep(0.05)  # the first upload is being indexed before the clients start
+            results: list = []
+            errors: list = []
+            deadline = time.monotonic() + args.max_seconds
+            started = time.monotonic()
+            threads = [threading.Thread(target=client_run, args=(url, args.questions, deadline, i, results, errors))
+                       for i in range(args.clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.monotonic() - started
+            periods = uploader.indexing + ([(uploader.current, float("inf"))] if uploader.current else [])
+            uploader.stop.set()
+            uploader.join(timeout=900)
+        finally:
+            app.terminate()
+            try:
+                app.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                app.kill()
+    latencies = sorted((end - start) * 1000 for start, end in results)
+    during = sum(1 for start, end in results if any(s <= start and end <= e for s, e in periods))
+    report = {
+        "clients": args.clients, "questions_per_client": args.questions, "answered": len(results),
+        "errors": len(errors), "error_samples": errors[:5], "wall_s": round(wall, 1),
+        "p50_ms": round(percentile(latencies, 50)) if latencies else None,
+        "p95_ms": round(percentile(latencies, 95)) if latencies else None,
+        "max_ms": round(latencies[-1]) if latencies else None,
+        "throughput_qps": round(len(results) / wall, 1) if wall else None,
+        "uploads_indexed": len(uploader.indexing), "answered_during_indexing": during,
+        "uploader_error": uploader.error, "load_average": os.getloadavg()[0],
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:>26}: {value}")
+    return 0 if not errors and uploader.error is None and len(results) == args.clients * args.questions else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
