@@ -48,4 +48,4 @@ eval: setup
 	$(VENV)/bin/qa eval $(BENCH)/squad/dev-v1.1.rebuilt.json eval/offtopic.jsonl --index /tmp/qa-squad --limit 2000 --compare
 
 clean:
-	rm -rf $(VENV) index/qa.sqlite* index/*.faiss index/.build.lock
+	rm -rf $(VENV) index/qa.sqlite* index/*.faiss index/bm25-*.npz index/.build.lock

@@ -33,8 +33,19 @@ class ModelSettings:
 
     name: str = "sentence-transformers/all-MiniLM-L6-v2"
     dim: int = 384
-    batch_size: int = 32
+    batch_size: int = 32  # texts per forward pass; inputs are sorted by length first, so padding stays small
+    # auto = int8 ONNX when onnxruntime is installed, else bf16 on CPUs with native bf16, else fp32;
+    # the QA_BACKEND environment variable overrides this. See docs/speed.md for the measurements.
     backend: str = "auto"  # auto | fp32 | bf16 | onnx-int8
+
+
+@dataclass(frozen=True)
+class VectorIndexSettings:
+    """Which FAISS index holds the passage vectors: exact search while it is fast enough, IVF beyond."""
+
+    exact_max: int = 30_000  # passages up to which search is exact (~5 ms at 30k on 2 cores)
+    ivf_lists_per_sqrt: float = 4.0  # nlist = 4 * sqrt(passages)
+    ivf_probe_share: float = 0.06  # lists searched, as a share of nlist: recall@10 >= 0.99 in benchmarks/speed.py
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,7 @@ class Settings:
     chunk: ChunkSettings = ChunkSettings()
     model: ModelSettings = ModelSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    vectors: VectorIndexSettings = VectorIndexSettings()
 
     def index_key(self) -> dict:
         """The settings an index is built with; a change means passages must be re-embedded."""

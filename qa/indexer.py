@@ -10,15 +10,18 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .chunker import Chunker
-from .config import Settings
+from .config import Settings, VectorIndexSettings
 from .embedder import Embedder
 from .loader import LoadError, load, scan
 from .records import BuildReport, Document, Passage
 from .store import Store, text_hash
+from .vector_index import needs_rebuild
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 Warn = Callable[[str], None]
-EMBED_BATCH = 256  # passages embedded and committed to the cache at a time
+# passages embedded and committed to the cache at a time: large, because the embedder sorts each call's
+# texts by length and less padding is faster; small enough that a killed build loses ~10 s of work
+EMBED_BATCH = 1024
 
 
 class BuildLocked(Exception):
@@ -98,9 +101,12 @@ def _build(store, sources, embedder, settings, rebuild, progress, warn) -> Build
         old_ids = store.passage_ids(report.removed + [d.doc_id for d, _ in todo])
         old_generation = store.generation()
         generation = store.write_changes(
-            report.removed, todo, {"index_key": key, "model": key["model"], "dim": settings.model.dim}
+            report.removed, todo,
+            # the backend of the newest build, for the record: vectors of different backends agree to a
+            # cosine of ~0.99 and are kept (see docs/speed.md), so a backend change does not re-embed
+            {"index_key": key, "model": key["model"], "dim": settings.model.dim, "backend": embedder.backend},
         )
-        _update_faiss(store, old_generation, generation, old_ids, [d.doc_id for d, _ in todo])
+        _update_faiss(store, old_generation, generation, old_ids, [d.doc_id for d, _ in todo], settings.vectors)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -125,24 +131,26 @@ def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], pr
     return len(missing)
 
 
-def _update_faiss(store: Store, old_generation: int, generation: int, old_ids: np.ndarray, new_docs: list[str]) -> None:
+def _update_faiss(store: Store, old_generation: int, generation: int, old_ids: np.ndarray, new_docs: list[str],
+                  vector_settings: VectorIndexSettings) -> None:
     """Apply the change to the previous FAISS index rather than re-reading every vector."""
     path = store.faiss_path(old_generation)
     if not path.exists():
-        store.save_faiss(store.build_faiss(), generation)
+        store.save_faiss(store.build_faiss(vector_settings), generation)
         return
     import faiss
 
     try:
         index = faiss.read_index(str(path))
     except RuntimeError:
-        store.save_faiss(store.build_faiss(), generation)
+        store.save_faiss(store.build_faiss(vector_settings), generation)
         return
     if len(old_ids):
         index.remove_ids(old_ids)
     new_ids, vectors = store.vectors_of(store.passage_ids(new_docs))
     if len(new_ids):
         index.add_with_ids(vectors, new_ids)
-    if index.ntotal != store.passage_count():
-        index = store.build_faiss()  # never save an index that disagrees with SQLite
+    count = store.passage_count()
+    if index.ntotal != count or needs_rebuild(index, count, vector_settings):
+        index = store.build_faiss(vector_settings)  # never save an index that disagrees with SQLite
     store.save_faiss(index, generation)

@@ -100,3 +100,46 @@ class BM25:
             hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
         hits = hits[np.argsort(-scores[hits], kind="stable")]
         return self.ids[hits], scores[hits]
+
+    # ---- persistence (a snapshot per index generation, so a reload need not re-tokenise every passage) ----
+    def save(self, path) -> None:
+        """Write to `path` (an .npz) atomically: a reader sees the old file or the whole new one."""
+        import os
+        from pathlib import Path
+
+        path = Path(path)
+        tmp = path.with_name(f"{path.stem}.tmp{os.getpid()}.npz")
+        terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=str)
+        tf = self.tf.tocsc()
+        np.savez(tmp, terms=terms, data=tf.data, indices=tf.indices, indptr=tf.indptr,
+                 shape=np.asarray(tf.shape, dtype=np.int64), ids=self.ids, lengths=self.lengths, alive=self.alive)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path, k1: float = 0.9, b: float = 0.4) -> "BM25":
+        """The index `save` wrote; raises OSError or ValueError when the file is missing or damaged."""
+        with np.load(path, allow_pickle=False) as f:
+            bm25 = cls(k1, b)
+            bm25.vocab = {term: i for i, term in enumerate(f["terms"].tolist())}
+            bm25.tf = sparse.csc_matrix((f["data"], f["indices"], f["indptr"]), shape=tuple(f["shape"]))
+            bm25.ids, bm25.lengths, bm25.alive = f["ids"], f["lengths"], f["alive"]
+        if not (len(bm25.ids) == len(bm25.lengths) == len(bm25.alive) == bm25.tf.shape[0]):
+            raise ValueError(f"{path}: inconsistent BM25 arrays")
+        return bm25
+
+    def copy(self) -> "BM25":
+        """An independent copy (a new snapshot is changed while the old one may still be answering)."""
+        other = BM25(self.k1, self.b)
+        other.vocab = dict(self.vocab)
+        other.tf = self.tf.copy()
+        other.ids, other.lengths, other.alive = self.ids.copy(), self.lengths.copy(), self.alive.copy()
+        return other
+
+    def compact(self) -> "BM25":
+        """Drop the rows of removed passages (they cost memory and scan time, never score)."""
+        if self.alive.all():
+            return self
+        keep = np.flatnonzero(self.alive)
+        self.tf = self.tf.tocsr()[keep].tocsc()
+        self.ids, self.lengths, self.alive = self.ids[keep], self.lengths[keep], self.alive[keep]
+        return self

@@ -20,7 +20,9 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .config import VectorIndexSettings
 from .records import Document, Passage
+from .vector_index import make_index
 
 DB_NAME = "qa.sqlite"
 SCHEMA_VERSION = 1
@@ -220,15 +222,11 @@ class Store:
         self.save_faiss(index, generation)
         return index
 
-    def build_faiss(self):
-        import faiss
-
+    def build_faiss(self, settings: VectorIndexSettings = VectorIndexSettings()):
+        """A new FAISS index of every passage vector: exact, or IVF above `settings.exact_max` passages."""
         ids, vectors = self.all_vectors()
         dim = vectors.shape[1] if len(ids) else int(self.meta("dim") or 384)
-        index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-        if len(ids):
-            index.add_with_ids(vectors, ids)
-        return index
+        return make_index(ids, vectors, dim, settings)
 
     def save_faiss(self, index, generation: int) -> None:
         """Write atomically, then drop files of older generations."""

@@ -1,0 +1,121 @@
+"""Make and run an int8 ONNX copy of the packaged model: exported locally from its weights, never downloaded."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+EXPORT_VERSION = "1"  # bump when the export recipe changes, so cached files are remade
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def cache_dir() -> Path:
+    """Where exported models are kept: $QA_CACHE_DIR, else the user cache folder, else the temp folder."""
+    explicit = os.environ.get("QA_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    folder = Path(base) / "qa"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError:
+        return Path(tempfile.gettempdir()) / "qa-cache"
+
+
+def model_files(model_dir: str) -> tuple[Path, Path]:
+    """The (fp32, int8) ONNX files for the model in `model_dir`, exported and quantised on first use."""
+    from importlib.metadata import version
+
+    from filelock import FileLock
+
+    weights = Path(model_dir) / "model.safetensors"
+    # package versions from their metadata: importing torch would cost seconds of start-up for nothing
+    stamp = f"{EXPORT_VERSION}|{weights.stat().st_size}|{_file_digest(weights)}|{version('torch')}|{version('onnxruntime')}"
+    name = f"minilm-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}"
+    fp32, int8 = cache_dir() / f"{name}-fp32.onnx", cache_dir() / f"{name}-int8.onnx"
+    if fp32.exists() and int8.exists():
+        return fp32, int8
+    fp32.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache_dir() / f"{name}.lock")):  # two processes starting at once export once
+        if not (fp32.exists() and int8.exists()):
+            _export(model_dir, fp32, int8)
+    return fp32, int8
+
+
+def _file_digest(path: Path) -> str:
+    """A cheap fingerprint of the weights: their first and last MiB (the size is in the stamp too)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        h.update(fh.read(1 << 20))
+        fh.seek(max(0, path.stat().st_size - (1 << 20)))
+        h.update(fh.read(1 << 20))
+    return h.hexdigest()
+
+
+def _export(model_dir: str, fp32: Path, int8: Path) -> None:
+    """fp32 export with the TorchScript exporter, then per-channel dynamic int8 quantisation of the weights."""
+    with warnings.catch_warnings():  # the exporters' advice is for their developers, not our users
+        warnings.simplefilter("ignore")
+        logging.getLogger().setLevel(logging.ERROR)
+        _export_quiet(model_dir, fp32, int8)
+
+
+def _export_quiet(model_dir: str, fp32: Path, int8: Path) -> None:
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    import transformers
+    from transformers import AutoModel
+
+    transformers.utils.logging.disable_progress_bar()
+    model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+
+    class Hidden(torch.nn.Module):
+        """The transformer alone; pooling and normalising are done in numpy."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    dummy = torch.ones((2, 8), dtype=torch.int64)
+    with tempfile.TemporaryDirectory(dir=fp32.parent) as work:
+        plain, small = Path(work) / "fp32.onnx", Path(work) / "int8.onnx"
+        with torch.no_grad():
+            torch.onnx.export(
+                Hidden(model), (dummy, dummy, torch.zeros_like(dummy)), str(plain), input_names=list(_INPUTS),
+                output_names=["hidden"], opset_version=17, dynamo=False,
+                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "hidden")},
+            )
+        quantize_dynamic(str(plain), str(small), per_channel=True, weight_type=QuantType.QInt8)
+        os.replace(plain, fp32)  # atomic: readers see no file or a whole one
+        os.replace(small, int8)
+
+
+class OnnxEncoder:
+    """Runs the int8 model with onnxruntime; mean pooling and L2 normalisation as sentence-transformers does."""
+
+    def __init__(self, model_file: Path, threads: int):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+    def hidden_mean(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Normalised mean of the token states under `mask`, one row per input."""
+        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                         "token_type_ids": np.zeros_like(ids)})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

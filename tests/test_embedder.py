@@ -1,0 +1,98 @@
+"""Embedding backends: selection, clean fallback to fp32, and agreement with the fp32 model."""
+import numpy as np
+import pytest
+
+from qa import embedder as embedder_module
+from qa.chunker import Chunker
+from qa.config import ChunkSettings
+from qa.embedder import Embedder, resolve_backend
+from qa.loader import load, scan
+
+from .conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def fp32():
+    return Embedder(backend="fp32")
+
+
+@pytest.fixture(scope="module")
+def seed_passages(embedder):
+    files, _ = scan([SEEDS])
+    chunker = Chunker(ChunkSettings(), embedder.wordpieces)
+    return [p.text for f in files for p in chunker.split(load(f))][:24]
+
+
+def test_unknown_backend_falls_back_to_fp32_with_a_warning(fp32):
+    with pytest.warns(RuntimeWarning, match="unknown embedding backend 'quantum'"):
+        chosen = Embedder(backend="quantum").backend
+    assert chosen == "fp32"
+
+
+def test_environment_variable_overrides_the_setting(monkeypatch):
+    monkeypatch.setenv("QA_BACKEND", "fp32")
+    assert resolve_backend("onnx-int8") == "fp32"
+    monkeypatch.setenv("QA_BACKEND", "auto")
+    assert resolve_backend("fp32") in ("onnx-int8", "bf16", "fp32")
+
+
+def test_bf16_without_cpu_support_falls_back(monkeypatch):
+    monkeypatch.setattr(embedder_module, "cpu_has_bf16", lambda: False)
+    with pytest.warns(RuntimeWarning, match="no native bf16"):
+        assert resolve_backend("bf16") == "fp32"
+
+
+def test_failed_onnx_export_falls_back_to_fp32(tmp_path, monkeypatch, seed_passages, fp32):
+    if not embedder_module.onnx_available():
+        pytest.skip("onnxruntime not installed")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("the cache folder cannot be created here")
+    monkeypatch.setenv("QA_CACHE_DIR", str(blocker / "cache"))
+    broken = Embedder(backend="onnx-int8")
+    with pytest.warns(RuntimeWarning, match="int8 ONNX backend failed"):
+        vectors = broken.embed(seed_passages[:3])
+    assert broken.backend == "fp32"
+    assert np.allclose(vectors, fp32.embed(seed_passages[:3]), atol=1e-5)
+
+
+@pytest.mark.parametrize("backend", ["onnx-int8", "bf16"])
+def test_backend_vectors_agree_with_fp32(backend, seed_passages, fp32):
+    if backend == "bf16" and not embedder_module.cpu_has_bf16():
+        pytest.skip("no native bf16 on this CPU")
+    if backend == "onnx-int8" and not embedder_module.onnx_available():
+        pytest.skip("onnxruntime not installed")
+    fast = Embedder(backend=backend)
+    assert fast.backend == backend
+    reference = fp32.embed(seed_passages)
+    vectors = fast.embed(seed_passages)
+    assert vectors.shape == reference.shape and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert (vectors * reference).sum(axis=1).min() >= 0.98
+
+
+def test_queries_take_the_accurate_path(embedder, fp32):
+    questions = ["When did China ban fentanyl?", "Who wrote it?", "harbour seizure"]
+    for q in questions:
+        assert float(embedder.embed_query(q) @ fp32.embed_query(q)) >= 0.999
+
+
+def test_onnx_model_is_made_locally_once(embedder, monkeypatch, tmp_path):
+    if embedder.backend != "onnx-int8":
+        pytest.skip("the int8 backend is not in use")
+    from qa.onnx_model import cache_dir, model_files
+
+    first = model_files(embedder_module.model_path())
+    assert all(p.exists() and p.parent == cache_dir() for p in first)
+    stamp = [p.stat().st_mtime_ns for p in first]
+    assert model_files(embedder_module.model_path()) == first
+    assert [p.stat().st_mtime_ns for p in first] == stamp  # reused, not exported again
+
+
+def test_wordpieces_match_the_model_tokenizer(embedder):
+    text = "Fentanyl-related substances (FRS) were scheduled on 1 May 2019; naïve café."
+    assert embedder.wordpieces(text) == len(embedder.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def test_long_texts_are_cut_at_the_model_limit(embedder, fp32):
+    long_text = " ".join(["lighthouse keeper counted passing ships"] * 120)
+    assert float(embedder.embed([long_text])[0] @ fp32.embed([long_text])[0]) >= 0.98

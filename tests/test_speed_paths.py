@@ -1,0 +1,125 @@
+"""The fast paths give the same answers as the slow ones: embedding cache, saved BM25, IVF, idle rebuilds."""
+import json
+import shutil
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qa.chunker import Chunker
+from qa.config import SETTINGS, ChunkSettings, VectorIndexSettings
+from qa.embedder import Embedder
+from qa.engine import Engine
+from qa.lexical import BM25
+from qa.loader import load, scan
+from qa.snapshot import bm25_path, load_bm25
+from qa.vector_index import is_ivf
+
+from .conftest import ROOT, SEEDS
+
+QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "eval" / "seeds.jsonl").read_text().splitlines()
+             if line.strip()][:8] + ["fentanyl precursor chemicals", "lighthouse"]
+
+
+def _vector_rows(engine) -> int:
+    return engine.store._query("SELECT count(*) FROM vectors").fetchone()[0]
+
+
+def test_identical_text_is_embedded_once(tmp_path, fresh_engine):
+    src = tmp_path / "articles"
+    src.mkdir()
+    shared = "The harbour master counted 4,211 ships in 2023, a record for the port."
+    (src / "a.txt").write_text(shared + "\n", encoding="utf-8")
+    (src / "b.txt").write_text(shared + "\n", encoding="utf-8")  # another document, the same sentence
+    engine = fresh_engine()
+    report = engine.build([src])
+    assert sorted(report.added) == ["a.txt", "b.txt"]
+    assert report.passages_embedded == 1 and _vector_rows(engine) == 1
+    assert engine.store.passage_count() == 2
+    (src / "c.txt").write_text(shared + "\n", encoding="utf-8")
+    assert engine.build([src]).passages_embedded == 0
+
+
+def test_chunking_change_embeds_only_new_passage_texts(tmp_path, fresh_engine, embedder):
+    src = tmp_path / "articles"
+    shutil.copytree(SEEDS, src)
+    (src / "short.md").write_text("Customs seized 300 kilograms of a fentanyl precursor in Rotterdam.\n")
+    first = fresh_engine()
+    first.build([src])
+    relabelled = replace(SETTINGS.chunk, splitter="relabelled")  # a settings change that cuts the same passages
+    assert fresh_engine(replace(SETTINGS, chunk=relabelled)).build([src]).passages_embedded == 0
+    docs = [load(f) for f in scan([src])[0]]
+    smaller = ChunkSettings(max_tokens=96, overlap_tokens=32)
+    old = {p.text for d in docs for p in Chunker(SETTINGS.chunk, embedder.wordpieces).split(d)}
+    new = {p.text for d in docs for p in Chunker(smaller, embedder.wordpieces).split(d)}
+    assert new - old and new & old  # some passages change, some stay
+    report = fresh_engine(replace(SETTINGS, chunk=smaller)).build([src])
+    assert report.updated and not report.added
+    assert report.passages_embedded == len(new - old)
+    assert _vector_rows(first) == len(new)  # vectors of texts no longer used are dropped
+
+
+def test_saved_bm25_gives_identical_results(tmp_path, seed_engine):
+    passages = seed_engine.store.passages()
+    bm25 = BM25().fit([p.passage_id for p in passages], [p.text for p in passages])
+    bm25.remove([passages[0].passage_id])
+    bm25.save(tmp_path / "bm25.npz")
+    loaded = BM25.load(tmp_path / "bm25.npz")
+    assert loaded.vocab == bm25.vocab and len(loaded) == len(bm25)
+    for q in QUESTIONS:
+        ids, scores = bm25.search(q, 20)
+        loaded_ids, loaded_scores = loaded.search(q, 20)
+        assert ids.tolist() == loaded_ids.tolist() and np.allclose(scores, loaded_scores)
+
+
+def test_reload_after_an_update_matches_a_fresh_fit(tmp_path, fresh_engine):
+    src = tmp_path / "articles"
+    shutil.copytree(SEEDS, src)
+    engine = fresh_engine()
+    engine.build([src])
+    before = engine._current()
+    assert bm25_path(engine.index_dir, before.generation).exists()
+    (src / "new.md").write_text("# Seizure\n\nCustoms seized 300 kilograms of a fentanyl precursor.\n")
+    (src / "002_b36ef5ac26814476.txt").unlink()
+    engine.build([src])
+    updated = engine._current().retriever.bm25  # brought up to date from the previous snapshot
+    assert updated is not before.retriever.bm25
+    passages = engine.store.passages()
+    fresh = BM25().fit([p.passage_id for p in passages], [p.text for p in passages])
+    for q in QUESTIONS:
+        assert updated.search(q, 10)[0].tolist() == fresh.search(q, 10)[0].tolist()
+    # a new process reads the saved file of the new generation instead of tokenising again
+    other = load_bm25(engine.store, engine.store.generation())
+    assert other.search("fentanyl precursor", 5)[0].tolist() == fresh.search("fentanyl precursor", 5)[0].tolist()
+    assert len(list(engine.index_dir.glob("bm25-*.npz"))) == 1  # older generations' files are dropped
+
+
+def test_ivf_above_the_threshold_matches_exact_search(tmp_path, embedder):
+    src = tmp_path / "articles"
+    shutil.copytree(SEEDS, src)
+    exact = Engine(tmp_path / "exact", embedder=embedder, create=True)
+    exact.build([src])
+    forced = replace(SETTINGS, vectors=VectorIndexSettings(exact_max=10, ivf_probe_share=1.0))
+    approx = Engine(tmp_path / "ivf", settings=forced, embedder=embedder, create=True)
+    approx.build([src])
+    assert is_ivf(approx._current().retriever.vectors)
+    assert not is_ivf(exact._current().retriever.vectors)
+    for q in QUESTIONS:
+        a, b = exact.ask(q), approx.ask(q)
+        assert [(e.citation.doc_id, e.citation.start) for e in a.excerpts] == \
+               [(e.citation.doc_id, e.citation.start) for e in b.excerpts]
+    # updates go into the IVF index in place and keep it consistent with SQLite
+    (src / "new.md").write_text("# Seizure\n\nCustoms seized 300 kilograms of a fentanyl precursor.\n")
+    approx.build([src])
+    vectors = approx._current().retriever.vectors
+    assert is_ivf(vectors) and vectors.ntotal == approx.store.passage_count()
+    assert approx.ask("How much fentanyl precursor did customs seize?").excerpts[0].citation.doc_id == "new.md"
+
+
+def test_nothing_changed_build_loads_no_model(seed_engine):
+    idle = Embedder()
+    engine = Engine(seed_engine.index_dir, embedder=idle)
+    copy = seed_engine.index_dir.parent / "articles"  # what the session index was built from
+    report = engine.build([copy])
+    assert report.passages_embedded == 0 and not (report.added or report.updated or report.removed)
+    assert not {"model", "_fast_tokenizer", "tokenizer"} & set(vars(idle))
