@@ -229,3 +229,87 @@ def test_upload_names_cannot_leave_the_collection(tmp_path, name):
     report = save_uploads([(name, src)], collection)
     assert report.saved == [] and len(report.errors) == 1 and "\n" not in report.errors[0]
     assert {p for p in tmp_path.rglob("*")} - before <= {collection}  # nothing written anywhere else
+
+
+# ---- exposure ------------------------------------------------------------------------------------------
+def _listening_addresses(port: int) -> set[str]:
+    import psutil
+
+    return {c.laddr.ip for c in psutil.net_connections(kind="inet") if c.status == "LISTEN" and c.laddr.port == port}
+
+
+def _outside_address() -> str | None:
+    """An address of this machine that other machines could reach (not loopback), if it has one."""
+    import ipaddress
+
+    import psutil
+
+    for addresses in psutil.net_if_addrs().values():
+        for a in addresses:
+            if a.family.name == "AF_INET" and not ipaddress.ip_address(a.address).is_loopback:
+                return a.address
+    return None
+
+
+def test_app_listens_on_loopback_only_by_default(app_server):
+    import socket
+    from urllib.parse import urlparse
+
+    port = urlparse(app_server.url).port
+    assert _listening_addresses(port) == {"127.0.0.1"}
+    outside = _outside_address()
+    if outside:
+        with socket.socket() as s, pytest.raises(OSError):
+            s.settimeout(5)
+            s.connect((outside, port))
+
+
+def test_expose_without_a_password_is_refused(tmp_path):
+    env = {k: v for k, v in __import__("os").environ.items() if k != "QA_PASSWORD"}
+    run = subprocess.run([sys.executable, str(ROOT / "app.py"), "--host", "0.0.0.0", "--expose", "--index",
+                          str(tmp_path / "i")], capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "QA_PASSWORD" in run.stderr
+    assert not (tmp_path / "i").exists()
+
+
+def test_exposed_app_needs_the_password(seed_engine, tmp_path):
+    import os
+    import socket
+    import urllib.request
+
+    gradio_client = pytest.importorskip("gradio_client")
+    host = _outside_address()
+    if host is None:
+        pytest.skip("this machine has no non-loopback address")
+    with socket.socket() as s:
+        s.bind((host, 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, QA_PASSWORD="correct horse")
+    log = open(tmp_path / "app.log", "w")
+    app = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", host, "--expose", "--port", str(port),
+                            "--index", str(seed_engine.index_dir), "--source", str(seed_engine.index_dir.parent / "articles")],
+                           stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://{host}:{port}/"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5).close()
+                break
+            except OSError:
+                assert app.poll() is None and time.monotonic() < deadline, (tmp_path / "app.log").read_text()[-2000:]
+                time.sleep(0.5)
+        assert _listening_addresses(port) == {host}
+        with pytest.raises(Exception):
+            gradio_client.Client(url, verbose=False).predict(SEED_QUESTION, 1, api_name="/ask")
+        with pytest.raises(Exception):
+            gradio_client.Client(url, auth=("qa", "wrong"), verbose=False)
+        got = gradio_client.Client(url, auth=("qa", "correct horse"), verbose=False).predict(SEED_QUESTION, 1, api_name="/ask")
+        assert SEED_ANSWER in got["excerpts"][0]["text"]
+    finally:
+        app.terminate()
+        try:
+            app.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            app.kill()
+        log.close()
