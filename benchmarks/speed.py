@@ -36,9 +36,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=lib.ROOT.parent / "shared" / "benchmarks")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/qa-speed"))
     parser.add_argument("--quick", action="store_true", help="small sizes and few questions: a smoke run")
+    parser.add_argument("--throughput-docs", type=int, default=0, help="articles in the build-throughput run "
+                        "(default 1200, ~3k passages; 100 with --quick)")
     args = parser.parse_args()
     sizes = [300, 1000, 3000] if args.quick else [1000, 10_000, 100_000]
-    throughput_docs = 100 if args.quick else 1200
+    throughput_docs = args.throughput_docs or (100 if args.quick else 1200)
     corpus = lib.load_corpus(args.data, 60 if args.quick else 400)
     work = args.workdir / ("quick" if args.quick else "full")
     work.mkdir(parents=True, exist_ok=True)
