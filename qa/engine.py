@@ -57,7 +57,7 @@ class Engine:
     def ask(self, question: str, k: int | None = None) -> Answer:
         """The k best excerpts for `question`, best first, and whether any is a confident match."""
         question = self._check(question)
-        k = max(1, min(int(k or self.settings.retrieval.k), 50))
+        k = self._check_k(k)
         snap = self._current()
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
@@ -110,6 +110,13 @@ class Engine:
         return self.store.documents()
 
     # ---- internals ----------------------------------------------------------------------
+    def _check_k(self, k) -> int:
+        """How many excerpts: a whole number, clamped to 1..50 (None or 0: the default)."""
+        try:
+            return max(1, min(int(k or self.settings.retrieval.k), 50))
+        except (TypeError, ValueError, OverflowError):
+            raise QuestionError("k must be a whole number") from None
+
     @staticmethod
     def _check(question) -> str:
         if not isinstance(question, str):
