@@ -304,6 +304,8 @@ class _Transaction:
 
 
 def _damaged(folder: Path, exc: Exception) -> "IndexError_":
+    if "full" in str(exc):  # SQLITE_FULL: the write was rolled back, the index is fine
+        return IndexError_(f"could not write the index at {folder}: the disk is full; free some space and retry")
     return IndexError_(f"index at {folder} is damaged ({exc}): run `qa build --rebuild`")
 
 

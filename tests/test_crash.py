@@ -269,3 +269,25 @@ def test_damaged_database_names_the_fix_and_rebuild_recovers(seed_index, tmp_pat
     engine, indexed = check_consistent(index, embedder)
     assert indexed == collection_hashes(SEEDS)
     check_answerable(engine, [])
+
+
+def test_a_full_disk_rolls_back_and_says_so(seed_index, tmp_path, embedder):
+    from qa.engine import Engine
+    from qa.store import IndexError_
+
+    index, source = tmp_path / "index", tmp_path / "articles"
+    shutil.copytree(seed_index, index)
+    shutil.copytree(SEEDS, source)
+    for i in range(3):
+        (source / f"a{i:03d}.txt").write_text(article(i), encoding="utf-8")
+    engine = Engine(index, embedder=embedder)
+    generation = engine.store.generation()
+    pages = engine.store.db.execute("PRAGMA page_count").fetchone()[0]
+    engine.store.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk full" at the current size
+    with pytest.raises(IndexError_, match="the disk is full; free some space and retry$"):
+        engine.build([source])
+    assert engine.store.generation() == generation
+    engine.store.close()
+    engine, indexed = check_consistent(index, embedder)
+    assert indexed == collection_hashes(SEEDS)
+    check_answerable(engine, [])
