@@ -291,3 +291,24 @@ def test_a_full_disk_rolls_back_and_says_so(seed_index, tmp_path, embedder):
     engine, indexed = check_consistent(index, embedder)
     assert indexed == collection_hashes(SEEDS)
     check_answerable(engine, [])
+
+
+@pytest.mark.parametrize("at", ["start", "first batch"])
+def test_an_interrupted_rebuild_keeps_every_passage_its_vector(seed_index, tmp_path, embedder, at):
+    """`--rebuild` once emptied the vector cache before re-embedding: stopping it there lost every vector."""
+    from qa.engine import Engine
+
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+
+    def interrupt(done: int, total: int) -> None:
+        if at == "start" or done > 0:
+            raise KeyboardInterrupt  # what Ctrl-C does at this point of the build
+
+    engine = Engine(index, embedder=embedder)
+    with pytest.raises(KeyboardInterrupt):
+        engine.build([SEEDS], rebuild=True, progress=interrupt)
+    engine.store.close()
+    engine, indexed = check_consistent(index, embedder)
+    assert indexed == collection_hashes(SEEDS)
+    check_answerable(engine, [])
