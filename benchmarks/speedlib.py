@@ -7,6 +7,7 @@ import random
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,17 +95,23 @@ def seed_vectors(index_dir: Path, donor: Path) -> int:
     return len(rows)
 
 
-def timed_run(args: list[str], env: dict | None = None) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in MiB, stdout+stderr tail) of a subprocess."""
+def timed_run(args: list[str]) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in MiB, output tail) of a subprocess.
+
+    The peak comes from GNU time: a child forked straight from this (large) process would report this
+    process's pages, shared until exec, as its own peak.
+    """
+    report = Path(tempfile.mkstemp(suffix=".rss")[1])
+    wrapper = ["/usr/bin/time", "-f", "%M", "-o", str(report)] if Path("/usr/bin/time").exists() else []
     started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-    out = proc.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.run(wrapper + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - started
+    out = proc.stdout.decode("utf-8", "replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {out[-1500:]}")
-    return wall, usage.ru_maxrss // 1024, out[-400:]
+    text = report.read_text().strip().splitlines() if wrapper else []
+    report.unlink(missing_ok=True)
+    return wall, int(text[-1]) // 1024 if text else -1, out[-400:]
 
 
 def app_ready_seconds(index_dir: Path, source: Path, timeout: float = 300) -> float | None:

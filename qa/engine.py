@@ -12,7 +12,7 @@ from .embedder import Embedder
 from .records import Answer, BuildReport, Citation, Document, Excerpt
 from .retriever import Retriever
 from .snapshot import load_bm25
-from .vector_index import one_search_thread
+from .vector_index import prepare_for_search
 from .store import IndexError_, Store, set_aside_if_damaged
 
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: the model reads 256 wordpieces at most
@@ -149,7 +149,7 @@ class Engine:
             if self.store.meta("index_key") is None:
                 raise IndexError_(f"the index at {self.index_dir} is empty: run `qa build`")
             vectors = self.store.load_faiss(generation)
-            one_search_thread()
+            prepare_for_search(vectors, self.settings.vectors)
             previous = self._snapshot.retriever.bm25 if self._snapshot is not None else None
             bm25 = load_bm25(self.store, generation, previous)  # saved per generation: no re-tokenising on reload
         return _Snapshot(generation, Retriever(vectors, bm25, self.settings.retrieval), excerpts.idf_lookup(bm25))

@@ -48,12 +48,21 @@ def make_index(ids: np.ndarray, vectors: np.ndarray, dim: int, settings: VectorI
     return index
 
 
-def one_search_thread() -> None:
-    """Search with one OpenMP thread: a single query gains nothing from more, and on a busy CPU the
-    threads' barrier costs ~13 ms a search (measured at 1k vectors under load 5; 0.04 ms with one)."""
+def prepare_for_search(index, settings: VectorIndexSettings = VectorIndexSettings()) -> None:
+    """Search with one OpenMP thread, and (IVF) as many lists as the settings say, whatever the file holds.
+
+    One query gains nothing from more threads, and on a busy CPU their barrier costs ~13 ms a search
+    (measured at 1k vectors under load 5; 0.04 ms with one thread).
+    """
     import faiss
 
     faiss.omp_set_num_threads(1)
+    if is_ivf(index):
+        set_probes(index, _probes(faiss.downcast_index(index).nlist, settings))
+
+
+def _probes(nlist: int, settings: VectorIndexSettings) -> int:
+    return max(1, math.ceil(settings.ivf_probe_share * nlist))
 
 
 @contextmanager
@@ -85,7 +94,7 @@ def _trained_ivf(vectors: np.ndarray, dim: int, settings: VectorIndexSettings):
     # a fixed seed: the same vectors always give the same index
     chosen = np.sort(np.random.default_rng(0).choice(len(vectors), size=sample, replace=False))
     index.train(np.ascontiguousarray(vectors[chosen], dtype=np.float32))
-    index.nprobe = max(1, math.ceil(settings.ivf_probe_share * nlist))
+    index.nprobe = _probes(nlist, settings)
     index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct(id) and remove_ids by passage id
     return index
 
