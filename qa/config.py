@@ -43,7 +43,7 @@ class ModelSettings:
 class VectorIndexSettings:
     """Which FAISS index holds the passage vectors: exact search while it is fast enough, IVF beyond."""
 
-    exact_max: int = 30_000  # passages up to which search is exact (~5 ms at 30k on 2 cores)
+    exact_max: int = 30_000  # passages up to which search is exact; its time grows with the count (docs/speed.md)
     ivf_lists_per_sqrt: float = 4.0  # nlist = 4 * sqrt(passages)
     # lists searched, as a share of nlist: 0.06 gave recall@10 0.981 at 100k, 0.12 0.9895 (benchmarks/speed.py)
     ivf_probe_share: float = 0.16
