@@ -184,7 +184,7 @@ def updates(index_dir: Path, source: Path, embedder) -> list[tuple]:
 def processes(big: Path, source: Path, small: Path, question: str) -> list[tuple]:
     """Start-up and memory, each in a fresh process."""
     n = Engine(big).store.passage_count()
-    startup, _, _ = lib.timed_run([QA, "--help"])
+    startup, _, _ = lib.timed_run([sys.executable, "-c", "import qa.cli, qa.engine"])  # start-up: the imports
     nothing, _, _ = lib.timed_run([QA, "build", "--source", str(source), "--index", str(big)])
     ask_big, rss_big, _ = lib.timed_run([QA, "ask", question, "--index", str(big)])
     ask_small, rss_small, _ = lib.timed_run([QA, "ask", question, "--index", str(small)])
