@@ -170,7 +170,8 @@ def test_kills_at_random_moments_lose_nothing(collection, embedder):
     base, source, index, reference = collection
     rng = random.Random(int(os.environ.get("QA_CRASH_SEED", "6")))
     stable = range(VOLATILE, VOLATILE + STABLE)
-    kills, after_commit, version, budget_end = 0, 0, 1, time.monotonic() + 200
+    # the loop ends at KILLS_WANTED; the ceiling only bounds a very slow (heavily loaded) machine
+    kills, after_commit, version, budget_end = 0, 0, 1, time.monotonic() + 480
     print(f"reference build: {reference:.1f} s")
     _, indexed = check_consistent(index, embedder)
     while kills < KILLS_WANTED and time.monotonic() < budget_end:
