@@ -15,23 +15,36 @@ _WORDS = re.compile(r"\w+")
 CONFIDENCE_DEPTH = 5  # `answered` judges the first 5 excerpts however many were asked for
 
 
-def near_duplicate(a: Passage, b: Passage, jaccard: float) -> bool:
-    """Same text in two articles, or two windows of one article that mostly overlap."""
+def near_duplicate(a: Passage, b: Passage, jaccard: float, words: dict | None = None) -> bool:
+    """Same text in two articles, or two windows of one article that mostly overlap.
+
+    `words` caches each passage's word set across calls (select compares one passage with many).
+    """
     if a.doc_id == b.doc_id:
         overlap = min(a.end, b.end) - max(a.start, b.start)
         if overlap > 0.5 * min(a.end - a.start, b.end - b.start):
             return True
-    wa, wb = set(_WORDS.findall(a.text.lower())), set(_WORDS.findall(b.text.lower()))
+    wa, wb = _word_set(a, words), _word_set(b, words)
     if not wa or not wb:
         return a.text.strip() == b.text.strip()
     return len(wa & wb) / len(wa | wb) >= jaccard
 
 
+def _word_set(p: Passage, cache: dict | None) -> set[str]:
+    if cache is None:
+        return set(_WORDS.findall(p.text.lower()))
+    key = (p.doc_id, p.start, p.end)
+    if key not in cache:
+        cache[key] = set(_WORDS.findall(p.text.lower()))
+    return cache[key]
+
+
 def select(passages: list[Passage], k: int, jaccard: float) -> list[int]:
     """Indexes of the first `k` passages (in the given order) that are not near-copies of an earlier one."""
     chosen: list[int] = []
+    words: dict = {}
     for i, p in enumerate(passages):
-        if all(not near_duplicate(p, passages[j], jaccard) for j in chosen):
+        if all(not near_duplicate(p, passages[j], jaccard, words) for j in chosen):
             chosen.append(i)
             if len(chosen) == k:
                 break
