@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.apprunner import free_port  # noqa: E402
 QUESTIONS = ["When did China ban the sale of fentanyl?", "What is the Counternarcotics Working Group?",
              "International Narcotics Control Board", "How many fentanyl pills were seized on July 1?"]
 
@@ -27,12 +27,6 @@ def big_article(lines: int) -> str:
     return "Harbour almanac\n" + "".join(f"Line {i}: ferry {i * 7919 % 10007} carried {i * 104729 % 9973} "
                                          f"passengers past buoy {i * 31 % 997} in week {i % 52}.\n"
                                          for i in range(lines))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def latencies(client, n: int) -> list[float]:

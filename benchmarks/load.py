@@ -13,17 +13,17 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests import apprunner  # noqa: E402  the app-process helpers the tests use
 QUESTIONS = [
     "When did China ban the sale of fentanyl?",
     "Which US agencies sent officials to the meeting with China?",
@@ -38,30 +38,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_app(base: Path) -> tuple[subprocess.Popen, str, Path]:
     collection = base / "articles"
     shutil.copytree(ROOT / "seeds", collection)
-    port = free_port()
     log = open(base / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--source", str(collection),
-                             "--index", str(base / "index")], stdout=log, stderr=subprocess.STDOUT, cwd=base)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            return proc, url, collection
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                sys.exit(f"app.py did not start:\n{(base / 'app.log').read_text()[-3000:]}")
-            time.sleep(0.5)
+    proc, url, _ = apprunner.launch(["--source", str(collection), "--index", str(base / "index")],
+                                    stdout=log, stderr=subprocess.STDOUT, cwd=base)
+    if not apprunner.wait_until_up(proc, url, timeout=300):
+        proc.kill()
+        sys.exit(f"app.py did not start:\n{(base / 'app.log').read_text()[-3000:]}")
+    return proc, url, collection
 
 
 def long_article(n: int, sentences: int = 600) -> str:
@@ -172,11 +158,7 @@ def main() -> int:
             uploader.stop.set()
             uploader.join(timeout=900)
         finally:
-            app.terminate()
-            try:
-                app.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                app.kill()
+            apprunner.stop(app)
     latencies = sorted((end - start) * 1000 for start, end in results)
     during = sum(1 for start, end in results if any(s <= start and end <= e for s, e in periods))
     report = {

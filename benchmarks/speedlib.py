@@ -116,34 +116,18 @@ def timed_run(args: list[str]) -> tuple[float, int, str]:
 
 def app_ready_seconds(index_dir: Path, source: Path, timeout: float = 300) -> float | None:
     """Seconds from starting `python app.py` to HTTP 200 on /, or None when app.py is absent."""
-    import socket
-    import urllib.request
+    from tests import apprunner
 
-    app = ROOT / "app.py"
-    if not app.exists():
+    if not (ROOT / "app.py").exists():
         return None
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(app), "--port", str(port), "--index", str(index_dir),
-                             "--source", str(source)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, url, _ = apprunner.launch(["--index", str(index_dir), "--source", str(source)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while time.perf_counter() - started < timeout:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
-                return time.perf_counter() - started
-            except OSError:
-                if proc.poll() is not None:
-                    return None
-                time.sleep(0.05)
-        return None
+        up = apprunner.wait_until_up(proc, url, timeout, poll=0.05)
+        return time.perf_counter() - started if up else None
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        apprunner.stop(proc)
 
 
 def folder_bytes(folder: Path) -> int:

@@ -62,38 +62,21 @@ HOSTILE_TEXT = (
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     """`python app.py` on a free loopback port over a copy of seeds/ plus a hostile article; no index at start."""
-    import socket
     import subprocess
-    import sys
-    import time
-    import urllib.request
     from types import SimpleNamespace
+
+    from .apprunner import launch, stop, wait_until_up
 
     base = tmp_path_factory.mktemp("app")
     collection = base / "articles"
     shutil.copytree(SEEDS, collection)
     (collection / HOSTILE_NAME).write_text(HOSTILE_TEXT, encoding="utf-8")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     log = open(base / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--source", str(collection),
-                             "--index", str(base / "index")], stdout=log, stderr=subprocess.STDOUT, cwd=base)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"app.py did not start:\n{(base / 'app.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-    yield SimpleNamespace(url=url, collection=collection, index=base / "index", log=base / "app.log")
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
+    proc, url, _ = launch(["--source", str(collection), "--index", str(base / "index")],
+                       stdout=log, stderr=subprocess.STDOUT, cwd=base)
+    if not wait_until_up(proc, url, timeout=300):
         proc.kill()
+        pytest.fail(f"app.py did not start:\n{(base / 'app.log').read_text()[-3000:]}")
+    yield SimpleNamespace(url=url, collection=collection, index=base / "index", log=base / "app.log")
+    stop(proc)
     log.close()

@@ -274,31 +274,20 @@ def test_expose_without_a_password_is_refused(tmp_path):
 
 def test_exposed_app_needs_the_password(seed_engine, tmp_path):
     import os
-    import socket
-    import urllib.request
+
+    from .apprunner import launch, stop, wait_until_up
 
     gradio_client = pytest.importorskip("gradio_client")
     host = _outside_address()
     if host is None:
         pytest.skip("this machine has no non-loopback address")
-    with socket.socket() as s:
-        s.bind((host, 0))
-        port = s.getsockname()[1]
     env = dict(os.environ, QA_PASSWORD="correct horse")
     log = open(tmp_path / "app.log", "w")
-    app = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", host, "--expose", "--port", str(port),
-                            "--index", str(seed_engine.index_dir), "--source", str(seed_engine.index_dir.parent / "articles")],
-                           stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://{host}:{port}/"
+    app, url, port = launch(["--host", host, "--expose", "--index", str(seed_engine.index_dir),
+                       "--source", str(seed_engine.index_dir.parent / "articles")],
+                      host=host, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5).close()
-                break
-            except OSError:
-                assert app.poll() is None and time.monotonic() < deadline, (tmp_path / "app.log").read_text()[-2000:]
-                time.sleep(0.5)
+        assert wait_until_up(app, url, timeout=180), (tmp_path / "app.log").read_text()[-2000:]
         assert _listening_addresses(port) == {host}
         with pytest.raises(Exception):
             gradio_client.Client(url, verbose=False).predict(SEED_QUESTION, 1, api_name="/ask")
@@ -307,9 +296,5 @@ def test_exposed_app_needs_the_password(seed_engine, tmp_path):
         got = gradio_client.Client(url, auth=("qa", "correct horse"), verbose=False).predict(SEED_QUESTION, 1, api_name="/ask")
         assert SEED_ANSWER in got["excerpts"][0]["text"]
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        stop(app)
         log.close()

@@ -1,0 +1,46 @@
+"""Run `python app.py` as a real server for tests and benchmarks: a free port, wait until it answers, stop it."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def launch(args: list[str], host: str = "127.0.0.1", **popen) -> tuple[subprocess.Popen, str, int]:
+    """Start app.py with `args` on a free port of `host`; return the process, its URL and port (not waited for)."""
+    port = free_port(host)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *args], **popen)
+    return proc, f"http://{host}:{port}/", port
+
+
+def wait_until_up(proc: subprocess.Popen, url: str, timeout: float, poll: float = 0.5) -> bool:
+    """True once `url` answers; False if the process ends or `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return True
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(poll)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ask the process to end; kill it if it has not within 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
