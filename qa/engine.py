@@ -66,7 +66,7 @@ class Engine:
         passages = self.store.passages([c.passage_id for c in candidates])
         by_id = {c.passage_id: c for c in candidates}
         chosen = [passages[i] for i in excerpts.select(passages, k, self.settings.retrieval.dedup_jaccard)]
-        docs = {p.doc_id: self._doc_meta(p.doc_id) for p in chosen}
+        docs = self.store.document_meta(p.doc_id for p in chosen)
         rs = self.settings.retrieval
         sure = excerpts.confidence(question, [p.text for p in chosen], [by_id[p.passage_id].dense for p in chosen],
                                    snap.idf, rs.coverage_weight)
@@ -76,7 +76,7 @@ class Engine:
         result = []
         marked = excerpts.highlight_all(question, chosen, snap.idf, embed, qvec)
         for rank, (p, spans) in enumerate(zip(chosen, marked), start=1):
-            doc = docs[p.doc_id]
+            doc = docs.get(p.doc_id) or Document(p.doc_id, "", "")  # removed by a build meanwhile
             result.append(Excerpt(
                 rank=rank,
                 score=by_id[p.passage_id].score,
@@ -125,10 +125,6 @@ class Engine:
         if not question:
             raise QuestionError("the question is empty")
         return question[:MAX_QUESTION_CHARS]
-
-    def _doc_meta(self, doc_id: str) -> Document:
-        row = self.store.document(doc_id)
-        return row if row is not None else Document(doc_id, "", "")
 
     def _current(self) -> _Snapshot:
         """The in-memory state of the newest committed generation, reloaded when the index moves on."""

@@ -99,10 +99,16 @@ class Store:
 
     def documents(self) -> list[tuple[Document, int]]:
         """Every document's metadata (text left empty) with its passage count, by doc_id."""
-        rows = self._query(
-            "SELECT doc_id, sha256, title, byline, date, source, n_passages FROM documents ORDER BY doc_id"
-        ).fetchall()
-        return [(Document(r[0], "", r[1], r[2], r[3], r[4], r[5]), r[6]) for r in rows]
+        rows = self._query(_DOC_META + " ORDER BY doc_id").fetchall()
+        return [(_meta_document(r), r[6]) for r in rows]
+
+    def document_meta(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        """Metadata (text left empty) of these documents, without reading their text: citations need no more."""
+        found: dict[str, Document] = {}
+        for chunk in _chunks(list(dict.fromkeys(doc_ids)), 900):
+            rows = self._query(_DOC_META + f" WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            found.update((r[0], _meta_document(r)) for r in rows)
+        return found
 
     def document(self, doc_id: str) -> Document | None:
         r = self._query(
@@ -350,6 +356,13 @@ def pause_for_crash_test(point: str) -> None:
     if name == point:
         print(f"qa-test: paused at {point}", file=sys.stderr, flush=True)
         time.sleep(float(seconds or 30))
+
+
+_DOC_META = "SELECT doc_id, sha256, title, byline, date, source, n_passages FROM documents"
+
+
+def _meta_document(row) -> Document:
+    return Document(row[0], "", row[1], row[2], row[3], row[4], row[5])
 
 
 def _stack(rows: list) -> tuple[np.ndarray, np.ndarray]:
