@@ -134,23 +134,20 @@ def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], pr
 def _update_faiss(store: Store, old_generation: int, generation: int, old_ids: np.ndarray, new_docs: list[str],
                   vector_settings: VectorIndexSettings) -> None:
     """Apply the change to the previous FAISS index rather than re-reading every vector."""
-    path = store.faiss_path(old_generation)
-    if not path.exists():
-        store.save_faiss(store.build_faiss(vector_settings), generation)
-        return
     import faiss
 
+    path = store.faiss_path(old_generation)
     try:
-        index = faiss.read_index(str(path))
+        index = faiss.read_index(str(path)) if path.exists() else None
     except RuntimeError:
-        store.save_faiss(store.build_faiss(vector_settings), generation)
-        return
-    if len(old_ids):
-        index.remove_ids(old_ids)
-    new_ids, vectors = store.vectors_of(store.passage_ids(new_docs))
-    if len(new_ids):
-        index.add_with_ids(vectors, new_ids)
+        index = None  # unreadable: rebuilt from SQLite below
+    if index is not None:
+        if len(old_ids):
+            index.remove_ids(old_ids)
+        new_ids, vectors = store.vectors_of(store.passage_ids(new_docs))
+        if len(new_ids):
+            index.add_with_ids(vectors, new_ids)
     count = store.passage_count()
-    if index.ntotal != count or needs_rebuild(index, count, vector_settings):
+    if index is None or index.ntotal != count or needs_rebuild(index, count, vector_settings):
         index = store.build_faiss(vector_settings)  # never save an index that disagrees with SQLite
     store.save_faiss(index, generation)
