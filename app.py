@@ -57,31 +57,29 @@ def open_engine(index: Path, source: Path):
     """The engine over `index`, built from `source` first (as `qa build` does, progress on the console) if empty."""
     from qa import cli
     from qa.engine import Engine
-    from qa.store import IndexError_
+    from qa.errors import IndexUnavailable
 
     engine = Engine(index, create=True)
     try:
         engine.warm_up()
-    except IndexError_:
+    except IndexUnavailable:
         print(f"No index at {index} yet: building it from {source} …", file=sys.stderr)
         if cli.main(["build", "--source", str(source), "--index", str(index)]) != 0:
-            raise IndexError_(f"could not build the index at {index}; see the message above") from None
+            raise IndexUnavailable(f"could not build the index at {index}; see the message above") from None
         engine.warm_up()
     return engine
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from qa.indexer import BuildLocked
-    from qa.loader import LoadError
-    from qa.store import IndexError_
+    from qa.errors import LoadError, QAError
 
     try:
         auth = login(args)
         if not args.source.is_dir():
             raise LoadError(f"collection folder not found: {args.source}")
         engine = open_engine(args.index, args.source)
-    except (ExposureError, IndexError_, LoadError, BuildLocked, OSError) as exc:
+    except (ExposureError, QAError, OSError) as exc:
         print(f"app: error: {exc}", file=sys.stderr)
         return 2
     from qa.ui import ASK_CONCURRENCY, CSS, ChatApp, theme

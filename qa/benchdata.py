@@ -8,11 +8,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import BenchmarkError
+
 _UNSAFE = re.compile(r"[^\w.\-]")
-
-
-class BenchmarkError(ValueError):
-    """An evaluation input that cannot be read; the message is one line."""
 
 
 @dataclass(frozen=True)

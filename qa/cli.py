@@ -7,12 +7,9 @@ import sys
 from pathlib import Path
 
 from .config import DEFAULT_INDEX, DEFAULT_SOURCE
+from .errors import QAError, QuestionError
 
 EXIT_USAGE = 2
-
-
-class CliError(Exception):
-    """A one-line message for stderr, then exit 2."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,17 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from .loader import LoadError
-    from .store import IndexError_
-    from .engine import QuestionError, UnknownDocument
-    from .indexer import BuildLocked
-
     try:
         return args.run(args)
-    except (CliError, IndexError_, QuestionError, LoadError, BuildLocked) as exc:
+    except QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
-    except UnknownDocument as exc:
-        print(f"qa: error: {exc.args[0]}", file=sys.stderr)
     except KeyboardInterrupt:
         print("qa: interrupted", file=sys.stderr)
     except BrokenPipeError:
@@ -114,14 +104,11 @@ def _build(args) -> int:
 
 
 def _ask(args) -> int:
-    if args.k < 1:
-        raise CliError("-k must be at least 1")
     engine = _engine(args.index)
+    engine.check_k(args.k)
     if args.question != "-":
         _print_answer(engine.ask(args.question, args.k), args.json)
         return 0
-    from .engine import QuestionError
-
     status = 0
     for line in sys.stdin:
         try:
@@ -176,15 +163,11 @@ def _show(args) -> int:
 
 
 def _eval(args) -> int:
-    from .benchdata import BenchmarkError
     from .evaluate import MODES, evaluate, format_table
 
     modes = MODES if args.compare else (args.mode,)
-    try:
-        report = evaluate(args.inputs, args.index, args.source, args.split, args.k, args.limit, modes,
-                          progress=lambda msg: print(msg, file=sys.stderr))
-    except BenchmarkError as exc:
-        raise CliError(str(exc)) from None
+    report = evaluate(args.inputs, args.index, args.source, args.split, args.k, args.limit, modes,
+                      progress=lambda msg: print(msg, file=sys.stderr))
     print(json.dumps(report) if args.json else format_table(report))
     return 0
 

@@ -9,6 +9,10 @@ DEFAULT_SOURCE = ROOT / "seeds"
 DEFAULT_INDEX = ROOT / "index"
 
 # File types the loader reads; anything else in a collection folder is skipped with a warning.
+# How many excerpts one question may ask for: programs (API, `qa ask --json`, evaluation) may want deep lists.
+MAX_K = 50
+MAX_QUESTION_CHARS = 2000  # longer questions are cut: the model reads 256 wordpieces at most
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 
 # Uploads through the chat UI: which files may be added to the collection folder, and how many at once.

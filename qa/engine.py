@@ -7,28 +7,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import excerpts, indexer
-from .config import SETTINGS, Settings
+from .config import MAX_K, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
+from .errors import IndexUnavailable, QuestionError, UnknownDocument
 from .records import Answer, BuildReport, Citation, Document, Excerpt
 from .retriever import Retriever
 from .snapshot import load_bm25
 from .vector_index import prepare_for_search
-from .store import IndexError_, Store, set_aside_if_damaged
+from .store import Store, set_aside_if_damaged
 
-MAX_QUESTION_CHARS = 2000  # longer questions are cut: the model reads 256 wordpieces at most
 
 
 def set_aside_damaged_index(index_dir: Path) -> Path | None:
     """Before a rebuild: move an index database SQLite cannot read to a `damaged-*` folder; return it."""
     return set_aside_if_damaged(Path(index_dir))
-
-
-class QuestionError(ValueError):
-    """A question that cannot be asked (empty, or not text); the message is one line."""
-
-
-class UnknownDocument(KeyError):
-    """No document with that id in the index."""
 
 
 @dataclass
@@ -57,7 +49,7 @@ class Engine:
     def ask(self, question: str, k: int | None = None) -> Answer:
         """The k best excerpts for `question`, best first, and whether any is a confident match."""
         question = self._check(question)
-        k = self._check_k(k)
+        k = self.check_k(k)
         snap = self._current()
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
@@ -110,12 +102,19 @@ class Engine:
         return self.store.documents()
 
     # ---- internals ----------------------------------------------------------------------
-    def _check_k(self, k) -> int:
-        """How many excerpts: a whole number, clamped to 1..50 (None or 0: the default)."""
-        try:
-            return max(1, min(int(k or self.settings.retrieval.k), 50))
-        except (TypeError, ValueError, OverflowError):
-            raise QuestionError("k must be a whole number") from None
+    def check_k(self, k) -> int:
+        """The one rule for k: None means the default; else a whole number from 1 to MAX_K (5.0 counts as 5)."""
+        if k is None:
+            return self.settings.retrieval.k
+        if isinstance(k, float) and k.is_integer():
+            k = int(k)
+        if isinstance(k, str) and k.strip().isdigit():
+            k = int(k)
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise QuestionError(f"k must be a whole number from 1 to {MAX_K}")
+        if not 1 <= k <= MAX_K:
+            raise QuestionError(f"k must be from 1 to {MAX_K}, not {k}")
+        return k
 
     @staticmethod
     def _check(question) -> str:
@@ -143,7 +142,7 @@ class Engine:
         with self.store.read_snapshot():  # vectors and passages of one generation, even if a build commits now
             generation = self.store.generation()
             if self.store.meta("index_key") is None:
-                raise IndexError_(f"the index at {self.index_dir} is empty: run `qa build`")
+                raise IndexUnavailable(f"the index at {self.index_dir} is empty: run `qa build`")
             vectors = self.store.load_faiss(generation)
             prepare_for_search(vectors, self.settings.vectors)
             previous = self._snapshot.retriever.bm25 if self._snapshot is not None else None

@@ -10,8 +10,9 @@ from typing import Callable
 import numpy as np
 
 from . import excerpts
-from .benchdata import Benchmark, BenchmarkError, Question, load_benchmark, write_corpus
-from .config import SETTINGS, Settings
+from .benchdata import Benchmark, Question, load_benchmark, write_corpus
+from .errors import BenchmarkError
+from .config import MAX_K, SETTINGS, Settings
 
 MODES = ("hybrid", "dense", "lexical")
 CUTOFFS = (1, 5, 10)
@@ -38,8 +39,8 @@ def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, 
     from .engine import Engine
 
     bench = load_benchmark(inputs, split)
-    if k < 1 or k > 50:
-        raise BenchmarkError("-k must be between 1 and 50")
+    if not 1 <= k <= MAX_K:
+        raise BenchmarkError(f"-k must be from 1 to {MAX_K}")
     questions = subset(bench.questions, limit) + bench.extra
     if not questions:
         raise BenchmarkError("the evaluation input has no questions")
@@ -81,7 +82,7 @@ def _collection(bench: Benchmark, index: Path, source: list[Path] | None) -> tup
 
 def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict[str, str], kind: str) -> Scored:
     """Ask `q` for enough excerpts to fill k distinct documents and score the document ranking."""
-    answer = engine.ask(q.text, min(50, 3 * k))
+    answer = engine.ask(q.text, min(MAX_K, 3 * k))
     docs: list[str] = []
     for e in answer.excerpts:
         doc = ids.get(e.citation.doc_id, e.citation.doc_id)

@@ -12,7 +12,8 @@ from filelock import FileLock, Timeout
 from .chunker import Chunker
 from .config import Settings, VectorIndexSettings
 from .embedder import Embedder
-from .loader import LoadError, load, scan
+from .errors import BuildLocked, LoadError
+from .loader import load, scan
 from .records import BuildReport, Document, Passage
 from .store import Store, text_hash
 from .vector_index import needs_rebuild
@@ -22,10 +23,6 @@ Warn = Callable[[str], None]
 # passages embedded and committed to the cache at a time: large, because the embedder sorts each call's
 # texts by length and less padding is faster; small enough that a killed build loses ~10 s of work
 EMBED_BATCH = 1024
-
-
-class BuildLocked(Exception):
-    """Another build of the same index is running."""
 
 
 def build_lock(folder: Path) -> FileLock:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES
+from .errors import LoadError
 from .records import Document
 
 # Larger files are skipped with a message, before they are read: they are not articles, and 20 MB of
@@ -27,10 +28,6 @@ _DATE = re.compile(
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Windows editors save "Unicode" text this way
-
-
-class LoadError(Exception):
-    """A file that cannot be read as an article; the message says why in one line."""
 
 
 @dataclass(frozen=True)

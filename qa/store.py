@@ -21,6 +21,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from .config import VectorIndexSettings
+from .errors import DiskFull, IndexUnavailable
 from .records import Document, Passage
 from .vector_index import make_index
 
@@ -42,10 +43,6 @@ CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, vector BLOB NOT 
 """
 
 
-class IndexError_(Exception):
-    """The index is missing, damaged or was built differently; the message names the fix."""
-
-
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -57,7 +54,7 @@ class Store:
         self.folder = Path(folder)
         self.db_path = self.folder / DB_NAME
         if not self.db_path.exists() and not create:
-            raise IndexError_(f"no index at {self.folder}: run `qa build` first")
+            raise IndexUnavailable(f"no index at {self.folder}: run `qa build` first")
         if create:
             self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -90,7 +87,7 @@ class Store:
         """A number that grows with every committed change; readers reload when it moves."""
         value = self.meta("generation")
         if value is None:
-            raise IndexError_(f"index at {self.folder} is incomplete: run `qa build --rebuild`")
+            raise IndexUnavailable(f"index at {self.folder} is incomplete: run `qa build --rebuild`")
         return int(value)
 
     # ---- reads ----------------------------------------------------------------------------
@@ -309,10 +306,10 @@ class _Transaction:
         return False
 
 
-def _damaged(folder: Path, exc: Exception) -> "IndexError_":
+def _damaged(folder: Path, exc: Exception) -> IndexUnavailable:
     if "full" in str(exc):  # SQLITE_FULL: the write was rolled back, the index is fine
-        return IndexError_(f"could not write the index at {folder}: the disk is full; free some space and retry")
-    return IndexError_(f"index at {folder} is damaged ({exc}): run `qa build --rebuild`")
+        return DiskFull(f"could not write the index at {folder}: the disk is full; free some space and retry")
+    return IndexUnavailable(f"index at {folder} is damaged ({exc}): run `qa build --rebuild`")
 
 
 def _is_busy(exc: BaseException | None) -> bool:

@@ -7,10 +7,8 @@ import gradio as gr
 
 from . import ui_render as render
 from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
-from .engine import Engine, QuestionError, UnknownDocument
-from .indexer import BuildLocked
-from .loader import LoadError
-from .store import IndexError_
+from .engine import Engine
+from .errors import QAError, UnknownDocument
 from .uploads import save_uploads
 
 EXAMPLES = (
@@ -21,7 +19,6 @@ EXAMPLES = (
 )
 MAX_TURNS = 50  # the conversation kept per browser session; older turns drop off the top
 ASK_CONCURRENCY = 4  # questions answered at once (UI and API share the group); builds run one at a time
-BUILD_ERRORS = (BuildLocked, LoadError, IndexError_, OSError)
 
 # A click on a citation button inside the conversation reaches Python as a `click` event with its data.
 CITE_JS = """
@@ -57,10 +54,8 @@ class ChatApp:
         """What `qa ask --json` prints, or gr.Error with a one-line message."""
         try:
             return self.engine.ask(question, k).to_json()
-        except (QuestionError, IndexError_) as exc:
+        except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        except (TypeError, ValueError) as exc:  # e.g. k that is not a number
-            raise gr.Error(f"bad request: {exc}", print_exception=False) from None
 
     def respond(self, question: str, turns: list[dict]):
         answer = self.ask_json(question)
@@ -126,7 +121,7 @@ class ChatApp:
         progress(0, desc="Reading files")
         try:
             report = self.engine.build([self.collection], rebuild=rebuild, progress=on_progress, warn=warnings.append)
-        except BUILD_ERRORS as exc:
+        except (QAError, OSError) as exc:
             return None, [f"The index was not changed: {exc}"]
         return report, warnings
 

@@ -10,13 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
+from .errors import UploadError
 
 MAX_NAME_CHARS = 120
 _UNSAFE_CHARS = re.compile(r"[^\w.\- ()]+")  # anything else (quotes, <>, control chars) becomes "_"
-
-
-class UploadError(ValueError):
-    """An upload that cannot be stored; the message is one line and names the file."""
 
 
 @dataclass

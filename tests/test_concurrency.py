@@ -91,7 +91,8 @@ def test_two_builds_at_once_are_serialised(tmp_path, embedder):
 
 
 def test_a_build_that_cannot_wait_says_another_is_running(tmp_path, fresh_engine):
-    from qa.indexer import BuildLocked, build, build_lock
+    from qa.errors import BuildLocked
+    from qa.indexer import build, build_lock
 
     engine = fresh_engine()
     with build_lock(engine.index_dir):

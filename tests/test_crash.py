@@ -274,7 +274,7 @@ def test_damaged_database_names_the_fix_and_rebuild_recovers(seed_index, tmp_pat
 
 def test_a_full_disk_rolls_back_and_says_so(seed_index, tmp_path, embedder):
     from qa.engine import Engine
-    from qa.store import IndexError_
+    from qa.errors import IndexUnavailable
 
     index, source = tmp_path / "index", tmp_path / "articles"
     shutil.copytree(seed_index, index)
@@ -285,7 +285,7 @@ def test_a_full_disk_rolls_back_and_says_so(seed_index, tmp_path, embedder):
     generation = engine.store.generation()
     pages = engine.store.db.execute("PRAGMA page_count").fetchone()[0]
     engine.store.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk full" at the current size
-    with pytest.raises(IndexError_, match="the disk is full; free some space and retry$"):
+    with pytest.raises(IndexUnavailable, match="the disk is full; free some space and retry$"):
         engine.build([source])
     assert engine.store.generation() == generation
     engine.store.close()

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from qa.benchdata import BenchmarkError, file_name, load_benchmark
+from qa.benchdata import file_name, load_benchmark
+from qa.errors import BenchmarkError
 from qa.evaluate import evaluate, format_table, ndcg, subset
 
 from .conftest import ROOT, SEEDS

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.loader import LoadError, load, scan
+from qa.errors import LoadError
+from qa.loader import load, scan
 
 from .conftest import PLAIN, SEEDS, SPUN
 

@@ -58,7 +58,7 @@ def test_passage_offsets_are_exact(chunker, text):
 @settings(max_examples=60, **SETTINGS)
 @given(question=QUESTION, k=st.one_of(st.none(), st.integers(min_value=-3, max_value=60), st.floats(), st.text(max_size=3)))
 def test_ask_answers_faithfully_or_raises_question_error(seed_engine, question, k):
-    from qa.engine import QuestionError
+    from qa.errors import QuestionError
 
     try:
         answer = seed_engine.ask(question, k)

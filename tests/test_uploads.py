@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from qa.config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
-from qa.uploads import UploadError, safe_name, save_one, save_uploads
+from qa.errors import UploadError
+from qa.uploads import safe_name, save_one, save_uploads
 
 
 @pytest.mark.parametrize("name, reason", [

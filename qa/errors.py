@@ -1,0 +1,45 @@
+"""Every error a user can see: one base class, each subclass named for what happened; messages are one line."""
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base of every user-facing error; `str(exc)` is the one line to show. Front ends catch this once."""
+
+    def __str__(self) -> str:  # KeyError-style quoting would wrap the message in quotes
+        return " ".join(str(self.args[0]).split()) if self.args else self.__class__.__name__
+
+
+class IndexUnavailable(QAError):
+    """The index is missing, empty, damaged or cannot be written; the message names the fix."""
+
+
+class DiskFull(IndexUnavailable):
+    """A write ran out of space; it was rolled back and the previous index still answers."""
+
+
+class QuestionError(QAError, ValueError):
+    """A question (or its k, filters or conversation) that cannot be asked."""
+
+
+class UnknownDocument(QAError, KeyError):
+    """No document with that id in the index."""
+
+
+class LoadError(QAError):
+    """A file that cannot be read as an article (empty, binary, too large, unparseable)."""
+
+
+class BuildLocked(QAError):
+    """Another build of the same index is running."""
+
+
+class UploadError(QAError, ValueError):
+    """An upload that cannot be stored; the message names the file."""
+
+
+class BenchmarkError(QAError, ValueError):
+    """A benchmark or question set that cannot be read."""
+
+
+class UsageError(QAError):
+    """A command-line or request argument that is not valid."""
