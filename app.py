@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import sys
 from pathlib import Path
 
-from qa.config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_UPLOAD_BYTES
+from qa import config
+from qa.config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_UPLOAD_BYTES, PASSWORD_ENV
 
-PASSWORD_ENV = "QA_PASSWORD"
 
 
 class ExposureError(Exception):
@@ -39,9 +38,11 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
-def login(args: argparse.Namespace, env=os.environ) -> tuple[str, str] | None:
-    """The (user, password) Gradio asks for, or None; ExposureError when the address needs more care."""
-    password = env.get(PASSWORD_ENV) or None
+def login(args: argparse.Namespace, password: str | None) -> tuple[str, str] | None:
+    """The (user, password) Gradio asks for, or None; ExposureError when the address needs more care.
+
+    `password` is the one set in the environment (config.password()), or None.
+    """
     if not is_loopback(args.host):
         if not args.expose:
             raise ExposureError(f"--host {args.host} is reachable from other machines: add --expose "
@@ -54,19 +55,16 @@ def login(args: argparse.Namespace, env=os.environ) -> tuple[str, str] | None:
 
 
 def open_engine(index: Path, source: Path):
-    """The engine over `index`, built from `source` first (as `qa build` does, progress on the console) if empty."""
-    from qa import cli
+    """The engine over `index`, built from `source` first (progress on the console, as `qa build`) if empty."""
+    from qa.console import ConsoleProgress
     from qa.engine import Engine
-    from qa.errors import IndexUnavailable
 
     engine = Engine(index, create=True)
-    try:
-        engine.warm_up()
-    except IndexUnavailable:
+    if not engine.documents():
         print(f"No index at {index} yet: building it from {source} …", file=sys.stderr)
-        if cli.main(["build", "--source", str(source), "--index", str(index)]) != 0:
-            raise IndexUnavailable(f"could not build the index at {index}; see the message above") from None
-        engine.warm_up()
+        with ConsoleProgress() as progress:
+            print(engine.build([source], progress=progress).summary(), file=sys.stderr)
+    engine.warm_up()
     return engine
 
 
@@ -75,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa.errors import LoadError, QAError
 
     try:
-        auth = login(args)
+        auth = login(args, config.password())
         if not args.source.is_dir():
             raise LoadError(f"collection folder not found: {args.source}")
         engine = open_engine(args.index, args.source)

@@ -56,7 +56,7 @@ def main() -> None:
             print(f"  {PHASES[name]:40s} {cumulative * 1000 / len(questions):6.2f}  ({calls} calls)")
     print("took_ms p50 / p95: %.1f / %.1f" % p50_p95(engine, questions))
     full = excerpts.highlight_all
-    excerpts.highlight_all = lambda q, chosen, idf, embed, qv, **kw: full(q, chosen, idf, None, qv, **kw)
+    excerpts.highlight_all = lambda q, chosen, idf, embed, qv, depth: full(q, chosen, idf, None, qv, depth)
     print("took_ms p50 / p95 without the highlight's tie-break embedding: %.1f / %.1f" % p50_p95(engine, questions))
 
 

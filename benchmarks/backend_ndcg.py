@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.benchdata import load_beir  # noqa: E402
+from qa.config import SETTINGS
 from qa.embedder import Embedder  # noqa: E402
 
 
@@ -42,7 +43,7 @@ def main() -> None:
     print(f"SciFact test: {len(bench.questions)} queries over {len(doc_ids)} documents")
     print(f"{'backend':<10} {'resolved':<10} {'nDCG@10':>8} {'docs/s':>7} {'min cos':>8} {'mean cos':>8}")
     for name in args.backends.split(","):
-        embedder = Embedder(backend=name)
+        embedder = Embedder(SETTINGS, backend=name)
         embedder.embed(["warm up"])
         started = time.perf_counter()
         docs = embedder.embed(texts)

@@ -23,7 +23,6 @@ from qa.chunker import Chunker, count_tokens
 from qa.config import SETTINGS
 from qa.embedder import Embedder
 from qa.engine import Engine
-from qa.indexer import EMBED_BATCH
 from qa.records import Document
 from qa.vector_index import is_ivf, set_probes
 
@@ -45,7 +44,7 @@ def main() -> None:
     work = args.workdir / ("quick" if args.quick else "full")
     work.mkdir(parents=True, exist_ok=True)
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores: above ~1 means shared CPU)", flush=True)
-    embedder = Embedder()
+    embedder = Embedder(SETTINGS)
     embedder.embed(["warm up"])
     rows: list[tuple[str, str, str]] = [("embedding backend", embedder.backend, "")]
     rows += throughput(embedder, corpus, throughput_docs, work / "throughput")
@@ -80,10 +79,10 @@ def throughput(embedder: Embedder, corpus: lib.Corpus, n_docs: int, index_dir: P
         texts = [t for t in dict.fromkeys(texts) if t not in seen]
         seen.update(texts)
         tokens += sum(count_tokens(t) for t in texts)
-        embedder._recent_ids.clear()  # the raw run tokenises for itself, as a plain encode would
+        embedder.forget_token_ids()  # the raw run tokenises for itself, as a plain encode would
         started = time.perf_counter()
-        for i in range(0, len(texts), EMBED_BATCH):
-            embedder.embed(texts[i:i + EMBED_BATCH])
+        for i in range(0, len(texts), SETTINGS.build.embed_batch):
+            embedder.embed(texts[i:i + SETTINGS.build.embed_batch])
         raw_s += time.perf_counter() - started
         lib.write_sources(corpus, [(0, i) for i in chosen], source)
         started = time.perf_counter()
@@ -128,7 +127,7 @@ def ann_recall(index_dir: Path, questions: list[str], embedder) -> list[tuple]:
     import faiss
 
     engine = Engine(index_dir, embedder=embedder)
-    index = engine._current().retriever.vectors
+    index = engine.loaded().retriever.vectors
     if not is_ivf(index):
         return [("vector index at the largest size", "exact (IndexFlatIP)", "")]
     ids, vectors = engine.store.all_vectors()

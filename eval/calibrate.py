@@ -26,13 +26,12 @@ ROOT = Path(__file__).resolve().parent
 def features(index: Path, questions: list[tuple[str, bool]]) -> list[dict]:
     """Best cosine and term coverage over the first 5 excerpts, per question."""
     engine = Engine(index)
-    snap = engine._current()
+    loaded = engine.loaded()
     rows = []
     for text, answerable in questions:
-        top = engine.ask(text, excerpts.CONFIDENCE_DEPTH).excerpts
-        qvec = engine.embedder.embed_query(text)
-        cos = max(float(snap.retriever.vectors.reconstruct(int(e.passage_id)) @ qvec) for e in top)
-        cov = excerpts.coverage(text, [e.text for e in top], snap.idf)
+        top = engine.ask(text, engine.settings.retrieval.confidence_depth).excerpts
+        cos = max(e.cosine for e in top)
+        cov = excerpts.coverage(text, [e.text for e in top], loaded.idf)
         rows.append({"q": text, "answerable": answerable, "cos": cos, "cov": cov})
     return rows
 

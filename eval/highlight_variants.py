@@ -15,11 +15,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa.benchdata import load_benchmark  # noqa: E402
-from qa.chunker import sentence_spans  # noqa: E402
+from qa.text import sentence_spans  # noqa: E402
+from qa.config import SETTINGS
 from qa.embedder import Embedder  # noqa: E402
 from qa.evaluate import _contains, subset  # noqa: E402
-from qa.excerpts import idf_lookup  # noqa: E402
-from qa.lexical import BM25, tokenize  # noqa: E402
+from qa.lexical import BM25  # noqa: E402
+from qa.text import tokenize  # noqa: E402
 
 
 def main() -> None:
@@ -32,8 +33,8 @@ def main() -> None:
     held_out = {q.qid for q in subset(bench.questions, args.limit)}
     questions = subset([q for q in bench.questions if q.qid not in held_out], args.sample)
     ids = list(bench.corpus)
-    idf = idf_lookup(BM25().fit(list(range(len(ids))), [bench.corpus[i] for i in ids]))
-    embedder = Embedder()
+    idf = BM25.fit(list(range(len(ids))), [bench.corpus[i] for i in ids]).idf_function()
+    embedder = Embedder(SETTINGS)
     qvecs = embedder.embed([q.text for q in questions])
     hits: dict[str, list[bool]] = {}
     for q, qv in zip(questions, qvecs):

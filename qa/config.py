@@ -1,6 +1,8 @@
-"""All tunable settings in one place."""
+"""All tunable settings, and every environment variable qa reads, in one place."""
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,7 +29,9 @@ class ChunkSettings:
 
     max_tokens: int = 128  # tiktoken (cl100k) tokens per passage window
     overlap_tokens: int = 32  # tokens carried over from the end of the previous window
-    model_max_wordpieces: int = 256  # all-MiniLM-L6-v2's limit; windows are cut to fit
+    # all-MiniLM-L6-v2's max_seq_length, [CLS] and [SEP] included: windows are cut to fit, and the
+    # embedder truncates there; part of the chunk settings because a change re-cuts every passage
+    model_max_wordpieces: int = 256
     splitter: str = "blingfire-lines-v1"
 
 
@@ -41,6 +45,17 @@ class ModelSettings:
     # auto = int8 ONNX when onnxruntime is installed, else bf16 on CPUs with native bf16, else fp32;
     # the QA_BACKEND environment variable overrides this. See docs/speed.md for the measurements.
     backend: str = "auto"  # auto | fp32 | bf16 | onnx-int8
+    recent_ids_max: int = 20_000  # passages whose token ids are kept from counting to embedding (~10 MB at most)
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """How a build batches its work."""
+
+    # passages embedded and committed to the vector cache at a time: large, because the embedder sorts each
+    # call's texts by length and less padding is faster; small enough that a killed build loses ~10 s of work
+    embed_batch: int = 1024
+    bm25_compact_share: float = 0.2  # rows of removed passages, as a share of all rows, above which they are dropped
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,8 @@ class RetrievalSettings:
     # eval/offtopic.jsonl (docs/quality.md)
     answer_threshold: float = 0.5
     coverage_weight: float = 0.3
+    confidence_depth: int = 5  # `answered` judges the first 5 excerpts however many were asked for
+    highlight_embed_depth: int = 3  # ties between sentences are broken by the model in the first 3 excerpts
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,7 @@ class Settings:
     model: ModelSettings = ModelSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     vectors: VectorIndexSettings = VectorIndexSettings()
+    build: BuildSettings = BuildSettings()
 
     def index_key(self) -> dict:
         """The settings an index is built with; a change means passages must be re-embedded."""
@@ -87,3 +105,57 @@ class Settings:
 
 
 SETTINGS = Settings()
+
+
+# ---- the environment ----------------------------------------------------------------------------------------
+# Nothing may download at run time: qa/__init__.py sets these before transformers, huggingface_hub or gradio load.
+OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+PASSWORD_ENV = "QA_PASSWORD"  # the app's login password (user `qa` unless --user)
+
+
+def go_offline() -> None:
+    for name, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
+
+def backend_override() -> str | None:
+    """$QA_BACKEND: force an embedding backend (fp32, bf16, onnx-int8) whatever ModelSettings says."""
+    return os.environ.get("QA_BACKEND") or None
+
+
+def password() -> str | None:
+    return os.environ.get(PASSWORD_ENV) or None
+
+
+def cache_dir() -> Path:
+    """Where exported models are kept: $QA_CACHE_DIR, else the user cache folder, else the temp folder."""
+    explicit = os.environ.get("QA_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError:
+        return Path(tempfile.gettempdir()) / "qa-cache"
+
+
+def crash_test_pause() -> tuple[str, float] | None:
+    """$QA_TEST_PAUSE=<point>:<seconds>, set only by tests/test_crash.py: (point, seconds), else None."""
+    name, _, seconds = os.environ.get("QA_TEST_PAUSE", "").partition(":")
+    return (name, float(seconds or 30)) if name else None
+
+
+def available_cores() -> int:
+    """The cores this process may use (its CPU affinity where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)

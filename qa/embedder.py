@@ -11,11 +11,9 @@ import numpy as np
 
 import qa  # noqa: F401  sets the offline variables before transformers is imported
 
-from .config import ModelSettings
+from .config import Settings, available_cores, backend_override
 
 BACKENDS = ("fp32", "bf16", "onnx-int8")
-MAX_WORDPIECES = 256  # the model's max_seq_length, [CLS] and [SEP] included
-RECENT_IDS_MAX = 20_000  # passages whose token ids are kept from counting to embedding (~10 MB at most)
 
 
 def model_path() -> str:
@@ -39,17 +37,9 @@ def onnx_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
 
 
-def cpu_threads() -> int:
-    """The cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
 def resolve_backend(requested: str) -> str:
     """The backend to run: $QA_BACKEND, else `requested`; 'auto' picks int8 ONNX, then bf16, then fp32."""
-    requested = (os.environ.get("QA_BACKEND") or requested or "auto").strip().lower()
+    requested = (backend_override() or requested or "auto").strip().lower()
     if requested == "auto":
         return "onnx-int8" if onnx_available() else "bf16" if cpu_has_bf16() else "fp32"
     if requested not in BACKENDS:
@@ -67,10 +57,12 @@ def resolve_backend(requested: str) -> str:
 class Embedder:
     """Turns texts into L2-normalised float32 vectors (cosine >= 0.98 to fp32 on every backend)."""
 
-    def __init__(self, settings: ModelSettings = ModelSettings(), backend: str | None = None):
-        """`backend` overrides settings.backend; nothing is loaded until the first text is embedded."""
-        self.settings = settings
-        self._requested = backend or settings.backend
+    def __init__(self, settings: Settings, backend: str | None = None):
+        """`backend` overrides settings.model.backend; texts are cut to the chunk settings' model limit;
+        nothing is loaded until the first text is embedded."""
+        self.settings = settings.model
+        self.max_wordpieces = settings.chunk.model_max_wordpieces
+        self._requested = backend or settings.model.backend
 
     @cached_property
     def backend(self) -> str:
@@ -88,7 +80,7 @@ class Embedder:
                 # one thread for one short query: on a busy CPU (a build running beside the app) a
                 # second thread costs more in waiting than it saves (14 vs 21 ms measured under load 5)
                 self._query_model = OnnxEncoder(fp32_file, 1)
-                return OnnxEncoder(int8_file, cpu_threads())
+                return OnnxEncoder(int8_file, available_cores())
             except Exception as exc:  # any export or runtime failure: the fp32 model always works
                 warnings.warn(f"int8 ONNX backend failed ({type(exc).__name__}: {exc}); using fp32",
                               RuntimeWarning, stacklevel=2)
@@ -102,7 +94,7 @@ class Embedder:
 
         transformers.utils.logging.disable_progress_bar()
         transformers.utils.logging.set_verbosity_error()
-        torch.set_num_threads(cpu_threads())
+        torch.set_num_threads(available_cores())
         return SentenceTransformer(model_path(), device="cpu", local_files_only=True)
 
     @cached_property
@@ -129,7 +121,7 @@ class Embedder:
         the token ids are kept, so each passage is tokenised once per build, not twice.
         """
         ids = self._fast_tokenizer.encode(text).ids
-        if len(self._recent_ids) >= RECENT_IDS_MAX:
+        if len(self._recent_ids) >= self.settings.recent_ids_max:
             self._recent_ids.clear()
         self._recent_ids[text] = np.asarray(ids, dtype=np.int32)  # ~0.5 kB a passage, not ~5 kB as a list
         return len(ids) - 2
@@ -137,6 +129,10 @@ class Embedder:
     @cached_property
     def _recent_ids(self) -> dict[str, np.ndarray]:
         return {}
+
+    def forget_token_ids(self) -> None:
+        """Drop the token ids kept from `wordpieces` (a benchmark's raw run tokenises for itself)."""
+        self._recent_ids.clear()
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Normalised embeddings, one row a text."""
@@ -163,7 +159,7 @@ class Embedder:
 
     def _embed_onnx(self, model, texts: list[str]) -> np.ndarray:
         """Tokenise once, sort by length so batches carry little padding, run batch by batch."""
-        ids = [_truncate(i) for i in self._token_ids(texts)]
+        ids = [_truncate(i, self.max_wordpieces) for i in self._token_ids(texts)]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(ids), self.settings.dim), dtype=np.float32)
         size = self.settings.batch_size
@@ -198,6 +194,6 @@ class Embedder:
         return self._embed_torch(model, [text], False)[0]
 
 
-def _truncate(ids):
-    """Keep [CLS], the first 254 wordpieces and the closing [SEP], as the model's tokenizer does at 256."""
-    return ids if len(ids) <= MAX_WORDPIECES else [*ids[:MAX_WORDPIECES - 1], ids[-1]]
+def _truncate(ids, limit: int):
+    """Keep [CLS], the first limit-2 wordpieces and the closing [SEP], as the model's tokenizer does at its limit."""
+    return ids if len(ids) <= limit else [*ids[:limit - 1], ids[-1]]

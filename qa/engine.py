@@ -6,84 +6,137 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import excerpts, indexer
+import numpy as np
+
+from . import derived, excerpts, indexer
 from .config import MAX_K, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
-from .records import Answer, BuildReport, Citation, Document, Excerpt
-from .retriever import Retriever
-from .snapshot import load_bm25
-from .vector_index import prepare_for_search
-from .store import Store, set_aside_if_damaged
-
-
-
-def set_aside_damaged_index(index_dir: Path) -> Path | None:
-    """Before a rebuild: move an index database SQLite cannot read to a `damaged-*` folder; return it."""
-    return set_aside_if_damaged(Path(index_dir))
+from .generations import GenerationFiles
+from .records import Answer, BuildReport, Citation, Document, Excerpt, Passage
+from .recovery import set_aside_if_damaged
+from .retriever import Candidate, Retriever
+from .store import Store
 
 
 @dataclass
-class _Snapshot:
-    """What one generation of the index needs in memory to answer."""
+class LoadedGeneration:
+    """One committed generation of the index, held in memory to answer from.
+
+    `store` is pinned to that generation, so the passages an answer reads are the ones its candidates
+    were found among, however many builds commit meanwhile.
+    """
 
     generation: int
+    store: Store
     retriever: Retriever
-    idf: object
+    idf: excerpts.Idf
 
 
 class Engine:
     """Builds an index of article folders and answers questions from it with cited excerpts."""
 
     def __init__(self, index_dir: Path, settings: Settings = SETTINGS, embedder: Embedder | None = None,
-                 create: bool = False):
-        """Open the index in `index_dir` (create it when `create`); the model loads on first use."""
+                 create: bool = False, recover: bool = False):
+        """Open the index in `index_dir` (create it when `create`); the model loads on first use.
+
+        With `recover`, a database SQLite cannot read is first moved to `damaged-<time>/` (see
+        `set_aside`), so that a rebuild can start afresh.
+        """
         self.index_dir = Path(index_dir)
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.model)
+        self.embedder = embedder or Embedder(settings)
+        self.set_aside: Path | None = set_aside_if_damaged(self.index_dir) if recover else None
         self.store = Store(self.index_dir, create=create)
-        self._snapshot: _Snapshot | None = None
+        self._loaded: LoadedGeneration | None = None
         self._reload = threading.Lock()
 
     # ---- answering ----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None) -> Answer:
-        """The k best excerpts for `question`, best first, and whether any is a confident match."""
-        question = self._check(question)
+        """The k best excerpts for `question`, best first, and whether they confidently answer it."""
+        question = self.check_question(question)
         k = self.check_k(k)
-        snap = self._current()
+        loaded = self.loaded()
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         qvec = self.embedder.embed_query(question)
-        candidates = snap.retriever.retrieve(question, qvec, max(self.settings.retrieval.candidates, 4 * k))
-        passages = self.store.passages([c.passage_id for c in candidates])
-        by_id = {c.passage_id: c for c in candidates}
-        chosen = [passages[i] for i in excerpts.select(passages, k, self.settings.retrieval.dedup_jaccard)]
-        docs = self.store.document_meta(p.doc_id for p in chosen)
-        rs = self.settings.retrieval
-        sure = excerpts.confidence(question, [p.text for p in chosen], [by_id[p.passage_id].dense for p in chosen],
-                                   snap.idf, rs.coverage_weight)
-        answered = bool(chosen) and sure >= rs.answer_threshold
-        # embedding sentences to place a highlight costs tens of ms: only worth it for a confident answer
-        embed = self.embedder.embed if answered else None
-        result = []
-        marked = excerpts.highlight_all(question, chosen, snap.idf, embed, qvec)
-        for rank, (p, spans) in enumerate(zip(chosen, marked), start=1):
-            doc = docs.get(p.doc_id) or Document(p.doc_id, "", "")  # removed by a build meanwhile
-            result.append(Excerpt(
-                rank=rank,
-                score=by_id[p.passage_id].score,
-                text=p.text,
-                citation=Citation(p.doc_id, doc.title, doc.date, doc.source, p.start, p.end),
-                highlight=spans,
-                passage_id=p.passage_id,
-            ))
+        candidates = self._retrieve(loaded, question, qvec, k)
+        passages = self._load_passages(loaded, candidates)
+        chosen = self._select(passages, k)
+        cosines = [candidates[p.passage_id].dense for p in chosen]
+        score = self._judge(loaded, question, chosen, cosines)
+        answered = bool(chosen) and score >= self.settings.retrieval.answer_threshold
+        spans = self._highlight(loaded, question, chosen, qvec, answered)
+        found = self._cite(loaded, chosen, candidates, spans)
         took = (time.perf_counter() - started) * 1000
-        return Answer(question, answered, took, tuple(result))
+        return Answer(question, answered, took, found, score)
+
+    def _retrieve(self, loaded: LoadedGeneration, question: str, qvec: np.ndarray, k: int) -> dict[int, Candidate]:
+        """Candidates by passage id, best first: enough that k survive the removal of near-copies."""
+        found = loaded.retriever.retrieve(question, qvec, max(self.settings.retrieval.candidates, 4 * k))
+        return {c.passage_id: c for c in found}
+
+    @staticmethod
+    def _load_passages(loaded: LoadedGeneration, candidates: dict[int, Candidate]) -> list[Passage]:
+        return loaded.store.passages(candidates)
+
+    def _select(self, passages: list[Passage], k: int) -> list[Passage]:
+        return [passages[i] for i in excerpts.select(passages, k, self.settings.retrieval.dedup_jaccard)]
+
+    def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float]) -> float:
+        """How surely the first excerpts answer (see `excerpts.confidence`)."""
+        depth = self.settings.retrieval.confidence_depth
+        return excerpts.confidence(question, [p.text for p in chosen[:depth]], cosines[:depth], loaded.idf,
+                                   self.settings.retrieval.coverage_weight)
+
+    def _highlight(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], qvec: np.ndarray,
+                   answered: bool) -> list[tuple[tuple[int, int], ...]]:
+        # embedding sentences to break a tie costs tens of ms: only worth it for a confident answer
+        embed = self.embedder.embed if answered else None
+        return excerpts.highlight_all(question, chosen, loaded.idf, embed, qvec,
+                                      self.settings.retrieval.highlight_embed_depth)
+
+    @staticmethod
+    def _cite(loaded: LoadedGeneration, chosen: list[Passage], candidates: dict[int, Candidate],
+              spans: list[tuple[tuple[int, int], ...]]) -> tuple[Excerpt, ...]:
+        docs = loaded.store.document_meta(p.doc_id for p in chosen)
+        return tuple(
+            Excerpt(rank=rank, score=candidates[p.passage_id].score, text=p.text,
+                    citation=Citation(p.doc_id, docs[p.doc_id].title, docs[p.doc_id].date, docs[p.doc_id].source,
+                                      p.start, p.end),
+                    highlight=marked, passage_id=p.passage_id, cosine=candidates[p.passage_id].dense)
+            for rank, (p, marked) in enumerate(zip(chosen, spans), start=1)
+        )
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is answered at full speed."""
-        self._current()
+        self.loaded()
         self.embedder.embed_query("warm up")
+
+    # ---- checking requests: the one place that says what is valid ----------------------
+    def check_k(self, k) -> int:
+        """The one rule for k: None means the default; else a whole number from 1 to MAX_K (5.0 counts as 5)."""
+        if k is None:
+            return self.settings.retrieval.k
+        if isinstance(k, float) and k.is_integer():
+            k = int(k)
+        if isinstance(k, str) and k.strip().isdigit():
+            k = int(k)
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise QuestionError(f"k must be a whole number from 1 to {MAX_K}")
+        if not 1 <= k <= MAX_K:
+            raise QuestionError(f"k must be from 1 to {MAX_K}, not {k}")
+        return k
+
+    @staticmethod
+    def check_question(question) -> str:
+        """The question as asked, control characters blanked and cut to MAX_QUESTION_CHARS; QuestionError if empty."""
+        if not isinstance(question, str):
+            raise QuestionError("the question must be text")
+        question = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question).strip()
+        if not question:
+            raise QuestionError("the question is empty")
+        return question[:MAX_QUESTION_CHARS]
 
     # ---- the collection -----------------------------------------------------------------
     def build(self, sources: list[Path], rebuild: bool = False, progress=None, warn=None) -> BuildReport:
@@ -101,50 +154,30 @@ class Engine:
         """Every indexed document (metadata only) with its passage count."""
         return self.store.documents()
 
-    # ---- internals ----------------------------------------------------------------------
-    def check_k(self, k) -> int:
-        """The one rule for k: None means the default; else a whole number from 1 to MAX_K (5.0 counts as 5)."""
-        if k is None:
-            return self.settings.retrieval.k
-        if isinstance(k, float) and k.is_integer():
-            k = int(k)
-        if isinstance(k, str) and k.strip().isdigit():
-            k = int(k)
-        if isinstance(k, bool) or not isinstance(k, int):
-            raise QuestionError(f"k must be a whole number from 1 to {MAX_K}")
-        if not 1 <= k <= MAX_K:
-            raise QuestionError(f"k must be from 1 to {MAX_K}, not {k}")
-        return k
+    def generation(self) -> int:
+        """The newest committed generation of the index."""
+        return self.store.generation()
 
-    @staticmethod
-    def _check(question) -> str:
-        if not isinstance(question, str):
-            raise QuestionError("the question must be text")
-        question = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question).strip()
-        if not question:
-            raise QuestionError("the question is empty")
-        return question[:MAX_QUESTION_CHARS]
-
-    def _current(self) -> _Snapshot:
-        """The in-memory state of the newest committed generation, reloaded when the index moves on."""
+    # ---- the generation in memory -----------------------------------------------------------
+    def loaded(self) -> LoadedGeneration:
+        """The newest committed generation, loaded; reloaded when a build has committed a newer one."""
         generation = self.store.generation()
-        snap = self._snapshot
-        if snap is not None and snap.generation == generation:
-            return snap
+        current = self._loaded
+        if current is not None and current.generation == generation:
+            return current
         with self._reload:
-            snap = self._snapshot
-            if snap is None or snap.generation != generation:
-                snap = self._load(generation)
-                self._snapshot = snap
-        return snap
+            current = self._loaded
+            if current is None or current.generation != generation:
+                current = self._load()
+                self._loaded = current  # the one it replaces closes once the last answer using it is done
+        return current
 
-    def _load(self, generation: int) -> _Snapshot:
-        with self.store.read_snapshot():  # vectors and passages of one generation, even if a build commits now
-            generation = self.store.generation()
-            if self.store.meta("index_key") is None:
-                raise IndexUnavailable(f"the index at {self.index_dir} is empty: run `qa build`")
-            vectors = self.store.load_faiss(generation)
-            prepare_for_search(vectors, self.settings.vectors)
-            previous = self._snapshot.retriever.bm25 if self._snapshot is not None else None
-            bm25 = load_bm25(self.store, generation, previous)  # saved per generation: no re-tokenising on reload
-        return _Snapshot(generation, Retriever(vectors, bm25, self.settings.retrieval), excerpts.idf_lookup(bm25))
+    def _load(self) -> LoadedGeneration:
+        pinned = self.store.pinned()
+        generation = pinned.generation()
+        if pinned.meta("index_key") is None:
+            raise IndexUnavailable(f"the index at {self.index_dir} is empty: run `qa build`")
+        found = derived.load(pinned, GenerationFiles(self.index_dir), generation, self.settings,
+                             lambda digests: self.store.record_digests(generation, digests))
+        retriever = Retriever(found.vectors, found.bm25, self.settings.retrieval)
+        return LoadedGeneration(generation, pinned, retriever, found.bm25.idf_function())

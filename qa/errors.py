@@ -13,6 +13,10 @@ class IndexUnavailable(QAError):
     """The index is missing, empty, damaged or cannot be written; the message names the fix."""
 
 
+class IndexBusy(IndexUnavailable):
+    """Another process held the database longer than the wait allows; nothing is wrong with it."""
+
+
 class DiskFull(IndexUnavailable):
     """A write ran out of space; it was rolled back and the previous index still answers."""
 

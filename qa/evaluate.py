@@ -9,7 +9,6 @@ from typing import Callable
 
 import numpy as np
 
-from . import excerpts
 from .benchdata import Benchmark, Question, load_benchmark, write_corpus
 from .errors import BenchmarkError
 from .config import MAX_K, SETTINGS, Settings
@@ -98,18 +97,7 @@ def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict
         text = texts[docs[0]]
         hit = any(_contains(text[s:e], q.answers) for s, e in top.highlight)
     return Scored(q.answerable, answer.answered, answer.took_ms, ranks, q.relevant, grades,
-                  confidence(engine, q.text, answer), hit)
-
-
-def confidence(engine, question: str, answer) -> float:
-    """The signal `answered` is judged by, re-measured here outside took_ms so that one run can calibrate
-    the threshold (see `threshold_sweep`)."""
-    snap = engine._current()
-    top = answer.excerpts[:excerpts.CONFIDENCE_DEPTH]
-    qvec = engine.embedder.embed_query(engine._check(question))
-    cosines = [float(snap.retriever.vectors.reconstruct(int(e.passage_id)) @ qvec) for e in top]
-    return excerpts.confidence(question, [e.text for e in top], cosines, snap.idf,
-                               engine.settings.retrieval.coverage_weight)
+                  answer.confidence_score, hit)
 
 
 def _contains(sentence: str, answers: tuple[str, ...]) -> bool:

@@ -1,18 +1,14 @@
-"""Select excerpts from ranked candidates: drop near-copies, mark the sentences that best answer."""
+"""Select excerpts from ranked candidates: drop near-copies, judge confidence, mark the best sentences."""
 from __future__ import annotations
 
-import math
-import re
 from typing import Callable
 
 import numpy as np
 
-from .chunker import sentence_spans
-from .lexical import tokenize
 from .records import Passage
+from .text import sentence_spans, tokenize, word_set
 
-_WORDS = re.compile(r"\w+")
-CONFIDENCE_DEPTH = 5  # `answered` judges the first 5 excerpts however many were asked for
+Idf = Callable[[str], float]  # lexical.BM25.idf_function(): idf of a term, with an `unseen` attribute
 
 
 def near_duplicate(a: Passage, b: Passage, jaccard: float, words: dict | None = None) -> bool:
@@ -24,18 +20,18 @@ def near_duplicate(a: Passage, b: Passage, jaccard: float, words: dict | None = 
         overlap = min(a.end, b.end) - max(a.start, b.start)
         if overlap > 0.5 * min(a.end - a.start, b.end - b.start):
             return True
-    wa, wb = _word_set(a, words), _word_set(b, words)
+    wa, wb = _words(a, words), _words(b, words)
     if not wa or not wb:
         return a.text.strip() == b.text.strip()
     return len(wa & wb) / len(wa | wb) >= jaccard
 
 
-def _word_set(p: Passage, cache: dict | None) -> set[str]:
+def _words(p: Passage, cache: dict | None) -> set[str]:
     if cache is None:
-        return set(_WORDS.findall(p.text.lower()))
+        return word_set(p.text)
     key = (p.doc_id, p.start, p.end)
     if key not in cache:
-        cache[key] = set(_WORDS.findall(p.text.lower()))
+        cache[key] = word_set(p.text)
     return cache[key]
 
 
@@ -54,10 +50,10 @@ def select(passages: list[Passage], k: int, jaccard: float) -> list[int]:
 def highlight_all(
     question: str,
     passages: list[Passage],
-    idf: Callable[[str], float],
-    embed: Callable[[list[str]], np.ndarray] | None = None,
-    query_vector: np.ndarray | None = None,
-    embed_depth: int = 3,
+    idf: Idf,
+    embed: Callable[[list[str]], np.ndarray] | None,
+    query_vector: np.ndarray,
+    embed_depth: int,
 ) -> list[tuple[tuple[int, int], ...]]:
     """For each passage, the span (document coordinates) of the sentence that best answers `question`.
 
@@ -76,7 +72,7 @@ def highlight_all(
         scores = [sum(idf(t) for t in terms & set(tokenize(text))) for text in texts]
         top = [i for i, score in enumerate(scores) if spans and score >= max(scores) - 1e-9]
         found.append((spans[top[0]],) if spans else ())
-        if len(top) > 1 and rank < embed_depth and embed is not None and query_vector is not None:
+        if len(top) > 1 and rank < embed_depth and embed is not None:
             tied.append((rank, [spans[i] for i in top], [texts[i] for i in top]))
     if tied:
         similarity = embed([t for _, _, texts in tied for t in texts]) @ query_vector
@@ -87,13 +83,7 @@ def highlight_all(
     return found
 
 
-def highlight(question: str, passage: Passage, idf: Callable[[str], float], embed=None,
-              query_vector: np.ndarray | None = None) -> tuple[tuple[int, int], ...]:
-    """The best-answering sentence span of one passage (see `highlight_all`)."""
-    return highlight_all(question, [passage], idf, embed, query_vector)[0]
-
-
-def coverage(question: str, texts: list[str], idf: Callable[[str], float]) -> float:
+def coverage(question: str, texts: list[str], idf: Idf) -> float:
     """The largest idf-weighted share of the question's terms that one of `texts` contains (0..1).
 
     Terms the collection has never seen weigh the most: a question about sourdough asked of news on
@@ -102,36 +92,18 @@ def coverage(question: str, texts: list[str], idf: Callable[[str], float]) -> fl
     terms = set(tokenize(question))
     if not terms:
         return 0.0
-    unseen = getattr(idf, "unseen", 10.0)
-    weights = {t: idf(t) or unseen for t in terms}
+    weights = {t: idf(t) or idf.unseen for t in terms}
     total = sum(weights.values())
     return max((sum(w for t, w in weights.items() if t in set(tokenize(text))) / total for text in texts),
                default=0.0)
 
 
-def confidence(question: str, texts: list[str], cosines: list[float], idf: Callable[[str], float],
-               coverage_weight: float) -> float:
-    """How sure we are that the first excerpts answer: best dense cosine plus weighted term coverage.
+def confidence(question: str, texts: list[str], cosines: list[float], idf: Idf, coverage_weight: float) -> float:
+    """How sure we are that these excerpts answer: best dense cosine plus weighted term coverage.
 
     Cosine alone calls short, vague questions ("Who is the NSC spokesman?") weak, and calls questions on
     a neighbouring topic strong; the share of the question's rare words found in an excerpt corrects both.
     """
-    texts, cosines = texts[:CONFIDENCE_DEPTH], cosines[:CONFIDENCE_DEPTH]
     if not texts:
         return 0.0
     return max(cosines) + coverage_weight * coverage(question, texts, idf)
-
-
-def idf_lookup(bm25) -> Callable[[str], float]:
-    """An idf function over the live passages of a BM25 index (0 for unknown terms)."""
-    n = max(len(bm25), 1)
-    df = np.diff(bm25.tf.indptr) if bm25.tf.shape[1] else np.zeros(0)
-
-    def idf(term: str) -> float:
-        col = bm25.vocab.get(term)
-        if col is None:
-            return 0.0
-        return math.log1p((n - df[col] + 0.5) / (df[col] + 0.5))
-
-    idf.unseen = math.log1p((n + 0.5) / 0.5)  # the idf of a term in no passage
-    return idf

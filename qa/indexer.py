@@ -6,23 +6,21 @@ import time
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 from filelock import FileLock, Timeout
 
+from . import derived
 from .chunker import Chunker
-from .config import Settings, VectorIndexSettings
+from .config import Settings
 from .embedder import Embedder
 from .errors import BuildLocked, LoadError
+from .generations import GenerationFiles
 from .loader import load, scan
 from .records import BuildReport, Document, Passage
 from .store import Store, text_hash
-from .vector_index import needs_rebuild
+from .testhooks import pause_for_crash_test
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 Warn = Callable[[str], None]
-# passages embedded and committed to the cache at a time: large, because the embedder sorts each call's
-# texts by length and less padding is faster; small enough that a killed build loses ~10 s of work
-EMBED_BATCH = 1024
 
 
 def build_lock(folder: Path) -> FileLock:
@@ -61,8 +59,10 @@ def build(
         raise BuildLocked(f"another build of {store.folder} is running; try again when it ends") from None
 
 
-def _build(store, sources, embedder, settings, rebuild, progress, warn) -> BuildReport:
+def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Settings, rebuild: bool,
+           progress: Progress | None, warn: Warn) -> BuildReport:
     started = time.perf_counter()
+    store.check()  # a damaged database is reported (naming `--rebuild`) before any work is done
     report = BuildReport()
     files, skipped = scan(sources)
     key = settings.index_key()
@@ -72,7 +72,6 @@ def _build(store, sources, embedder, settings, rebuild, progress, warn) -> Build
     fresh = rebuild or (stored_key is not None and stored_key.get("model") != key["model"])
     redo_all = rebuild or stored_key != key
     existing = store.document_hashes()
-    seen = {f.doc_id for f in files}
 
     chunker = Chunker(settings.chunk, embedder.wordpieces)
     todo: list[tuple[Document, list[Passage]]] = []
@@ -91,25 +90,50 @@ def _build(store, sources, embedder, settings, rebuild, progress, warn) -> Build
     for name, reason in skipped:
         warn(f"skipped {name}: {reason}")
     report.skipped = skipped
-    report.removed = sorted(set(existing) - seen)
+    report.removed = sorted(set(existing) - {f.doc_id for f in files})
 
-    report.passages_embedded = _embed_missing(store, embedder, [p for _, ps in todo for p in ps], progress, fresh)
+    passages = [p for _, ps in todo for p in ps]
+    report.passages_embedded = _embed_missing(store, embedder, passages, settings, progress, fresh)
     if todo or report.removed or stored_key != key:
-        old_ids = store.passage_ids(report.removed + [d.doc_id for d, _ in todo])
-        old_generation = store.generation()
-        generation = store.write_changes(
-            report.removed, todo,
-            # the backend of the newest build, for the record: vectors of different backends agree to a
-            # cosine of ~0.99 and are kept (see docs/speed.md), so a backend change does not re-embed
-            {"index_key": key, "model": key["model"], "dim": settings.model.dim, "backend": embedder.backend},
-        )
-        _update_faiss(store, old_generation, generation, old_ids, [d.doc_id for d, _ in todo], settings.vectors)
+        _publish(store, report, todo, settings, embedder.backend)
+    else:
+        report.repaired = list(_verify(store, settings))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], progress: Progress | None,
-                   fresh: bool = False) -> int:
+def _publish(store: Store, report: BuildReport, todo: list[tuple[Document, list[Passage]]], settings: Settings,
+             backend: str) -> None:
+    """Write the change and every derived file of the new generation, then commit: all or nothing."""
+    files = GenerationFiles(store.folder)
+    changed = report.removed + [d.doc_id for d, _ in todo]
+    with store.transaction():
+        previous = store.generation()
+        removed = store.passage_ids(changed)
+        store.write_changes(report.removed, todo)
+        added = store.passage_ids([d.doc_id for d, _ in todo])
+        digests = derived.derive(store, files, previous, previous + 1, removed, added, settings)
+        key = settings.index_key()
+        # the backend of the newest build, for the record: vectors of different backends agree to a
+        # cosine of ~0.99 and are kept (see docs/speed.md), so a backend change does not re-embed
+        store.publish(previous + 1, digests, {"index_key": key, "model": key["model"], "dim": settings.model.dim,
+                                              "backend": backend})
+        pause_for_crash_test("before_commit")
+    pause_for_crash_test("after_commit")
+    files.remove_older(previous + 1)
+
+
+def _verify(store: Store, settings: Settings) -> tuple[str, ...]:
+    """With nothing to change: check the current generation's files and rebuild any that are wrong."""
+    generation = store.generation()
+    files = GenerationFiles(store.folder)
+    found = derived.load(store, files, generation, settings, lambda d: store.record_digests(generation, d))
+    files.remove_older(generation)
+    return found.rebuilt
+
+
+def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], settings: Settings,
+                   progress: Progress | None, fresh: bool = False) -> int:
     """Embed passage texts not in the cache (all of them when `fresh`), committing each batch so a killed
     build keeps its work."""
     unique: dict[str, str] = {}
@@ -117,34 +141,13 @@ def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], pr
         unique.setdefault(text_hash(p.text), p.text)
     cached = {} if fresh else store.cached_vectors(list(unique))
     missing = [(h, t) for h, t in unique.items() if h not in cached]
+    batch_size = settings.build.embed_batch
     if progress:
         progress(0, len(missing))
-    for i in range(0, len(missing), EMBED_BATCH):
-        batch = missing[i:i + EMBED_BATCH]
+    for i in range(0, len(missing), batch_size):
+        batch = missing[i:i + batch_size]
         vectors = embedder.embed([t for _, t in batch])
         store.cache_vectors({h: v for (h, _), v in zip(batch, vectors)}, replace=fresh)
         if progress:
-            progress(min(i + EMBED_BATCH, len(missing)), len(missing))
+            progress(min(i + batch_size, len(missing)), len(missing))
     return len(missing)
-
-
-def _update_faiss(store: Store, old_generation: int, generation: int, old_ids: np.ndarray, new_docs: list[str],
-                  vector_settings: VectorIndexSettings) -> None:
-    """Apply the change to the previous FAISS index rather than re-reading every vector."""
-    import faiss
-
-    path = store.faiss_path(old_generation)
-    try:
-        index = faiss.read_index(str(path)) if path.exists() else None
-    except RuntimeError:
-        index = None  # unreadable: rebuilt from SQLite below
-    if index is not None:
-        if len(old_ids):
-            index.remove_ids(old_ids)
-        new_ids, vectors = store.vectors_of(store.passage_ids(new_docs))
-        if len(new_ids):
-            index.add_with_ids(vectors, new_ids)
-    count = store.passage_count()
-    if index is None or index.ntotal != count or needs_rebuild(index, count, vector_settings):
-        index = store.build_faiss(vector_settings)  # never save an index that disagrees with SQLite
-    store.save_faiss(index, generation)

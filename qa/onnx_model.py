@@ -10,22 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import cache_dir
+
 EXPORT_VERSION = "2"  # bump when the export recipe changes, so cached files are remade
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def cache_dir() -> Path:
-    """Where exported models are kept: $QA_CACHE_DIR, else the user cache folder, else the temp folder."""
-    explicit = os.environ.get("QA_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    folder = Path(base) / "qa"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    except OSError:
-        return Path(tempfile.gettempdir()) / "qa-cache"
 
 
 def model_files(model_dir: str) -> tuple[Path, Path]:

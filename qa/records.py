@@ -51,6 +51,7 @@ class Excerpt:
     citation: Citation
     highlight: tuple[tuple[int, int], ...] = ()  # document coordinates
     passage_id: int = -1
+    cosine: float = 0.0  # the model's similarity of the passage to the question
 
     def to_json(self) -> dict:
         c = self.citation
@@ -76,6 +77,7 @@ class Answer:
     answered: bool
     took_ms: float
     excerpts: tuple[Excerpt, ...] = ()
+    confidence_score: float = 0.0  # what `answered` was judged by (evaluation calibrates its threshold)
 
     def to_json(self) -> dict:
         return {
@@ -95,6 +97,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    repaired: list[str] = field(default_factory=list)  # derived files found wrong and rebuilt from SQLite
     passages_embedded: int = 0
     seconds: float = 0.0
 
@@ -103,6 +106,7 @@ class BuildReport:
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
             f"{self.passages_embedded} passages embedded in {self.seconds:.1f} s"
+            + (f"; rebuilt damaged {' and '.join(self.repaired)} file" if self.repaired else "")
         )
 
     def to_json(self) -> dict:

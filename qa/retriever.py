@@ -27,13 +27,11 @@ class Retriever:
     """Hybrid search over one index snapshot."""
 
     def __init__(self, vectors, bm25: BM25, settings: RetrievalSettings):
-        """`vectors` is a FAISS IndexIDMap2 of normalised passage vectors (inner product = cosine)."""
+        """`vectors` is a FAISS index of normalised passage vectors by passage id (inner product = cosine)."""
         if settings.mode not in ("hybrid", "dense", "lexical"):
             raise ValueError(f"unknown retrieval mode '{settings.mode}'")
         self.vectors = vectors
         self.bm25 = bm25
-        # k1 and b only enter at query time, so the settings apply to an index fitted with any values
-        bm25.k1, bm25.b = settings.bm25_k1, settings.bm25_b
         self.settings = settings
 
     def retrieve(self, question: str, query_vector: np.ndarray, n: int | None = None) -> list[Candidate]:
@@ -42,7 +40,7 @@ class Retriever:
         depth = max(n, self.settings.candidates)  # never fewer than the normalisation statistics need
         mode = self.settings.mode
         dense_ids, dense_scores = self._dense(query_vector, depth) if mode != "lexical" else _EMPTY
-        lex_ids, lex_scores = self.bm25.search(question, depth) if mode != "dense" else _EMPTY
+        lex_ids, lex_scores = self._lexical(question, depth) if mode != "dense" else _EMPTY
         fused = self._fuse((dense_ids, dense_scores), (lex_ids, lex_scores))[:n]
         dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
         lexical = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
@@ -59,6 +57,10 @@ class Retriever:
         if s.fusion == "rrf":
             return reciprocal_rank_fusion([dense[0].tolist(), lexical[0].tolist()], weights, k=s.rrf_k)
         return normalised_score_fusion([dense, lexical], weights, method=s.fusion, stats_depth=s.candidates)
+
+    def _lexical(self, question: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+        # k1 and b only enter at query time, so the settings apply to an index fitted with any values
+        return self.bm25.search(question, n, self.settings.bm25_k1, self.settings.bm25_b)
 
     def _dense(self, query_vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         if self.vectors.ntotal == 0:

@@ -1,17 +1,14 @@
-"""Store the index: SQLite holds documents, passages, vectors and metadata; FAISS holds the search vectors.
+"""SQLite, the index's source of truth: documents, passages, the vector cache, metadata and the generation.
 
-SQLite is the source of truth and changes only in transactions. The FAISS file is derived from it and is
-named by the generation it reflects (`vectors-<gen>.faiss`), written to a temporary file and renamed, so a
-crash at any moment leaves either the old or the new generation complete. A FAISS file that is missing
-or stale is rebuilt from the vectors kept in SQLite.
+Every change is one transaction. Derived files (FAISS, BM25) live beside it (qa/generations.py); their
+digests are recorded here in the same transaction that publishes their generation. Any SQLite error,
+wherever it is raised (even while rows are fetched), becomes a one-line IndexUnavailable naming the fix.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -20,13 +17,12 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .config import VectorIndexSettings
-from .errors import DiskFull, IndexUnavailable
+from .errors import DiskFull, IndexBusy, IndexUnavailable
 from .records import Document, Passage
-from .vector_index import make_index
 
 DB_NAME = "qa.sqlite"
 SCHEMA_VERSION = 1
+MAX_SQL_VARIABLES = 900  # under SQLite's default limit of 999 host parameters
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,6 +37,9 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, position);
 CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
+_DOC_META = "SELECT doc_id, sha256, title, byline, date, source, n_passages FROM documents"
+_PASSAGE = ('SELECT p.id, p.doc_id, p.position, p.start, p."end", substr(d.text, p.start + 1, p."end" - p.start) '
+            "FROM passages p JOIN documents d USING (doc_id)")
 
 
 def text_hash(text: str) -> str:
@@ -48,9 +47,9 @@ def text_hash(text: str) -> str:
 
 
 class Store:
-    """One index folder: a SQLite database and the FAISS file of its current generation."""
+    """One index database. `pinned()` gives a reader that sees a single committed state until dropped."""
 
-    def __init__(self, folder: Path, create: bool = False):
+    def __init__(self, folder: Path, create: bool = False, pinned: bool = False):
         self.folder = Path(folder)
         self.db_path = self.folder / DB_NAME
         if not self.db_path.exists() and not create:
@@ -68,20 +67,30 @@ class Store:
                 if self.meta("schema") is None:
                     self.set_meta("schema", SCHEMA_VERSION)
                     self.set_meta("generation", 0)
+            if pinned:  # a read transaction held open: every later read sees this one committed state
+                self.db.execute("BEGIN DEFERRED")
             self.generation()
         except sqlite3.DatabaseError as exc:
-            raise _damaged(self.folder, exc) from None
+            raise _failure(self.folder, exc) from None
+
+    def pinned(self) -> "Store":
+        """A second connection whose reads all see the generation committed now, whatever builds commit later.
+
+        An answer reads candidates from the in-memory index of one generation and then their passages: both
+        must come from that generation, or a rebuild that renumbers passages empties the answer.
+        """
+        return Store(self.folder, pinned=True)
 
     def close(self) -> None:
         self.db.close()
 
     # ---- metadata -------------------------------------------------------------------------
     def meta(self, key: str):
-        row = self._query("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else json.loads(row[0])
 
     def set_meta(self, key: str, value) -> None:
-        self._query("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, json.dumps(value)))
+        self._rows("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, json.dumps(value)))
 
     def generation(self) -> int:
         """A number that grows with every committed change; readers reload when it moves."""
@@ -90,79 +99,70 @@ class Store:
             raise IndexUnavailable(f"index at {self.folder} is incomplete: run `qa build --rebuild`")
         return int(value)
 
+    def file_digests(self, generation: int) -> dict[str, str]:
+        """The digests recorded for the derived files of `generation` ({} when none are: an older index)."""
+        record = self.meta("files") or {}
+        return record.get("digests", {}) if record.get("generation") == generation else {}
+
+    def check(self) -> None:
+        """Raise IndexUnavailable when the database is damaged: pages (quick_check) or undecodable text."""
+        result = self._one("PRAGMA quick_check")[0]
+        if result != "ok":
+            raise _failure(self.folder, sqlite3.DatabaseError(result))
+        self._rows("SELECT length(text), title, byline, date, source FROM documents")  # decodes every text
+
     # ---- reads ----------------------------------------------------------------------------
     def document_hashes(self) -> dict[str, str]:
-        return dict(self._query("SELECT doc_id, sha256 FROM documents").fetchall())
+        return dict(self._rows("SELECT doc_id, sha256 FROM documents"))
 
     def documents(self) -> list[tuple[Document, int]]:
         """Every document's metadata (text left empty) with its passage count, by doc_id."""
-        rows = self._query(_DOC_META + " ORDER BY doc_id").fetchall()
-        return [(_meta_document(r), r[6]) for r in rows]
+        return [(_meta_document(r), r[6]) for r in self._rows(_DOC_META + " ORDER BY doc_id")]
 
     def document_meta(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """Metadata (text left empty) of these documents, without reading their text: citations need no more."""
-        found: dict[str, Document] = {}
-        for chunk in _chunks(list(dict.fromkeys(doc_ids)), 900):
-            rows = self._query(_DOC_META + f" WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-            found.update((r[0], _meta_document(r)) for r in rows)
-        return found
+        rows = self._rows_in(_DOC_META + " WHERE doc_id IN ({})", list(dict.fromkeys(doc_ids)))
+        return {r[0]: _meta_document(r) for r in rows}
 
     def document(self, doc_id: str) -> Document | None:
-        r = self._query(
-            "SELECT doc_id, sha256, title, byline, date, source, text FROM documents WHERE doc_id = ?", (doc_id,)
-        ).fetchone()
+        r = self._one("SELECT doc_id, sha256, title, byline, date, source, text FROM documents WHERE doc_id = ?",
+                      (doc_id,))
         return None if r is None else Document(r[0], r[6], r[1], r[2], r[3], r[4], r[5])
 
     def passages(self, ids: Iterable[int] | None = None) -> list[Passage]:
-        """Passages by id (in the order asked), or all of them in id order."""
-        sql = ('SELECT p.id, p.doc_id, p.position, p.start, p."end", substr(d.text, p.start + 1, p."end" - p.start) '
-               "FROM passages p JOIN documents d USING (doc_id)")
+        """Passages by id (in the order asked; unknown ids left out), or all of them in id order."""
         if ids is None:
-            rows = self._query(sql + " ORDER BY p.id").fetchall()
-            return [Passage(r[1], r[2], r[3], r[4], r[5], r[0]) for r in rows]
+            return [_passage(r) for r in self._rows(_PASSAGE + " ORDER BY p.id")]
         ids = [int(i) for i in ids]
-        found: dict[int, Passage] = {}
-        for chunk in _chunks(ids, 900):
-            q = sql + f" WHERE p.id IN ({','.join('?' * len(chunk))})"
-            for r in self._query(q, chunk).fetchall():
-                found[r[0]] = Passage(r[1], r[2], r[3], r[4], r[5], r[0])
+        found = {r[0]: _passage(r) for r in self._rows_in(_PASSAGE + " WHERE p.id IN ({})", ids)}
         return [found[i] for i in ids if i in found]
+
+    def passage_ids(self, doc_ids: list[str] | None = None) -> np.ndarray:
+        """Ids of the passages of these documents (all passages when None), sorted."""
+        if doc_ids is None:
+            rows = self._rows("SELECT id FROM passages ORDER BY id")
+        else:
+            rows = sorted(self._rows_in("SELECT id FROM passages WHERE doc_id IN ({})", list(doc_ids)))
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def passage_count(self) -> int:
+        return self._one("SELECT count(*) FROM passages")[0]
+
+    def cached_vector_count(self) -> int:
+        """Distinct passage texts with a vector in the embedding cache."""
+        return self._one("SELECT count(*) FROM vectors")[0]
 
     def cached_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
         """Vectors already computed for these passage-text hashes (the embedding cache)."""
-        out: dict[str, np.ndarray] = {}
-        for chunk in _chunks(list(set(hashes)), 900):
-            q = f"SELECT text_hash, vector FROM vectors WHERE text_hash IN ({','.join('?' * len(chunk))})"
-            for h, blob in self._query(q, chunk).fetchall():
-                out[h] = np.frombuffer(blob, dtype=np.float32)
-        return out
+        rows = self._rows_in("SELECT text_hash, vector FROM vectors WHERE text_hash IN ({})", list(set(hashes)))
+        return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
 
-    def passage_ids(self, doc_ids: list[str]) -> np.ndarray:
-        """Ids of the passages of these documents."""
-        found: list[int] = []
-        for chunk in _chunks(list(doc_ids), 900):
-            q = f"SELECT id FROM passages WHERE doc_id IN ({','.join('?' * len(chunk))})"
-            found.extend(r[0] for r in self._query(q, chunk).fetchall())
-        return np.asarray(found, dtype=np.int64)
-
-    def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, vectors) of these passages."""
-        rows: list = []
-        for chunk in _chunks([int(i) for i in ids], 900):
-            q = (f"SELECT p.id, v.vector FROM passages p JOIN vectors v USING (text_hash) "
-                 f"WHERE p.id IN ({','.join('?' * len(chunk))})")
-            rows.extend(self._query(q, chunk).fetchall())
-        return _stack(rows)
-
-    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, vectors) of every passage, for rebuilding the FAISS index."""
-        rows = self._query(
-            "SELECT p.id, v.vector FROM passages p JOIN vectors v USING (text_hash) ORDER BY p.id"
-        ).fetchall()
-        return _stack(rows)
-
-    def passage_count(self) -> int:
-        return self._query("SELECT count(*) FROM passages").fetchone()[0]
+    def vectors_of(self, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of these passages, or of every passage in id order."""
+        sql = "SELECT p.id, v.vector FROM passages p JOIN vectors v USING (text_hash)"
+        if ids is None:
+            return _stack(self._rows(sql + " ORDER BY p.id"))
+        return _stack(self._rows_in(sql + " WHERE p.id IN ({})", [int(i) for i in ids]))
 
     # ---- writes ---------------------------------------------------------------------------
     def cache_vectors(self, items: dict[str, np.ndarray], replace: bool = False) -> None:
@@ -172,194 +172,102 @@ class Store:
         build killed half-way must still leave every indexed passage with a vector.
         """
         with self.transaction():
-            self.db.executemany(
-                f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO vectors(text_hash, vector) VALUES (?, ?)",
-                [(h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()],
-            )
+            self._many(f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO vectors(text_hash, vector) VALUES (?, ?)",
+                       [(h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()])
 
-    def write_changes(self, remove: list[str], add: list[tuple[Document, list[Passage]]], meta: dict) -> int:
-        """Remove and (re)insert documents in one transaction; return the new generation."""
+    def write_changes(self, remove: list[str], add: list[tuple[Document, list[Passage]]]) -> None:
+        """Inside a transaction: remove and (re)insert documents with their passages."""
+        for doc_id in remove:
+            self._rows("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+            self._rows("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        now = time.time()
+        for doc, passages in add:
+            self._rows("DELETE FROM passages WHERE doc_id = ?", (doc.doc_id,))
+            self._rows("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (doc.doc_id, doc.sha256, doc.title, doc.byline, doc.date, doc.source, doc.text,
+                        len(passages), now))
+            self._many('INSERT INTO passages(doc_id, position, start, "end", text_hash) VALUES (?, ?, ?, ?, ?)',
+                       [(p.doc_id, p.position, p.start, p.end, text_hash(p.text)) for p in passages])
+        # vectors no passage uses any more are dropped, so the cache stays the size of the index
+        self._rows("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM passages)")
+
+    def publish(self, generation: int, digests: dict[str, str], meta: dict) -> None:
+        """Inside a transaction: make `generation` current, with its derived files' digests and build metadata."""
+        for key, value in {**meta, "files": {"generation": generation, "digests": digests}}.items():
+            self.set_meta(key, value)
+        self.set_meta("generation", generation)
+
+    def record_digests(self, generation: int, digests: dict[str, str]) -> bool:
+        """Record files a reader rebuilt for `generation`, if that is still the current one; False if not."""
         with self.transaction():
-            for doc_id in remove:
-                self.db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
-                self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-            now = time.time()
-            for doc, passages in add:
-                self.db.execute("DELETE FROM passages WHERE doc_id = ?", (doc.doc_id,))
-                self.db.execute(
-                    "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (doc.doc_id, doc.sha256, doc.title, doc.byline, doc.date, doc.source, doc.text, len(passages), now),
-                )
-                self.db.executemany(
-                    'INSERT INTO passages(doc_id, position, start, "end", text_hash) VALUES (?, ?, ?, ?, ?)',
-                    [(p.doc_id, p.position, p.start, p.end, text_hash(p.text)) for p in passages],
-                )
-            # vectors no passage uses any more are dropped, so the cache stays the size of the index
-            self.db.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM passages)")
-            for key, value in meta.items():
-                self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, json.dumps(value)))
-            generation = self.generation() + 1
-            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (json.dumps(generation),))
-            pause_for_crash_test("before_commit")
-        pause_for_crash_test("after_commit")
-        return generation
-
-    # ---- FAISS ----------------------------------------------------------------------------
-    def faiss_path(self, generation: int) -> Path:
-        return self.folder / f"vectors-{generation}.faiss"
-
-    def load_faiss(self, generation: int):
-        """The FAISS index of `generation`, rebuilt from SQLite (and saved) when its file is missing or wrong."""
-        import faiss
-
-        path = self.faiss_path(generation)
-        count = self.passage_count()
-        if path.exists():
-            try:
-                index = faiss.read_index(str(path))
-                if index.ntotal == count:
-                    return index
-            except RuntimeError:
-                pass  # truncated or damaged: the vectors in SQLite rebuild it
-        index = self.build_faiss()
-        self.save_faiss(index, generation)
-        return index
-
-    def build_faiss(self, settings: VectorIndexSettings = VectorIndexSettings()):
-        """A new FAISS index of every passage vector: exact, or IVF above `settings.exact_max` passages."""
-        ids, vectors = self.all_vectors()
-        dim = vectors.shape[1] if len(ids) else int(self.meta("dim") or 384)
-        return make_index(ids, vectors, dim, settings)
-
-    def save_faiss(self, index, generation: int) -> None:
-        """Write atomically, then drop files of older generations."""
-        import faiss
-
-        path = self.faiss_path(generation)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        try:
-            faiss.write_index(index, str(tmp))
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            pause_for_crash_test("faiss_written")
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
-            return  # a read-only folder still answers from the in-memory index
-        for stale in self.folder.glob("vectors-*.tmp*"):
-            if _left_by_dead_process(stale):  # a build killed while writing
-                stale.unlink(missing_ok=True)
-        for old in self.folder.glob("vectors-*.faiss"):
-            if old != path and _generation_of(old) < generation:
-                old.unlink(missing_ok=True)
-
-    # ---- plumbing -------------------------------------------------------------------------
-    def transaction(self):
-        return _Transaction(self)
+            if self.generation() != generation:
+                return False
+            self.set_meta("files", {"generation": generation, "digests": {**self.file_digests(generation), **digests}})
+        return True
 
     @contextmanager
-    def read_snapshot(self) -> Iterator[None]:
-        """Reads inside see one committed state, however many transactions other processes commit meanwhile."""
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (re-entrant calls join it); any SQLite failure inside is one line."""
         with self._lock:
-            if self.db.in_transaction:  # already inside a snapshot or a write: that one holds
+            if self.db.in_transaction:
                 yield
                 return
-            self._query("BEGIN DEFERRED")
+            self._rows("BEGIN IMMEDIATE")
             try:
                 yield
-            finally:
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            try:
                 self.db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:  # the commit itself failed (disk full, damaged file)
+                self.db.execute("ROLLBACK") if self.db.in_transaction else None
+                raise _failure(self.folder, exc) from None
 
-    def _query(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+    # ---- plumbing: every statement and every fetch goes through here -----------------------
+    def _rows(self, sql: str, params: Iterable = ()) -> list:
         with self._lock:
             try:
-                return self.db.execute(sql, tuple(params))
+                return self.db.execute(sql, tuple(params)).fetchall()
             except sqlite3.DatabaseError as exc:
-                if _is_busy(exc):
-                    raise
-                raise _damaged(self.folder, exc) from None
+                raise _failure(self.folder, exc) from None
+
+    def _one(self, sql: str, params: Iterable = ()):
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    def _many(self, sql: str, rows: list) -> None:
+        with self._lock:
+            try:
+                self.db.executemany(sql, rows)
+            except sqlite3.DatabaseError as exc:
+                raise _failure(self.folder, exc) from None
+
+    def _rows_in(self, sql: str, values: list) -> list:
+        """`sql` with `IN ({})` filled with `values`, in as many statements as SQLite's parameter limit needs."""
+        rows: list = []
+        for i in range(0, len(values), MAX_SQL_VARIABLES):
+            chunk = values[i:i + MAX_SQL_VARIABLES]
+            rows.extend(self._rows(sql.format(",".join("?" * len(chunk))), chunk))
+        return rows
 
 
-class _Transaction:
-    def __init__(self, store: Store):
-        self.store = store
-
-    def __enter__(self):
-        self.store._lock.acquire()
-        try:
-            self.store._query("BEGIN IMMEDIATE")
-        except BaseException:
-            self.store._lock.release()
-            raise
-        return self.store.db
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            self.store.db.execute("ROLLBACK" if exc_type else "COMMIT")
-        except sqlite3.DatabaseError as failed:
-            if exc_type is None:  # the commit itself failed (disk full, damaged file)
-                raise _damaged(self.store.folder, failed) from None
-        finally:
-            self.store._lock.release()
-        if exc_type is not None and issubclass(exc_type, sqlite3.DatabaseError) and not _is_busy(exc):
-            raise _damaged(self.store.folder, exc) from None  # a write inside the transaction failed
-        return False
-
-
-def _damaged(folder: Path, exc: Exception) -> IndexUnavailable:
-    if "full" in str(exc):  # SQLITE_FULL: the write was rolled back, the index is fine
+def _failure(folder: Path, exc: sqlite3.DatabaseError) -> IndexUnavailable:
+    """The one-line error for a failed SQLite call: busy, disk full, or damaged (which names the fix)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+        return IndexBusy(f"the index at {folder} is busy ({text}); try again")
+    if "full" in text:  # SQLITE_FULL: the write was rolled back, the index is fine
         return DiskFull(f"could not write the index at {folder}: the disk is full; free some space and retry")
-    return IndexUnavailable(f"index at {folder} is damaged ({exc}): run `qa build --rebuild`")
-
-
-def _is_busy(exc: BaseException | None) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
-
-
-def set_aside_if_damaged(folder: Path) -> Path | None:
-    """Move a database SQLite cannot read out of the way (to `damaged-<time>/`); return where it went.
-
-    Only `qa build --rebuild` calls this: the collection files are the real source, so a rebuild can start
-    from nothing, and the damaged files are kept rather than deleted in case someone wants to look at them.
-    """
-    folder = Path(folder)
-    db_path = folder / DB_NAME
-    if not db_path.exists():
-        return None
-    try:
-        db = sqlite3.connect(db_path, timeout=30)
-        try:
-            ok = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-            ok = ok and db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone() is not None
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as exc:
-        if _is_busy(exc):
-            raise
-        ok = False
-    if ok:
-        return None
-    aside = folder / f"damaged-{time.strftime('%Y%m%d-%H%M%S')}"
-    aside.mkdir(exist_ok=True)
-    for path in [db_path, *folder.glob(DB_NAME + "-*"), *folder.glob("vectors-*.faiss"), *folder.glob("bm25-*.npz")]:
-        os.replace(path, aside / path.name)
-    return aside
-
-
-def pause_for_crash_test(point: str) -> None:
-    """Crash-test hook: with QA_TEST_PAUSE=<point>:<seconds>, announce the point on stderr and sleep there,
-    so tests/test_crash.py can kill a build at exactly that moment. Unset (always, outside tests), it does nothing."""
-    name, _, seconds = os.environ.get("QA_TEST_PAUSE", "").partition(":")
-    if name == point:
-        print(f"qa-test: paused at {point}", file=sys.stderr, flush=True)
-        time.sleep(float(seconds or 30))
-
-
-_DOC_META = "SELECT doc_id, sha256, title, byline, date, source, n_passages FROM documents"
+    return IndexUnavailable(f"index at {folder} is damaged ({text}): run `qa build --rebuild`")
 
 
 def _meta_document(row) -> Document:
     return Document(row[0], "", row[1], row[2], row[3], row[4], row[5])
+
+
+def _passage(row) -> Passage:
+    return Passage(row[1], row[2], row[3], row[4], row[5], row[0])
 
 
 def _stack(rows: list) -> tuple[np.ndarray, np.ndarray]:
@@ -367,28 +275,3 @@ def _stack(rows: list) -> tuple[np.ndarray, np.ndarray]:
     if not rows:
         return ids, np.zeros((0, 0), dtype=np.float32)
     return ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-
-
-def _left_by_dead_process(tmp: Path) -> bool:
-    """Whether the process named in a `*.tmp<pid>` file name is gone (a live one may still be writing it)."""
-    try:
-        os.kill(int(tmp.suffix.removeprefix(".tmp")), 0)
-    except ValueError:
-        return False
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False  # it exists but is not ours
-    return False
-
-
-def _generation_of(path: Path) -> int:
-    try:
-        return int(path.stem.split("-", 1)[1])
-    except (IndexError, ValueError):
-        return -1
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

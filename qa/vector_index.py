@@ -1,4 +1,4 @@
-"""Choose and make the FAISS index of passage vectors: exact for small collections, IVF for large ones."""
+"""The FAISS index of passage vectors and its file format: exact for small collections, IVF for large ones."""
 from __future__ import annotations
 
 import math
@@ -6,12 +6,12 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .config import VectorIndexSettings
+from .config import VectorIndexSettings, available_cores
 
 TRAIN_POINTS_PER_LIST = 64  # k-means sample per list: enough for stable centroids, training stays seconds
 
 
-def wants_ivf(count: int, settings: VectorIndexSettings = VectorIndexSettings()) -> bool:
+def wants_ivf(count: int, settings: VectorIndexSettings) -> bool:
     """Whether `count` passages are too many for exact search to answer within budget."""
     return count > settings.exact_max
 
@@ -22,7 +22,7 @@ def is_ivf(index) -> bool:
     return isinstance(faiss.downcast_index(index), faiss.IndexIVF)
 
 
-def needs_rebuild(index, count: int, settings: VectorIndexSettings = VectorIndexSettings()) -> bool:
+def needs_rebuild(index, count: int, settings: VectorIndexSettings) -> bool:
     """True when the kind of index no longer suits `count`, or an IVF index has outgrown its training."""
     if wants_ivf(count, settings) != is_ivf(index):
         return True
@@ -34,11 +34,11 @@ def needs_rebuild(index, count: int, settings: VectorIndexSettings = VectorIndex
     return False
 
 
-def make_index(ids: np.ndarray, vectors: np.ndarray, dim: int, settings: VectorIndexSettings = VectorIndexSettings()):
+def make_index(ids: np.ndarray, vectors: np.ndarray, dim: int, settings: VectorIndexSettings):
     """An index answering inner-product search by passage id, that supports add, remove and reconstruct."""
     import faiss
 
-    with _threads(_cores()):
+    with _threads(available_cores()):
         if not wants_ivf(len(ids), settings):
             index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         else:
@@ -48,7 +48,32 @@ def make_index(ids: np.ndarray, vectors: np.ndarray, dim: int, settings: VectorI
     return index
 
 
-def prepare_for_search(index, settings: VectorIndexSettings = VectorIndexSettings()) -> None:
+def update(index, remove_ids: np.ndarray, add_ids: np.ndarray, add_vectors: np.ndarray) -> None:
+    """Apply one build's change in place: far cheaper than re-adding every vector."""
+    with _threads(available_cores()):
+        if len(remove_ids):
+            index.remove_ids(np.asarray(remove_ids, dtype=np.int64))
+        if len(add_ids):
+            index.add_with_ids(np.ascontiguousarray(add_vectors, dtype=np.float32), add_ids)
+
+
+def to_bytes(index) -> bytes:
+    import faiss
+
+    return faiss.serialize_index(index).tobytes()
+
+
+def from_bytes(data: bytes):
+    """The index `to_bytes` wrote; ValueError when the bytes are not one."""
+    import faiss
+
+    try:
+        return faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+    except RuntimeError as exc:
+        raise ValueError(f"not a FAISS index: {str(exc).splitlines()[0]}") from None
+
+
+def prepare_for_search(index, settings: VectorIndexSettings) -> None:
     """Search with one OpenMP thread, and (IVF) as many lists as the settings say, whatever the file holds.
 
     One query gains nothing from more threads, and on a busy CPU their barrier costs ~13 ms a search
@@ -59,6 +84,13 @@ def prepare_for_search(index, settings: VectorIndexSettings = VectorIndexSetting
     faiss.omp_set_num_threads(1)
     if is_ivf(index):
         set_probes(index, _probes(faiss.downcast_index(index).nlist, settings))
+
+
+def set_probes(index, nprobe: int) -> None:
+    """Search `nprobe` lists of an IVF index (the benchmark sweeps this to measure recall)."""
+    import faiss
+
+    faiss.downcast_index(index).nprobe = int(nprobe)
 
 
 def _probes(nlist: int, settings: VectorIndexSettings) -> int:
@@ -78,12 +110,6 @@ def _threads(n: int):
         faiss.omp_set_num_threads(before)
 
 
-def _cores() -> int:
-    import os
-
-    return max(1, len(os.sched_getaffinity(0)))
-
-
 def _trained_ivf(vectors: np.ndarray, dim: int, settings: VectorIndexSettings):
     import faiss
 
@@ -97,10 +123,3 @@ def _trained_ivf(vectors: np.ndarray, dim: int, settings: VectorIndexSettings):
     index.nprobe = _probes(nlist, settings)
     index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct(id) and remove_ids by passage id
     return index
-
-
-def set_probes(index, nprobe: int) -> None:
-    """Search `nprobe` lists of an IVF index (the benchmark sweeps this to measure recall)."""
-    import faiss
-
-    faiss.downcast_index(index).nprobe = int(nprobe)

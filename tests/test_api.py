@@ -7,7 +7,7 @@ from argparse import Namespace
 
 import pytest
 
-from tests.conftest import ROOT, SPUN
+from .support import ROOT, SPUN
 
 gradio_client = pytest.importorskip("gradio_client")
 CLI_KEYS = {"question", "answered", "took_ms", "excerpts"}
@@ -64,20 +64,20 @@ def _args(host="127.0.0.1", expose=False, no_auth=False):
 def test_loopback_needs_nothing_and_uses_a_password_when_given():
     from app import login
 
-    assert login(_args(), env={}) is None
-    assert login(_args("::1"), env={}) is None
-    assert login(_args("localhost"), env={"QA_PASSWORD": "s3cret"}) == ("qa", "s3cret")
+    assert login(_args(), password=None) is None
+    assert login(_args("::1"), password=None) is None
+    assert login(_args("localhost"), password="s3cret") == ("qa", "s3cret")
 
 
 def test_other_hosts_need_expose_then_a_password():
     from app import ExposureError, login
 
     with pytest.raises(ExposureError, match="--expose"):
-        login(_args("0.0.0.0"), env={"QA_PASSWORD": "s3cret"})
+        login(_args("0.0.0.0"), password="s3cret")
     with pytest.raises(ExposureError, match="QA_PASSWORD"):
-        login(_args("192.168.1.5", expose=True), env={})
-    assert login(_args("0.0.0.0", expose=True), env={"QA_PASSWORD": "s3cret"}) == ("qa", "s3cret")
-    assert login(_args("example.org", expose=True, no_auth=True), env={}) is None
+        login(_args("192.168.1.5", expose=True), password=None)
+    assert login(_args("0.0.0.0", expose=True), password="s3cret") == ("qa", "s3cret")
+    assert login(_args("example.org", expose=True, no_auth=True), password=None) is None
 
 
 def test_app_refuses_to_listen_on_all_interfaces_without_expose(tmp_path):

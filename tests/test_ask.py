@@ -1,7 +1,7 @@
 """Answers are faithful, cited excerpts; plain-English questions find spun text."""
 import json
 
-from .conftest import SEEDS, SPUN, seed_questions
+from .support import SEEDS, SPUN, seed_questions
 
 
 def test_every_excerpt_is_faithful_to_its_file(seed_engine):

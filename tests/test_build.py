@@ -6,15 +6,12 @@ import faiss
 
 from qa.config import SETTINGS, ChunkSettings
 
-from .conftest import PLAIN, SEEDS, SPUN
+from .support import PLAIN, SEEDS, SPUN
 
 
 def _consistent(engine):
-    store = engine.store
-    index = store.load_faiss(store.generation())
-    ids = faiss.vector_to_array(index.id_map)
-    rows = [r[0] for r in store._query("SELECT id FROM passages ORDER BY id").fetchall()]
-    return sorted(ids.tolist()) == rows
+    ids = faiss.vector_to_array(engine.loaded().retriever.vectors.id_map)
+    return sorted(ids.tolist()) == engine.store.passage_ids().tolist()
 
 
 def test_incremental_add_modify_delete(tmp_path, fresh_engine):

@@ -5,7 +5,7 @@ from qa.chunker import Chunker, count_tokens, sentence_spans
 from qa.config import ChunkSettings
 from qa.loader import load, scan
 
-from .conftest import SEEDS
+from .support import SEEDS
 
 
 def seed_docs():

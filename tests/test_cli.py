@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .conftest import PLAIN, SEEDS
+from .support import PLAIN, SEEDS
 
 
 def qa(*args, stdin=None):

@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import SEEDS
-from tests.test_crash import SEED_QUESTION, article, check_answerable, check_consistent, collection_hashes, question
+from .support import SEED_QUESTION, SEEDS, article, check_answerable, check_consistent, collection_hashes, question
 
 
 def test_questions_during_an_update_see_a_complete_index(tmp_path, embedder):

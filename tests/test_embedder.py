@@ -5,15 +5,16 @@ import pytest
 from qa import embedder as embedder_module
 from qa.chunker import Chunker
 from qa.config import ChunkSettings
+from qa.config import SETTINGS
 from qa.embedder import Embedder, resolve_backend
 from qa.loader import load, scan
 
-from .conftest import SEEDS
+from .support import SEEDS
 
 
 @pytest.fixture(scope="module")
 def fp32():
-    return Embedder(backend="fp32")
+    return Embedder(SETTINGS, backend="fp32")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def seed_passages(embedder):
 
 def test_unknown_backend_falls_back_to_fp32_with_a_warning(fp32):
     with pytest.warns(RuntimeWarning, match="unknown embedding backend 'quantum'"):
-        chosen = Embedder(backend="quantum").backend
+        chosen = Embedder(SETTINGS, backend="quantum").backend
     assert chosen == "fp32"
 
 
@@ -48,7 +49,7 @@ def test_failed_onnx_export_falls_back_to_fp32(tmp_path, monkeypatch, seed_passa
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("the cache folder cannot be created here")
     monkeypatch.setenv("QA_CACHE_DIR", str(blocker / "cache"))
-    broken = Embedder(backend="onnx-int8")
+    broken = Embedder(SETTINGS, backend="onnx-int8")
     with pytest.warns(RuntimeWarning, match="int8 ONNX backend failed"):
         vectors = broken.embed(seed_passages[:3])
     assert broken.backend == "fp32"
@@ -61,7 +62,7 @@ def test_backend_vectors_agree_with_fp32(backend, seed_passages, fp32):
         pytest.skip("no native bf16 on this CPU")
     if backend == "onnx-int8" and not embedder_module.onnx_available():
         pytest.skip("onnxruntime not installed")
-    fast = Embedder(backend=backend)
+    fast = Embedder(SETTINGS, backend=backend)
     assert fast.backend == backend
     reference = fp32.embed(seed_passages)
     vectors = fast.embed(seed_passages)

@@ -8,7 +8,7 @@ from qa.benchdata import file_name, load_benchmark
 from qa.errors import BenchmarkError
 from qa.evaluate import evaluate, format_table, ndcg, subset
 
-from .conftest import ROOT, SEEDS
+from .support import ROOT, SEEDS
 from .test_cli import qa
 
 DOCS = {

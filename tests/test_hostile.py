@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PLAIN, ROOT, SEEDS, SPUN
+from .support import PLAIN, ROOT, SEED_ANSWER, SEED_QUESTION, SEEDS, SPUN
 
-SEED_QUESTION = "When did China ban the sale of fentanyl?"
-SEED_ANSWER = "banned the sale of fentanyl in 2019"
 
 # Questions that must be answered (as text) without an error.
 ODD_QUESTIONS = {

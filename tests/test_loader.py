@@ -6,7 +6,7 @@ import pytest
 from qa.errors import LoadError
 from qa.loader import load, scan
 
-from .conftest import PLAIN, SEEDS, SPUN
+from .support import PLAIN, SEEDS, SPUN
 
 
 def test_seed_metadata():

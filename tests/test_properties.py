@@ -63,10 +63,28 @@ def test_ask_answers_faithfully_or_raises_question_error(seed_engine, question, 
     try:
         answer = seed_engine.ask(question, k)
     except QuestionError as exc:
-        assert str(exc) in ("the question is empty", "the question must be text", "k must be a whole number")
+        # exactly the requests the rules refuse are refused, each with its one-line reason
+        if not any(ch.isprintable() and not ch.isspace() for ch in question):
+            assert str(exc) == "the question is empty"
+        else:
+            assert not _valid_k(k) and str(exc).startswith("k must be")
         return
-    assert 1 <= len(answer.excerpts) <= 50
+    assert _valid_k(k)
+    assert 1 <= len(answer.excerpts) <= (k and int(float(k)) or 5)
     for e in answer.excerpts:
         doc = seed_engine.document(e.citation.doc_id)
         assert doc.text[e.citation.start:e.citation.end] == e.text
         assert all(e.citation.start <= s < t <= e.citation.end for s, t in e.highlight)
+
+
+def _valid_k(k) -> bool:
+    """What Engine.check_k accepts: None, or a whole number from 1 to 50 (as an int, a whole float or digits)."""
+    if k is None:
+        return True
+    if isinstance(k, bool):
+        return False
+    if isinstance(k, float):
+        return k.is_integer() and 1 <= k <= 50
+    if isinstance(k, str):
+        return k.strip().isdigit() and 1 <= int(k) <= 50
+    return 1 <= k <= 50

@@ -3,7 +3,8 @@ import pytest
 
 from qa import excerpts
 from qa.fusion import normalised_score_fusion, reciprocal_rank_fusion
-from qa.lexical import BM25, tokenize
+from qa.lexical import BM25
+from qa.text import tokenize
 from qa.records import Passage
 
 HOSTILE = [
@@ -20,18 +21,18 @@ HOSTILE = [
 def bm25():
     texts = ["China regulates three fentanyl precursors.", "Xylazine is a veterinary anesthetic.",
              "The Sinaloa cartel launders money.", "Mexico and China discuss precursor chemicals."]
-    return BM25().fit(list(range(len(texts))), texts)
+    return BM25.fit(list(range(len(texts))), texts)
 
 
 @pytest.mark.parametrize("query", HOSTILE)
 def test_lexical_side_accepts_any_text(bm25, query):
-    ids, scores = bm25.search(query, 3)
+    ids, scores = bm25.search(query, 3, 0.9, 0.4)
     assert len(ids) == len(scores) <= 3
     assert all(scores[i] >= scores[i + 1] for i in range(len(scores) - 1))
 
 
 def test_operators_are_plain_words(bm25):
-    ids, _ = bm25.search('"fentanyl precursors" AND (China OR Mexico)', 4)
+    ids, _ = bm25.search('"fentanyl precursors" AND (China OR Mexico)', 4, 0.9, 0.4)
     assert ids[0] == 0  # the passage with the most query words, quotes and parentheses ignored
     assert tokenize("AND OR NOT") == tokenize("and or not")
 
@@ -114,13 +115,13 @@ def test_retrieval_modes(seed_engine):
     from qa.config import SETTINGS
     from qa.retriever import Retriever
 
-    snap = seed_engine._current()
+    loaded = seed_engine.loaded()
     qvec = seed_engine.embedder.embed_query("xylazines")
     results = {}
     for mode in ("hybrid", "dense", "lexical"):
         settings = replace(SETTINGS.retrieval, mode=mode)
-        results[mode] = Retriever(snap.retriever.vectors, snap.retriever.bm25, settings).retrieve("xylazines", qvec, 5)
+        results[mode] = Retriever(loaded.retriever.vectors, loaded.retriever.bm25, settings).retrieve("xylazines", qvec, 5)
     assert all(c.lexical > 0 for c in results["lexical"])  # lexical alone returns only passages with the word
     assert len(results["dense"]) == 5 and len(results["hybrid"]) >= 5
     with pytest.raises(ValueError):
-        Retriever(snap.retriever.vectors, snap.retriever.bm25, replace(SETTINGS.retrieval, mode="magic"))
+        Retriever(loaded.retriever.vectors, loaded.retriever.bm25, replace(SETTINGS.retrieval, mode="magic"))

@@ -1,4 +1,6 @@
 """The fast paths give the same answers as the slow ones: embedding cache, saved BM25, IVF, idle rebuilds."""
+from __future__ import annotations
+
 import json
 import shutil
 from dataclasses import replace
@@ -12,17 +14,17 @@ from qa.embedder import Embedder
 from qa.engine import Engine
 from qa.lexical import BM25
 from qa.loader import load, scan
-from qa.snapshot import bm25_path, load_bm25
+from qa.generations import GenerationFiles
 from qa.vector_index import is_ivf
 
-from .conftest import ROOT, SEEDS
+from .support import ROOT, SEEDS
 
 QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "eval" / "seeds.jsonl").read_text().splitlines()
              if line.strip()][:8] + ["fentanyl precursor chemicals", "lighthouse"]
 
 
 def _vector_rows(engine) -> int:
-    return engine.store._query("SELECT count(*) FROM vectors").fetchone()[0]
+    return engine.store.cached_vector_count()
 
 
 def test_identical_text_is_embedded_once(tmp_path, fresh_engine):
@@ -61,14 +63,13 @@ def test_chunking_change_embeds_only_new_passage_texts(tmp_path, fresh_engine, e
 
 def test_saved_bm25_gives_identical_results(tmp_path, seed_engine):
     passages = seed_engine.store.passages()
-    bm25 = BM25().fit([p.passage_id for p in passages], [p.text for p in passages])
+    bm25 = BM25.fit([p.passage_id for p in passages], [p.text for p in passages])
     bm25.remove([passages[0].passage_id])
-    bm25.save(tmp_path / "bm25.npz")
-    loaded = BM25.load(tmp_path / "bm25.npz")
+    loaded = BM25.from_bytes(bm25.to_bytes())
     assert loaded.vocab == bm25.vocab and len(loaded) == len(bm25)
     for q in QUESTIONS:
-        ids, scores = bm25.search(q, 20)
-        loaded_ids, loaded_scores = loaded.search(q, 20)
+        ids, scores = bm25.search(q, 20, 0.9, 0.4)
+        loaded_ids, loaded_scores = loaded.search(q, 20, 0.9, 0.4)
         assert ids.tolist() == loaded_ids.tolist() and np.allclose(scores, loaded_scores)
 
 
@@ -77,20 +78,20 @@ def test_reload_after_an_update_matches_a_fresh_fit(tmp_path, fresh_engine):
     shutil.copytree(SEEDS, src)
     engine = fresh_engine()
     engine.build([src])
-    before = engine._current()
-    assert bm25_path(engine.index_dir, before.generation).exists()
+    before = engine.loaded()
+    files = GenerationFiles(engine.index_dir)
+    assert files.path("bm25", before.generation).exists()
     (src / "new.md").write_text("# Seizure\n\nCustoms seized 300 kilograms of a fentanyl precursor.\n")
     (src / "002_b36ef5ac26814476.txt").unlink()
     engine.build([src])
-    updated = engine._current().retriever.bm25  # brought up to date from the previous snapshot
-    assert updated is not before.retriever.bm25
+    after = engine.loaded()  # the build updated the previous generation's BM25 file and saved it
+    assert after.generation == before.generation + 1 and not after.retriever.bm25 is before.retriever.bm25
     passages = engine.store.passages()
-    fresh = BM25().fit([p.passage_id for p in passages], [p.text for p in passages])
+    fresh = BM25.fit([p.passage_id for p in passages], [p.text for p in passages])
     for q in QUESTIONS:
-        assert updated.search(q, 10)[0].tolist() == fresh.search(q, 10)[0].tolist()
-    # a new process reads the saved file of the new generation instead of tokenising again
-    other = load_bm25(engine.store, engine.store.generation())
-    assert other.search("fentanyl precursor", 5)[0].tolist() == fresh.search("fentanyl precursor", 5)[0].tolist()
+        assert after.retriever.bm25.search(q, 10, 0.9, 0.4)[0].tolist() == fresh.search(q, 10, 0.9, 0.4)[0].tolist()
+    saved = BM25.from_bytes(files.path("bm25", after.generation).read_bytes())
+    assert saved.live_ids().tolist() == fresh.live_ids().tolist()
     assert len(list(engine.index_dir.glob("bm25-*.npz"))) == 1  # older generations' files are dropped
 
 
@@ -102,8 +103,8 @@ def test_ivf_above_the_threshold_matches_exact_search(tmp_path, embedder):
     forced = replace(SETTINGS, vectors=VectorIndexSettings(exact_max=10, ivf_probe_share=1.0))
     approx = Engine(tmp_path / "ivf", settings=forced, embedder=embedder, create=True)
     approx.build([src])
-    assert is_ivf(approx._current().retriever.vectors)
-    assert not is_ivf(exact._current().retriever.vectors)
+    assert is_ivf(approx.loaded().retriever.vectors)
+    assert not is_ivf(exact.loaded().retriever.vectors)
     for q in QUESTIONS:
         a, b = exact.ask(q), approx.ask(q)
         assert [(e.citation.doc_id, e.citation.start) for e in a.excerpts] == \
@@ -111,13 +112,13 @@ def test_ivf_above_the_threshold_matches_exact_search(tmp_path, embedder):
     # updates go into the IVF index in place and keep it consistent with SQLite
     (src / "new.md").write_text("# Seizure\n\nCustoms seized 300 kilograms of a fentanyl precursor.\n")
     approx.build([src])
-    vectors = approx._current().retriever.vectors
+    vectors = approx.loaded().retriever.vectors
     assert is_ivf(vectors) and vectors.ntotal == approx.store.passage_count()
     assert approx.ask("How much fentanyl precursor did customs seize?").excerpts[0].citation.doc_id == "new.md"
 
 
 def test_nothing_changed_build_loads_no_model(seed_engine):
-    idle = Embedder()
+    idle = Embedder(SETTINGS)
     engine = Engine(seed_engine.index_dir, embedder=idle)
     copy = seed_engine.index_dir.parent / "articles"  # what the session index was built from
     report = engine.build([copy])

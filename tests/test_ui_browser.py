@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import HOSTILE_NAME, PLAIN, SPUN
+from .support import HOSTILE_NAME, PLAIN, SPUN
 
 pytest.importorskip("playwright")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,0 +1,64 @@
+"""Text utilities shared by the pipeline: sentence spans, search tokens, word sets."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her
+here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
+now of off on once only or other our ours ourselves out over own same she should so some such than that the
+their theirs them themselves then there these they this those through to too under until up very was we
+were what when where which while who whom why will with would you your yours yourself yourselves s t
+""".split())
+MAX_TOKEN_CHARS = 64  # longer "words" (base64, URLs run together) are noise to BM25
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed word tokens without stop words (BM25's and the highlighter's terms)."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS and len(w) < MAX_TOKEN_CHARS]
+    return _stemmer().stemWords(words) if words else []
+
+
+def word_set(text: str) -> set[str]:
+    """The distinct lower-cased words of `text`, unstemmed: what near-copy detection compares."""
+    return set(_TOKEN.findall(text.lower()))
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence (start, end) spans of `text`, trimmed of white space; every line break ends a sentence."""
+    import blingfire
+
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            for s, e in _line_sentences(line, blingfire):
+                spans.append((offset + pos + s, offset + pos + e))
+        pos += len(line) + 1
+    return spans
+
+
+def _line_sentences(line: str, blingfire) -> list[tuple[int, int]]:
+    try:
+        _, offsets = blingfire.text_to_sentences_and_offsets(line)
+    except Exception:  # blingfire rejects some odd input; one line as one sentence is a safe answer
+        offsets = []
+    spans = []
+    for s, e in offsets or [(0, len(line))]:
+        s, e = max(0, s), min(len(line), e)
+        piece = line[s:e]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece.rstrip())
+        if trail > lead:
+            spans.append((s + lead, s + trail))
+    return spans or [(len(line) - len(line.lstrip()), len(line.rstrip()))]
