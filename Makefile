@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test setup index bench eval browser clean
+.PHONY: run test test-fast setup index bench eval browser clean
 
 run: setup
 	@test -f index/qa.sqlite || $(VENV)/bin/qa build --source seeds --index index
@@ -16,6 +16,10 @@ run: setup
 
 test: setup browser
 	$(PY) -m pytest -q
+
+# The quick tier: no model, no app, no browser (under a minute); `make test` runs everything.
+test-fast: setup
+	$(PY) -m pytest -q -m "not model and not browser"
 
 setup: $(STAMP)
 
@@ -48,4 +52,4 @@ eval: setup
 	$(VENV)/bin/qa eval $(BENCH)/squad/dev-v1.1.rebuilt.json eval/offtopic.jsonl --index /tmp/qa-squad --limit 2000 --compare
 
 clean:
-	rm -rf $(VENV) index/qa.sqlite* index/*.faiss index/bm25-*.npz index/.build.lock
+	rm -rf $(VENV) index/qa.sqlite* index/*.faiss index/bm25-*.npz index/*.tmp* index/.build.lock

@@ -18,7 +18,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.benchdata import load_beir  # noqa: E402
+from qa.eval_inputs import load_beir  # noqa: E402
 from qa.config import SETTINGS
 from qa.embedder import Embedder  # noqa: E402
 

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests import apprunner  # noqa: E402  the app-process helpers the tests use
+from tests.support import long_article  # noqa: E402
 QUESTIONS = [
     "When did China ban the sale of fentanyl?",
     "Which US agencies sent officials to the meeting with China?",
@@ -48,17 +49,6 @@ def start_app(base: Path) -> tuple[subprocess.Popen, str, Path]:
         proc.kill()
         sys.exit(f"app.py did not start:\n{(base / 'app.log').read_text()[-3000:]}")
     return proc, url, collection
-
-
-def long_article(n: int, sentences: int = 600) -> str:
-    """A made-up report with distinct sentences: a few hundred passages, several seconds to index."""
-    lines = [f"Annual report {n} of the Marlow canal lock keepers\n"]
-    for i in range(sentences):
-        lines.append(f"In report {n}, on day {i} the keepers of lock {i % 97} recorded {(i * 7 + n) % 1000} barges "
-                     f"carrying {i * 13 % 500} tonnes of grain, timber batch {i * 31 % 1009} and {i % 11} boats. ")
-        if i % 8 == 7:
-            lines.append("\n")
-    return "".join(lines)
 
 
 class Uploader(threading.Thread):

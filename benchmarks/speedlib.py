@@ -17,7 +17,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.benchdata import load_beir, load_squad  # noqa: E402
+from qa.eval_inputs import load_beir, load_squad  # noqa: E402
 from qa.chunker import Chunker  # noqa: E402
 from qa.config import SETTINGS  # noqa: E402
 from qa.records import Document  # noqa: E402

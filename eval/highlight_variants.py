@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from qa.benchdata import load_benchmark  # noqa: E402
+from qa.eval_inputs import load_benchmark  # noqa: E402
 from qa.text import sentence_spans  # noqa: E402
 from qa.config import SETTINGS
 from qa.embedder import Embedder  # noqa: E402

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from qa.benchdata import load_benchmark  # noqa: E402
+from qa.eval_inputs import load_benchmark  # noqa: E402
 from qa.config import SETTINGS  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluate import ndcg  # noqa: E402

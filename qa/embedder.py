@@ -130,6 +130,10 @@ class Embedder:
     def _recent_ids(self) -> dict[str, np.ndarray]:
         return {}
 
+    def loaded_anything(self) -> bool:
+        """Whether the model or a tokenizer has been loaded (a build with nothing to embed loads neither)."""
+        return bool({"model", "_fast_tokenizer", "tokenizer"} & set(vars(self)))
+
     def forget_token_ids(self) -> None:
         """Drop the token ids kept from `wordpieces` (a benchmark's raw run tokenises for itself)."""
         self._recent_ids.clear()

@@ -13,6 +13,7 @@ from .config import MAX_K, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
 from .generations import GenerationFiles
+from .loader import doc_id_of
 from .records import Answer, BuildReport, Citation, Document, Excerpt, Passage
 from .recovery import set_aside_if_damaged
 from .retriever import Candidate, Retriever
@@ -143,6 +144,12 @@ class Engine:
         """Index new and changed files under `sources`, drop deleted ones; see `indexer.build`."""
         return indexer.build(self.store, [Path(s) for s in sources], self.embedder, self.settings,
                              rebuild=rebuild, progress=progress, warn=warn)
+
+    @staticmethod
+    def doc_id(path: Path, sources: list[Path]) -> str:
+        """The id a build gives the file at `path` in one of the collection folders `sources`."""
+        root = next(Path(s) for s in sources if Path(path).is_relative_to(s))
+        return doc_id_of(root, Path(path), len(sources) > 1)
 
     def document(self, doc_id: str) -> Document:
         doc = self.store.document(doc_id)

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from .benchdata import Benchmark, Question, load_benchmark, write_corpus
+from .eval_inputs import Benchmark, Question, load_benchmark, write_corpus
 from .errors import BenchmarkError
 from .config import MAX_K, SETTINGS, Settings
 

@@ -112,6 +112,7 @@ def _publish(store: Store, report: BuildReport, todo: list[tuple[Document, list[
         removed = store.passage_ids(changed)
         store.write_changes(report.removed, todo)
         added = store.passage_ids([d.doc_id for d, _ in todo])
+        pause_for_crash_test("before_derive")
         digests = derived.derive(store, files, previous, previous + 1, removed, added, settings)
         key = settings.index_key()
         # the backend of the newest build, for the record: vectors of different backends agree to a

@@ -39,6 +39,12 @@ class SourceFile:
     sha256: str
 
 
+def doc_id_of(root: Path, path: Path, several_roots: bool) -> str:
+    """A document's id: its path below its collection folder, behind the folder's name when there are several."""
+    rel = Path(path).relative_to(root).as_posix()
+    return f"{Path(root).name}/{rel}" if several_roots else rel
+
+
 def scan(roots: list[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
     """List the article files under `roots` with content hashes; also return (file, reason) skips."""
     files: list[SourceFile] = []
@@ -52,7 +58,7 @@ def scan(roots: list[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
             rel = path.relative_to(root)
             if any(part.startswith(".") for part in rel.parts):
                 continue  # hidden files and folders (editor swap files, .DS_Store) are not articles
-            doc_id = (f"{root.name}/{rel.as_posix()}" if prefix_needed else rel.as_posix())
+            doc_id = doc_id_of(root, path, prefix_needed)
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 skipped.append((doc_id, f"unsupported file type '{path.suffix or '(none)'}'"))
                 continue

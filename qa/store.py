@@ -109,7 +109,7 @@ class Store:
         result = self._one("PRAGMA quick_check")[0]
         if result != "ok":
             raise _failure(self.folder, sqlite3.DatabaseError(result))
-        self._rows("SELECT length(text), title, byline, date, source FROM documents")  # decodes every text
+        self._rows("SELECT text, title, byline, date, source FROM documents")  # Python decodes every text
 
     # ---- reads ----------------------------------------------------------------------------
     def document_hashes(self) -> dict[str, str]:
@@ -216,13 +216,18 @@ class Store:
             try:
                 yield
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._roll_back()
                 raise
             try:
                 self.db.execute("COMMIT")
             except sqlite3.DatabaseError as exc:  # the commit itself failed (disk full, damaged file)
-                self.db.execute("ROLLBACK") if self.db.in_transaction else None
+                self._roll_back()
                 raise _failure(self.folder, exc) from None
+
+    def _roll_back(self) -> None:
+        # some errors (SQLITE_FULL, SQLITE_IOERR) have already rolled the transaction back
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
     # ---- plumbing: every statement and every fetch goes through here -----------------------
     def _rows(self, sql: str, params: Iterable = ()) -> list:

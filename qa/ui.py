@@ -130,7 +130,7 @@ class ChatApp:
         skipped = dict(report.skipped)
         good, bad = [report.summary()], []
         for path in saved:
-            doc_id = path.relative_to(self.collection).as_posix()
+            doc_id = self.engine.doc_id(path, [self.collection])
             if doc_id in skipped:
                 path.unlink(missing_ok=True)
                 bad.append(f"{path.name}: not added, {skipped[doc_id]}")

@@ -165,3 +165,14 @@ def kill_at(proc: subprocess.Popen, point: str) -> None:
         pytest.fail(f"the build ended without reaching {point} (exit {proc.wait()})")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+
+
+def long_article(n: int, sentences: int = 600) -> str:
+    """Report `n`: made-up distinct sentences, a few hundred passages, several seconds to index."""
+    lines = [f"Annual report {n} of the Marlow canal lock keepers\n"]
+    for i in range(sentences):
+        lines.append(f"In report {n}, on day {i} the keepers of lock {i % 97} recorded {(i * 7 + n) % 1000} barges "
+                     f"carrying {i * 13 % 500} tonnes of grain, timber batch {i * 31 % 1009} and {i % 11} boats. ")
+        if i % 8 == 7:
+            lines.append("\n")
+    return "".join(lines)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from qa.benchdata import file_name, load_benchmark
+from qa.eval_inputs import file_name, load_benchmark
 from qa.errors import BenchmarkError
 from qa.evaluate import evaluate, format_table, ndcg, subset
 

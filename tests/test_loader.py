@@ -55,6 +55,7 @@ def test_bad_files_raise_one_line_errors(tmp_path):
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02PK" * 100)
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     files, skipped = scan([tmp_path])
+    assert sorted(f.doc_id for f in files) == ["binary.txt", "blank.md", "broken.pdf", "empty.txt"] and not skipped
     for f in files:
         with pytest.raises(LoadError) as info:
             load(f)

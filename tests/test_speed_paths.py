@@ -123,4 +123,4 @@ def test_nothing_changed_build_loads_no_model(seed_engine):
     copy = seed_engine.index_dir.parent / "articles"  # what the session index was built from
     report = engine.build([copy])
     assert report.passages_embedded == 0 and not (report.added or report.updated or report.removed)
-    assert not {"model", "_fast_tokenizer", "tokenizer"} & set(vars(idle))
+    assert not idle.loaded_anything()

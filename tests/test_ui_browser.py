@@ -9,9 +9,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from .support import HOSTILE_NAME, PLAIN, SPUN
+from .support import HOSTILE_NAME, PLAIN, SPUN, long_article
 
 pytest.importorskip("playwright")
+pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -147,22 +148,11 @@ def test_upload_of_wrong_type_is_refused(page, app_server, tmp_path):
     assert not any(p.name.startswith("payload") for p in app_server.collection.iterdir())
 
 
-def long_article(sentences: int) -> str:
-    """A made-up report with distinct sentences, long enough that indexing it takes several seconds."""
-    lines = ["Annual report of the Marlow canal lock keepers\n"]
-    for i in range(sentences):
-        lines.append(f"On day {i} the keepers of lock {i % 97} recorded {i * 7 % 1000} barges carrying "
-                     f"{i * 13 % 500} tonnes of grain, timber batch {i * 31 % 1009} and {i % 11} passenger boats. ")
-        if i % 8 == 7:
-            lines.append("\n")
-    return "".join(lines)
-
-
 def test_questions_are_answered_while_an_upload_is_indexed(page, app_server, tmp_path):
     client = pytest.importorskip("gradio_client").Client(app_server.url, verbose=False)
     page.get_by_role("tab", name="Collection").click()
     big = tmp_path / "marlow_locks.txt"
-    big.write_text(long_article(1000), encoding="utf-8")  # about 330 passages to embed
+    big.write_text(long_article(0, sentences=1000), encoding="utf-8")  # about 330 passages to embed
     page.locator("#qa-upload input[type=file]").set_input_files(str(big))
     saved = app_server.collection / "marlow_locks.txt"
     deadline = time.monotonic() + 60
