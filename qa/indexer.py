@@ -81,7 +81,7 @@ def _build(store, sources, embedder, settings, rebuild, progress, warn) -> Build
             report.unchanged.append(f.doc_id)
             continue
         try:
-            doc = load(f)
+            doc = load(f, settings.load)
         except LoadError as exc:
             skipped.append((f.doc_id, str(exc) + ("; the indexed version is kept" if f.doc_id in existing else "")))
             continue
