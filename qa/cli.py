@@ -10,6 +10,11 @@ from .config import DEFAULT_INDEX, DEFAULT_SOURCE
 from .errors import QAError, QuestionError
 
 EXIT_USAGE = 2
+# Article text is untrusted: ESC, BEL and C1 controls would reach the terminal as commands (clear the
+# screen, set the window title, plant OSC 8 links). Human output shows them as U+FFFD; lines and tabs stay.
+_CONTROLS = {c: "\ufffd" for c in (*range(0x20), *range(0x7f, 0xa0)) if chr(c) not in "\n\t"} | {0x0D: "\n"}
+# JSON escapes U+0000-U+001F itself but passes DEL and C1 through when ensure_ascii is off
+_JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except QAError as exc:
-        print(f"qa: error: {exc}", file=sys.stderr)
+        print(f"qa: error: {plain(str(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
         print("qa: interrupted", file=sys.stderr)
     except BrokenPipeError:
@@ -95,7 +100,8 @@ def _build(args) -> int:
             bar.update(done - bar.n)
 
     try:
-        report = engine.build(sources, rebuild=args.rebuild, progress=progress)
+        report = engine.build(sources, rebuild=args.rebuild, progress=progress,
+                              warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
     finally:
         if bar is not None:
             bar.close()
@@ -114,7 +120,7 @@ def _ask(args) -> int:
         try:
             _print_answer(engine.ask(line.rstrip("\n"), args.k), args.json)
         except QuestionError as exc:  # one bad line does not end the batch
-            print(f"qa: error: {exc}", file=sys.stderr)
+            print(f"qa: error: {plain(str(exc))}", file=sys.stderr)
             status = EXIT_USAGE
         sys.stdout.flush()
     return status
@@ -122,7 +128,7 @@ def _ask(args) -> int:
 
 def _print_answer(answer, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        print(to_json(answer.to_json()))
         return
     tty = sys.stdout.isatty()
     if not answer.answered:
@@ -131,8 +137,8 @@ def _print_answer(answer, as_json: bool) -> None:
         c = e.citation
         print(f"[{e.rank}] score {e.score:.3f}")
         print("    " + _marked(e, tty).replace("\n", "\n    "))
-        print(f"    — {c.title or c.doc_id}" + (f", {c.date}" if c.date else "")
-              + f" · {c.doc_id} · chars {c.start}–{c.end}\n")
+        print(plain(f"    — {c.title or c.doc_id}" + (f", {c.date}" if c.date else "")
+                    + f" · {c.doc_id} · chars {c.start}–{c.end}\n"))
     print(f"({answer.took_ms:.0f} ms)")
 
 
@@ -140,25 +146,35 @@ def _marked(excerpt, tty: bool) -> str:
     """The excerpt with its highlighted sentence(s) marked: bold on a terminal, **…** elsewhere."""
     on, off = ("\033[1;4m", "\033[0m") if tty else ("**", "**")
     text, base, out, pos = excerpt.text, excerpt.citation.start, [], 0
-    for s, e in excerpt.highlight:
-        out += [text[pos:s - base], on, text[s - base:e - base], off]
+    for s, e in excerpt.highlight:  # cut by offsets first, then made safe: the marks are the only escapes
+        out += [plain(text[pos:s - base]), on, plain(text[s - base:e - base]), off]
         pos = e - base
-    return "".join(out + [text[pos:]])
+    return "".join(out + [plain(text[pos:])])
+
+
+def plain(text: str) -> str:
+    """`text` safe to print on a terminal: control characters replaced, CR LF as LF."""
+    return text.replace("\r\n", "\n").translate(_CONTROLS)
+
+
+def to_json(obj) -> str:
+    """One line of JSON, non-ASCII kept readable but every control character escaped."""
+    return json.dumps(obj, ensure_ascii=False).translate(_JSON_C1)
 
 
 def _show(args) -> int:
     engine = _engine(args.index)
     doc = engine.document(args.doc_id)
     if args.json:
-        print(json.dumps({"doc_id": doc.doc_id, "title": doc.title, "byline": doc.byline, "date": doc.date,
-                          "source": doc.source, "sha256": doc.sha256, "text": doc.text}, ensure_ascii=False))
+        print(to_json({"doc_id": doc.doc_id, "title": doc.title, "byline": doc.byline, "date": doc.date,
+                       "source": doc.source, "sha256": doc.sha256, "text": doc.text}))
         return 0
     for label, value in (("title", doc.title), ("byline", doc.byline), ("date", doc.date),
                          ("file", doc.source), ("id", doc.doc_id)):
         if value:
-            print(f"{label:>6}: {value}")
+            print(plain(f"{label:>6}: {value}"))
     print()
-    print(doc.text)
+    print(plain(doc.text))
     return 0
 
 
