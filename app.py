@@ -54,7 +54,8 @@ def login(args: argparse.Namespace, env=os.environ) -> tuple[str, str] | None:
 
 
 def open_engine(index: Path, source: Path):
-    """The engine over `index`, built from `source` first (as `qa build` does, progress on the console) if empty."""
+    """The engine over `index`, built from `source` first (as `qa build` does, progress on the console) if empty,
+    else brought up to date with it."""
     from qa import cli
     from qa.engine import Engine
     from qa.errors import IndexUnavailable
@@ -67,7 +68,26 @@ def open_engine(index: Path, source: Path):
         if cli.main(["build", "--source", str(source), "--index", str(index)]) != 0:
             raise IndexUnavailable(f"could not build the index at {index}; see the message above") from None
         engine.warm_up()
+        return engine
+    update_at_start(engine, source)
+    engine.warm_up()  # loads the new generation, if the update made one
     return engine
+
+
+def update_at_start(engine, source: Path) -> None:
+    """Index what is in `source` but not in the index: an app killed between saving an upload and indexing
+    it leaves the file behind (and a re-upload of it is "already there"). An update that fails is reported;
+    the app still starts on the index it has."""
+    from qa.cli import plain
+    from qa.errors import QAError
+
+    print(f"Checking {source} for files not in the index …", file=sys.stderr)
+    try:
+        report = engine.build([source], warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
+    except (QAError, OSError) as exc:
+        print(f"app: warning: the index was not updated: {plain(str(exc))}", file=sys.stderr)
+        return
+    print(report.summary(), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
