@@ -10,6 +10,7 @@ from . import ui_render as render
 from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
 from .engine import Engine
 from .errors import QAError, UnknownDocument
+from .loader import shorten
 from .uploads import save_uploads
 
 EXAMPLES = (
@@ -77,7 +78,7 @@ class ChatApp:
 
     # ---- the collection -----------------------------------------------------------------
     def table(self) -> list[list]:
-        return [[d.title or "", d.date or "", d.doc_id, n] for d, n in self.engine.documents()]
+        return [[shorten(d.title) or "", d.date or "", d.doc_id, n] for d, n in self.engine.documents()]
 
     def status(self) -> str:
         docs = self.engine.documents()
