@@ -55,15 +55,27 @@ def login(args: argparse.Namespace, password: str | None) -> tuple[str, str] | N
 
 
 def open_engine(index: Path, source: Path):
-    """The engine over `index`, built from `source` first (progress on the console, as `qa build`) if empty."""
-    from qa.console import ConsoleProgress
+    """The engine over `index`: built from `source` first if empty, else brought up to date with it (an app
+    killed between saving an upload and indexing it leaves the file behind: it is indexed now). Progress and
+    warnings go to the console, as with `qa build`; an update that fails is reported and the app starts on
+    the index it has."""
+    from qa.console import ConsoleProgress, plain
     from qa.engine import Engine
+    from qa.errors import QAError
 
     engine = Engine(index, create=True)
-    if not engine.documents():
-        print(f"No index at {index} yet: building it from {source} …", file=sys.stderr)
+    empty = not engine.documents()
+    print(f"No index at {index} yet: building it from {source} …" if empty
+          else f"Checking {source} for files not in the index …", file=sys.stderr)
+    try:
         with ConsoleProgress() as progress:
-            print(engine.build([source], progress=progress).summary(), file=sys.stderr)
+            report = engine.build([source], progress=progress,
+                                  warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
+        print(report.summary(), file=sys.stderr)
+    except (QAError, OSError) as exc:
+        if empty:
+            raise
+        print(f"app: warning: the index was not updated: {plain(str(exc))}", file=sys.stderr)
     engine.warm_up()
     return engine
 

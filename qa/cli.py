@@ -7,9 +7,14 @@ import sys
 from pathlib import Path
 
 from .config import DEFAULT_INDEX, DEFAULT_SOURCE
+from .console import ConsoleProgress, plain
 from .errors import QAError, QuestionError
 
 EXIT_USAGE = 2
+# Article text is untrusted: ESC, BEL and C1 controls would reach the terminal as commands (clear the
+# screen, set the window title, plant OSC 8 links). Human output shows them as U+FFFD; lines and tabs stay.
+# JSON escapes U+0000-U+001F itself but passes DEL and C1 through when ensure_ascii is off
+_JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except QAError as exc:
-        print(f"qa: error: {exc}", file=sys.stderr)
+        print(f"qa: error: {plain(str(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
         print("qa: interrupted", file=sys.stderr)
     except BrokenPipeError:
@@ -76,14 +81,13 @@ def _engine(index: Path, create: bool = False, recover: bool = False):
 
 
 def _build(args) -> int:
-    from .console import ConsoleProgress
-
     engine = _engine(args.index, create=True, recover=args.rebuild)
     if engine.set_aside is not None:
         print(f"qa: the index database could not be read; moved it to {engine.set_aside} and rebuilding",
               file=sys.stderr)
     with ConsoleProgress() as progress:
-        report = engine.build(args.source or [DEFAULT_SOURCE], rebuild=args.rebuild, progress=progress)
+        report = engine.build(args.source or [DEFAULT_SOURCE], rebuild=args.rebuild, progress=progress,
+                              warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
     print(json.dumps(report.to_json()) if args.json else report.summary())
     return 0
 
@@ -99,7 +103,7 @@ def _ask(args) -> int:
         try:
             _print_answer(engine.ask(line.rstrip("\n"), args.k), args.json)
         except QuestionError as exc:  # one bad line does not end the batch
-            print(f"qa: error: {exc}", file=sys.stderr)
+            print(f"qa: error: {plain(str(exc))}", file=sys.stderr)
             status = EXIT_USAGE
         sys.stdout.flush()
     return status
@@ -107,7 +111,7 @@ def _ask(args) -> int:
 
 def _print_answer(answer, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        print(to_json(answer.to_json()))
         return
     tty = sys.stdout.isatty()
     if not answer.answered:
@@ -116,8 +120,8 @@ def _print_answer(answer, as_json: bool) -> None:
         c = e.citation
         print(f"[{e.rank}] score {e.score:.3f}")
         print("    " + _marked(e, tty).replace("\n", "\n    "))
-        print(f"    — {c.title or c.doc_id}" + (f", {c.date}" if c.date else "")
-              + f" · {c.doc_id} · chars {c.start}–{c.end}\n")
+        print(plain(f"    — {c.title or c.doc_id}" + (f", {c.date}" if c.date else "")
+                    + f" · {c.doc_id} · chars {c.start}–{c.end}\n"))
     print(f"({answer.took_ms:.0f} ms)")
 
 
@@ -125,25 +129,30 @@ def _marked(excerpt, tty: bool) -> str:
     """The excerpt with its highlighted sentence(s) marked: bold on a terminal, **…** elsewhere."""
     on, off = ("\033[1;4m", "\033[0m") if tty else ("**", "**")
     text, base, out, pos = excerpt.text, excerpt.citation.start, [], 0
-    for s, e in excerpt.highlight:
-        out += [text[pos:s - base], on, text[s - base:e - base], off]
+    for s, e in excerpt.highlight:  # cut by offsets first, then made safe: the marks are the only escapes
+        out += [plain(text[pos:s - base]), on, plain(text[s - base:e - base]), off]
         pos = e - base
-    return "".join(out + [text[pos:]])
+    return "".join(out + [plain(text[pos:])])
+
+
+def to_json(obj) -> str:
+    """One line of JSON, non-ASCII kept readable but every control character escaped."""
+    return json.dumps(obj, ensure_ascii=False).translate(_JSON_C1)
 
 
 def _show(args) -> int:
     engine = _engine(args.index)
     doc = engine.document(args.doc_id)
     if args.json:
-        print(json.dumps({"doc_id": doc.doc_id, "title": doc.title, "byline": doc.byline, "date": doc.date,
-                          "source": doc.source, "sha256": doc.sha256, "text": doc.text}, ensure_ascii=False))
+        print(to_json({"doc_id": doc.doc_id, "title": doc.title, "byline": doc.byline, "date": doc.date,
+                       "source": doc.source, "sha256": doc.sha256, "text": doc.text}))
         return 0
     for label, value in (("title", doc.title), ("byline", doc.byline), ("date", doc.date),
                          ("file", doc.source), ("id", doc.doc_id)):
         if value:
-            print(f"{label:>6}: {value}")
+            print(plain(f"{label:>6}: {value}"))
     print()
-    print(doc.text)
+    print(plain(doc.text))
     return 0
 
 

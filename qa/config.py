@@ -24,6 +24,20 @@ MAX_UPLOAD_FILES = 20
 
 
 @dataclass(frozen=True)
+class LoadSettings:
+    """Limits on reading one file. A PDF's text is compressed, so its size says little about its text: a
+    27 KB "PDF bomb" held 7.9 MB of text (20,850 passages). Text and HTML are bounded by MAX_UPLOAD_BYTES."""
+
+    max_pdf_pages: int = 1000
+    # ~1,000 pages of dense text; pypdf extracts ~0.25-0.5 M characters a second on 2 shared cores
+    max_pdf_chars: int = 2_000_000
+    # a safety net for what the counts cannot see (pypdf parses a page's whole content stream before its
+    # first character): extraction runs in a worker process that is stopped after this long
+    pdf_seconds: float = 30.0
+    title_chars: int = 120  # longer titles are cut at a word for display ("…" added)
+
+
+@dataclass(frozen=True)
 class ChunkSettings:
     """How documents are split into passages. Changing any field forces a re-embed."""
 
@@ -98,6 +112,7 @@ class Settings:
     retrieval: RetrievalSettings = RetrievalSettings()
     vectors: VectorIndexSettings = VectorIndexSettings()
     build: BuildSettings = BuildSettings()
+    load: LoadSettings = LoadSettings()  # not part of index_key: a limit changes which files load, not passages
 
     def index_key(self) -> dict:
         """The settings an index is built with; a change means passages must be re-embedded."""

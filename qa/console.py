@@ -1,7 +1,10 @@
-"""Build progress on the console, shared by `qa build` and `app.py`."""
+"""Console output shared by `qa` and `app.py`: build progress, and text made safe for a terminal."""
 from __future__ import annotations
 
 import sys
+
+# control characters (ESC, BEL, DEL, C1) would let an article drive the terminal: shown as U+FFFD instead
+_CONTROLS = {c: "\ufffd" for c in (*range(0x20), *range(0x7f, 0xa0)) if chr(c) not in "\n\t"} | {0x0D: "\n"}
 
 
 class ConsoleProgress:
@@ -25,3 +28,8 @@ class ConsoleProgress:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def plain(text: str) -> str:
+    """`text` safe to print on a terminal: control characters replaced, CR LF as LF."""
+    return text.replace("\r\n", "\n").translate(_CONTROLS)

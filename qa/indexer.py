@@ -80,7 +80,7 @@ def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Sett
             report.unchanged.append(f.doc_id)
             continue
         try:
-            doc = load(f)
+            doc = load(f, settings.load)
         except LoadError as exc:
             skipped.append((f.doc_id, str(exc) + ("; the indexed version is kept" if f.doc_id in existing else "")))
             continue

@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES
+from .config import MAX_UPLOAD_BYTES, SETTINGS, SUPPORTED_SUFFIXES, LoadSettings
 from .errors import LoadError
+from .pdf import pdf_text
 from .records import Document
 
 # Larger files are skipped with a message, before they are read: they are not articles, and 20 MB of
 # text is already ~40k passages (~15 min of embedding on 2 cores). The same limit as for uploads.
 MAX_FILE_BYTES = MAX_UPLOAD_BYTES
-TITLE_CHARS = 120
+TITLE_CHARS = SETTINGS.load.title_chars
 
 _BYLINE = re.compile(r"^\s*By\s+([A-Z][\w.'’\-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'’\-]*){0,6})\s*$")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -54,38 +56,86 @@ def scan(roots: list[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
         root = Path(root)
         if not root.is_dir():
             raise LoadError(f"collection folder not found: {root}")
+        real_root = root.resolve()
+        # rglob does not descend into linked folders; linked files are checked one by one below
         for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
             rel = path.relative_to(root)
             if any(part.startswith(".") for part in rel.parts):
                 continue  # hidden files and folders (editor swap files, .DS_Store) are not articles
             doc_id = doc_id_of(root, path, prefix_needed)
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                skipped.append((doc_id, f"unsupported file type '{path.suffix or '(none)'}'"))
+            if not _is_utf8(doc_id):  # SQLite, JSON and the browser all need text: one such name blocked every build
+                skipped.append((shown_name(doc_id), "the file name is not valid UTF-8; rename the file"))
+                continue
+            target, refusal = _link_target(path, real_root) if path.is_symlink() else (path, None)
+            if refusal:
+                skipped.append((doc_id, refusal))
+                continue
+            if target.suffix.lower() not in SUPPORTED_SUFFIXES:
+                skipped.append((doc_id, f"unsupported file type '{target.suffix or '(none)'}'"))
                 continue
             try:
-                if not path.is_file():
+                if not target.is_file():
                     raise OSError("not a regular file")
-                size = path.stat().st_size
+                size = target.stat().st_size
                 if size > MAX_FILE_BYTES:
                     skipped.append((doc_id, f"too large ({size // (1024 * 1024)} MB > {MAX_FILE_BYTES // (1024 * 1024)} MB)"))
                     continue
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                digest = hashlib.sha256(_read(target)).hexdigest()
             except OSError as exc:
                 skipped.append((doc_id, f"unreadable: {exc.strerror or exc}"))
                 continue
-            files.append(SourceFile(doc_id, path, digest))
+            files.append(SourceFile(doc_id, target, digest))
     return files, skipped
 
 
-def load(file: SourceFile) -> Document:
+def _link_target(link: Path, real_root: Path) -> tuple[Path, str | None]:
+    """(the file a link leads to, None), or (link, reason) when it may not be followed.
+
+    Only the resolved target counts, never the link's own name: `passwd.txt -> /etc/passwd` served the
+    system's password file through `ask`.
+    """
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing target, or a loop (RuntimeError before Python 3.13)
+        return link, "a broken link"
+    if not target.is_relative_to(real_root):
+        return link, "a link that leaves the collection folder; not followed"
+    if any(part.startswith(".") for part in target.relative_to(real_root).parts):
+        return link, "a link to a hidden file; not followed"
+    if target.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return link, f"a link to a file of unsupported type '{target.suffix or '(none)'}'"
+    return target, None
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of `path`, refusing a link put in its place since the scan resolved it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates (PEP 383)
+        return False
+
+
+def shown_name(name: str) -> str:
+    """A file name as it may be printed and stored: undecodable bytes as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def load(file: SourceFile, limits: LoadSettings = SETTINGS.load) -> Document:
     """Read one file into a Document, or raise LoadError with a one-line reason."""
     try:
-        data = file.path.read_bytes()
+        data = _read(file.path)
     except OSError as exc:
         raise LoadError(f"unreadable: {exc.strerror or exc}") from None
     suffix = file.path.suffix.lower()
     if suffix == ".pdf":
-        text, meta = _pdf_text(data)
+        text, meta = pdf_text(data, limits)
     else:
         if b"\x00" in data[:8192] and not data.startswith(_UTF16_BOMS):
             raise LoadError("binary file, not text")
@@ -97,13 +147,15 @@ def load(file: SourceFile) -> Document:
     if not text.strip():
         raise LoadError("no text")
     head = _head_metadata(text, markdown=suffix in (".md", ".markdown"))
+    # metadata is shown in one line (a heading, a button): a 5,009-character <title> made an 88,334 px heading
+    meta = {k: shorten(meta.get(k) or head.get(k), limits.title_chars) for k in ("title", "byline", "date")}
     return Document(
         doc_id=file.doc_id,
         text=text,
         sha256=file.sha256,
-        title=meta.get("title") or head.get("title"),
-        byline=meta.get("byline") or head.get("byline"),
-        date=meta.get("date") or head.get("date"),
+        title=meta["title"],
+        byline=meta["byline"],
+        date=meta["date"],
         source=str(file.path.resolve()),
     )
 
@@ -136,14 +188,18 @@ def _head_metadata(text: str, markdown: bool) -> dict:
         elif "date" not in found and (m := _DATE.match(stripped)):
             found["date"] = m.group(1).strip()
         elif "title" not in found:
-            found["title"] = _shorten(stripped.lstrip("#").strip() if markdown else stripped)
+            found["title"] = stripped.lstrip("#").strip() if markdown else stripped
     return found
 
 
-def _shorten(line: str) -> str:
-    if len(line) <= TITLE_CHARS:
-        return line
-    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0]
+def shorten(line: str | None, limit: int = TITLE_CHARS) -> str | None:
+    """`line` on one line, cut at a word to at most `limit` characters plus "…"; None when empty."""
+    line = " ".join(str(line or "").split())
+    if len(line) <= limit:
+        return line or None
+    cut = line[:limit]
+    if " " in cut[limit // 2:]:  # cut at a word unless that loses more than half
+        cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(",;:—- ") + "…"
 
 
@@ -167,7 +223,7 @@ def _html_text(html: str) -> tuple[str, dict]:
         if m:
             import html as htmllib
 
-            meta["title"] = _shorten(" ".join(htmllib.unescape(m.group(1)).split())) or None
+            meta["title"] = htmllib.unescape(m.group(1)) or None
     return text or "", {k: v for k, v in meta.items() if v}
 
 
@@ -186,22 +242,3 @@ def _html_fallback_text(html: str) -> str:
         return text or " ".join(tree.text_content().split())
     except Exception:
         return ""
-
-
-def _pdf_text(data: bytes) -> tuple[str, dict]:
-    import io
-    import logging
-
-    from pypdf import PdfReader
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
-        title = info.get("/Title") if hasattr(info, "get") else None
-        author = info.get("/Author") if hasattr(info, "get") else None
-    except Exception as exc:  # pypdf raises many kinds on broken files
-        raise LoadError(f"PDF could not be parsed ({type(exc).__name__})") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    return text, {"title": str(title) if title else None, "byline": str(author) if author else None}

@@ -1,6 +1,7 @@
 """The chat UI (Gradio Blocks): ask and get cited excerpts, read each source in place, add articles; plus the `ask` API."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import gradio as gr
@@ -9,6 +10,7 @@ from . import ui_render as render
 from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
 from .engine import Engine
 from .errors import QAError, UnknownDocument
+from .loader import shorten
 from .uploads import save_uploads
 
 EXAMPLES = (
@@ -76,7 +78,7 @@ class ChatApp:
 
     # ---- the collection -----------------------------------------------------------------
     def table(self) -> list[list]:
-        return [[d.title or "", d.date or "", d.doc_id, n] for d, n in self.engine.documents()]
+        return [[shorten(d.title) or "", d.date or "", d.doc_id, n] for d, n in self.engine.documents()]
 
     def status(self) -> str:
         docs = self.engine.documents()
@@ -87,17 +89,35 @@ class ChatApp:
         """Store uploads in the collection folder, then index them; uploads the indexer rejects are removed."""
         paths = [Path(f) for f in (files or [])]
         saved = save_uploads([(p.name, p) for p in paths], self.collection)
-        good = [f"{name}: already in the collection" for name in saved.already_present]
+        unindexed = self._unindexed(saved.already_present)
+        good = [f"{p.name}: already in the collection" for p in saved.already_present if p not in unindexed]
         bad = list(saved.errors)
-        if saved.saved:
+        if saved.saved or unindexed:
             report, warnings = self._build(progress)
             if report is None:
                 bad = warnings + bad
             else:
-                added, rejected = self._describe(report, saved.saved, warnings)
+                added, rejected = self._describe(report, saved.saved, unindexed, warnings)
                 good, bad = added + good, rejected + bad
         lines = good + bad or ["No files were added."]
         return render.notice(lines, "error" if bad else "ok"), self.table(), self.status(), None
+
+    def _unindexed(self, present: list[Path]) -> list[Path]:
+        """The files among `present` whose bytes are not what the index holds for them: an app killed after
+        saving an upload and before indexing it leaves such a file, and its re-upload must index it."""
+        indexed = {d.doc_id: d.sha256 for d, _ in self.engine.documents()}
+        out = []
+        for path in present:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                digest = ""
+            if indexed.get(self._doc_id(path)) != digest:
+                out.append(path)
+        return out
+
+    def _doc_id(self, path: Path) -> str:
+        return self.engine.doc_id(path, [self.collection])
 
     def update_index(self, progress=gr.Progress()):
         return self._refresh(progress, rebuild=False)
@@ -125,18 +145,22 @@ class ChatApp:
             return None, [f"The index was not changed: {exc}"]
         return report, warnings
 
-    def _describe(self, report, saved: list[Path], warnings: list[str]) -> tuple[list[str], list[str]]:
-        """(what went well, what did not) for the uploads; those the loader could not read are deleted."""
+    def _describe(self, report, saved: list[Path], present: list[Path],
+                  warnings: list[str]) -> tuple[list[str], list[str]]:
+        """(what went well, what did not) for the uploads. Those the loader could not read are deleted if this
+        upload wrote them; a file that was already there (`present`) is left alone."""
         skipped = dict(report.skipped)
         good, bad = [report.summary()], []
-        for path in saved:
-            doc_id = self.engine.doc_id(path, [self.collection])
+        for path in [*saved, *present]:
+            doc_id = self._doc_id(path)
             if doc_id in skipped:
-                path.unlink(missing_ok=True)
+                if path in saved:
+                    path.unlink(missing_ok=True)
                 bad.append(f"{path.name}: not added, {skipped[doc_id]}")
             else:
                 good.append(f"{path.name}: added and ready for questions")
-        bad += [w for w in warnings if not any(w.startswith(f"skipped {p.name}:") for p in saved)]
+        ours = [*saved, *present]
+        bad += [w for w in warnings if not any(w.startswith(f"skipped {self._doc_id(p)}:") for p in ours)]
         return good, bad
 
     # ---- layout -------------------------------------------------------------------------

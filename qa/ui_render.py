@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from html import escape
 
+from .loader import shorten
 from .records import Document
 
 NO_MATCH = ("No confident match in the collection. The closest excerpts are shown below, "
@@ -45,7 +46,7 @@ def _turn(answer: dict, index: int) -> str:
 
 def _excerpt(e: dict, weak: bool, turn: int) -> str:
     quote = marked(e["text"], e["start"], e["highlight"])
-    title = e["title"] or e["doc_id"]
+    title = shorten(e["title"]) or e["doc_id"]  # indexes built before titles were capped hold whole ones
     spans = ",".join(f"{int(s)}-{int(h)}" for s, h in e["highlight"])
     attrs = (f'data-doc="{escape(e["doc_id"])}" data-start="{int(e["start"])}" data-end="{int(e["end"])}" '
              f'data-hl="{escape(spans)}" data-turn="{turn}" data-rank="{int(e["rank"])}"')
@@ -69,7 +70,7 @@ def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]
             + marked(text[start:end], start, inner) + "</mark>" + escape(text[end:]))
     rows = [("By", doc.byline), ("Date", doc.date), ("File", doc.doc_id)]  # the title is the heading
     meta = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
-    return (f'<article class="qa-source"><h3>{escape(doc.title or doc.doc_id)}</h3><dl class="qa-docmeta">{meta}</dl>'
+    return (f'<article class="qa-source"><h3>{escape(shorten(doc.title) or doc.doc_id)}</h3><dl class="qa-docmeta">{meta}</dl>'
             f'<p class="qa-range">Cited passage: characters {start}–{end} of {len(text)}</p>'
             f'<div class="qa-doctext">{body}</div></article>')
 
@@ -100,13 +101,13 @@ CSS = """
 mark.best { background: #ffe066; color: #1a1a1a; padding: 0 1px; border-radius: 2px; }
 .qa-cite { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-top: 4px; font-size: .88em; }
 .qa-cite-btn { background: none; border: none; padding: 0; color: var(--link-text-color, #2563eb); cursor: pointer;
-  font-weight: 600; text-align: left; text-decoration: underline; font-size: 1em; }
+  font-weight: 600; text-align: left; text-decoration: underline; font-size: 1em; overflow-wrap: anywhere; }
 .qa-meta { color: var(--body-text-color-subdued); }
 .qa-file { font-family: var(--font-mono); font-size: .95em; }
 .qa-weak-badge { background: #eee; color: #555; border-radius: 8px; padding: 0 6px; font-size: .85em; }
 .qa-nomatch { background: #fff4e5; color: #7a4a00; border: 1px solid #f5c77e; border-radius: 6px; padding: 8px 10px; margin: 8px 0 0 0; }
 .qa-took { color: var(--body-text-color-subdued); font-size: .8em; }
-.qa-source h3 { margin: 0 0 6px 0; }
+.qa-source h3 { margin: 0 0 6px 0; overflow-wrap: anywhere; }  /* a title of one unbroken word still wraps */
 .qa-docmeta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 0 0 6px 0; font-size: .9em; }
 .qa-docmeta dt { color: var(--body-text-color-subdued); }
 .qa-docmeta dd { margin: 0; word-break: break-all; }

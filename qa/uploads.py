@@ -21,7 +21,9 @@ class SaveReport:
     """What happened to each uploaded file."""
 
     saved: list[Path] = field(default_factory=list)
-    already_present: list[str] = field(default_factory=list)  # same name and same bytes: nothing to do
+    # files of the same name and bytes already in the folder: not copied again, but maybe not yet indexed
+    # (an app killed between saving an upload and indexing it), so the caller checks the index
+    already_present: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -70,19 +72,22 @@ def save_uploads(files: list[tuple[str, Path]], folder: Path) -> SaveReport:
     folder.mkdir(parents=True, exist_ok=True)
     for name, path in files:
         try:
-            target = save_one(name, Path(path), folder)
+            target, created = _save(name, Path(path), folder)
         except UploadError as exc:
             report.errors.append(str(exc))
             continue
-        if target is None:
-            report.already_present.append(safe_name(name))
-        else:
-            report.saved.append(target)
+        (report.saved if created else report.already_present).append(target)
     return report
 
 
 def save_one(name: str, path: Path, folder: Path) -> Path | None:
     """Store one file under a safe, unused name; None when an identical file of that name is already there."""
+    target, created = _save(name, path, folder)
+    return target if created else None
+
+
+def _save(name: str, path: Path, folder: Path) -> tuple[Path, bool]:
+    """(where the file is, whether it was written now rather than found there with the same bytes)."""
     clean = safe_name(name)
     try:
         check_size(name, path.stat().st_size)
@@ -100,23 +105,24 @@ def save_one(name: str, path: Path, folder: Path) -> Path | None:
         tmp.unlink(missing_ok=True)
 
 
-def _link_unused(tmp: Path, folder: Path, clean: str, data: bytes) -> Path | None:
-    """Give `tmp` the first free name of clean, clean-2, clean-3…; linking fails rather than overwrite."""
+def _link_unused(tmp: Path, folder: Path, clean: str, data: bytes) -> tuple[Path, bool]:
+    """Give `tmp` the first free name of clean, clean-2, clean-3… (linking fails rather than overwrite);
+    (that name, True), or (the file, False) when one of those names already holds the same bytes."""
     stem, suffix = os.path.splitext(clean)
     for n in range(1, 10_000):
         target = folder / (clean if n == 1 else f"{stem}-{n}{suffix}")
-        if target.is_file() and _same_bytes(target, data):
-            return None
+        if target.is_file() and not target.is_symlink() and _same_bytes(target, data):
+            return target, False
         try:
             os.link(tmp, target)  # atomic, and never replaces an existing file
-            return target
+            return target, True
         except FileExistsError:
             continue
         except OSError:  # file systems without hard links: exclusive create instead
             try:
                 with open(target, "xb") as out, open(tmp, "rb") as src:
                     shutil.copyfileobj(src, out)
-                return target
+                return target, True
             except FileExistsError:
                 continue
     raise UploadError(f"{clean}: too many files with this name already")

@@ -1,0 +1,276 @@
+"""Issue 13, files and front ends under attack: crash-left uploads, odd file names, PDF bombs, links, escapes, titles."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PLAIN, ROOT, SEEDS
+
+NOOP = lambda *args, **kwargs: None  # noqa: E731 (a progress callback for ChatApp outside Gradio)
+
+
+def pdf_bytes(page_streams: list[bytes], copies: int = 1, title: str | None = None) -> bytes:
+    """A PDF whose pages draw `page_streams` (Flate-compressed), the whole list repeated `copies` times.
+
+    Repeated pages share one content stream object, so a file of a few KB can hold thousands of pages or
+    megabytes of text: the shape of a PDF bomb.
+    """
+    objs: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    streams = []
+    for s in page_streams:
+        data = zlib.compress(s, 9)
+        objs.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
+        streams.append(len(objs))
+    kids = []
+    for _ in range(copies):
+        for sid in streams:
+            objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                        b"/Resources << /Font << /F1 3 0 R >> >> >>" % sid)
+            kids.append(len(objs))
+    objs[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+    info = None
+    if title is not None:
+        objs.append(b"<< /Title (" + title.encode("latin-1") + b") >>")
+        info = len(objs)
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    trailer = b"/Size %d /Root 1 0 R" % (len(objs) + 1) + (b" /Info %d 0 R" % info if info else b"")
+    return out + b"trailer\n<< " + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
+
+
+def text_ops(sentence: str, times: int) -> bytes:
+    return (b"BT /F1 12 Tf 72 720 Td (" + sentence.encode() + b") Tj ET\n") * times
+
+
+def one_file(folder: Path, name: str, data: bytes):
+    from qa.loader import scan
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    files, skipped = scan([folder])
+    assert skipped == [] and len(files) == 1
+    return files[0]
+
+
+# ---- 4: an upload left by a crash is indexed on re-upload and at start ---------------------------------
+def _crash_after_save(tmp_path: Path, engine) -> tuple[Path, Path]:
+    """A collection indexed without the article a killed app had saved but not yet indexed."""
+    from qa.uploads import save_uploads
+
+    collection = tmp_path / "articles"
+    collection.mkdir()
+    shutil.copy(SEEDS / PLAIN, collection / PLAIN)
+    engine.build([collection])
+    upload = tmp_path / "browser" / "quokka.txt"
+    upload.parent.mkdir()
+    upload.write_text("Quokka census\nRangers on Wadjemup counted 12,408 quokkas in the March census, "
+                      "up from 10,100 two years earlier.\n", encoding="utf-8")
+    assert save_uploads([(upload.name, upload)], collection).saved == [collection / "quokka.txt"]
+    return collection, upload  # ... and the app is killed here, before its build
+
+
+def test_reupload_after_a_crash_indexes_the_file(tmp_path, fresh_engine):
+    from qa.ui import ChatApp
+
+    engine = fresh_engine()
+    collection, upload = _crash_after_save(tmp_path, engine)
+    app = ChatApp(engine, collection)
+    notice, *_ = app.add_files([str(upload)], progress=NOOP)
+    assert "quokka.txt" in {d.doc_id for d, _ in engine.documents()}
+    assert "quokka.txt: added and ready for questions" in notice and "already" not in notice
+    # a second identical upload of an indexed file: nothing to do, and it says so
+    notice, *_ = app.add_files([str(upload)], progress=NOOP)
+    assert "quokka.txt: already in the collection" in notice
+
+
+def test_app_start_indexes_files_left_by_a_crash(tmp_path, fresh_engine):
+    from qa.engine import Engine
+
+    from .apprunner import launch, stop, wait_until_up
+
+    collection, _ = _crash_after_save(tmp_path, fresh_engine())
+    log = open(tmp_path / "app.log", "w")
+    proc, url, _ = launch(["--source", str(collection), "--index", str(tmp_path / "index")],
+                          stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        assert wait_until_up(proc, url, timeout=300), (tmp_path / "app.log").read_text()[-3000:]
+        assert "quokka.txt" in {d.doc_id for d, _ in Engine(tmp_path / "index").documents()}
+    finally:
+        stop(proc)
+        log.close()
+
+
+# ---- 7: a file name that is not UTF-8 -----------------------------------------------------------------
+def test_a_file_name_that_is_not_utf8_is_skipped_and_the_build_commits(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SEEDS / PLAIN, folder / PLAIN)
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.txt"), "wb") as out:  # Latin-1 é: not UTF-8
+        out.write(b"The cafe article.\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    run = subprocess.run([sys.executable, "-m", "qa.cli", "build", "--source", str(folder), "--index",
+                          str(tmp_path / "index"), "--json"], capture_output=True, env=env, timeout=300)
+    stderr = run.stderr.decode("utf-8", "replace")
+    assert run.returncode == 0, stderr[-2000:]
+    report = json.loads(run.stdout)
+    assert report["added"] == [PLAIN]
+    assert report["skipped"] == [["caf\\xe9.txt", "the file name is not valid UTF-8; rename the file"]]
+    warnings = [line for line in stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: skipped caf\\xe9.txt: the file name is not valid UTF-8; rename the file"]
+
+
+# ---- 8: PDF bombs --------------------------------------------------------------------------------------
+def test_a_pdf_with_too_many_pages_is_skipped_and_the_rest_indexed(tmp_path, fresh_engine):
+    limit = 1000  # LoadSettings.max_pdf_pages
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SEEDS / PLAIN, folder / PLAIN)
+    bomb = pdf_bytes([text_ops("Page after page of the same words.", 1)], copies=limit + 1)
+    (folder / "pages.pdf").write_bytes(bomb)
+    assert len(bomb) < 200 * 1024
+    engine = fresh_engine()
+    report = engine.build([folder], warn=NOOP)
+    assert dict(report.skipped) == {"pages.pdf": f"PDF has {limit + 1:,} pages, more than the limit of {limit:,}"}
+    assert {d.doc_id for d, _ in engine.documents()} == {PLAIN}
+
+
+def test_a_pdf_text_bomb_stops_at_the_character_limit(tmp_path):
+    from qa.config import SETTINGS, LoadSettings
+    from qa.errors import LoadError
+    from qa.loader import load
+
+    # 27 KB in the issue gave 7.9 MB of text; this one gives 5.6 MB from a few KB, over 100 pages
+    bomb = pdf_bytes([text_ops("The bomb repeats this sentence again and again for ever.", 1000)], copies=100)
+    assert len(bomb) < 30 * 1024
+    assert SETTINGS.load.max_pdf_chars < 5_000_000  # the default refuses it
+    small = LoadSettings(max_pdf_chars=100_000)
+    with pytest.raises(LoadError) as info:
+        load(one_file(tmp_path, "bomb.pdf", bomb), small)
+    assert str(info.value) == "PDF text is longer than the limit of 100,000 characters"
+    ordinary = pdf_bytes([text_ops("An ordinary page of an ordinary report.", 20)], copies=3)
+    assert "ordinary report" in load(one_file(tmp_path / "ok", "ok.pdf", ordinary), small).text
+
+
+def test_the_pdf_time_limit_ends_a_slow_extraction(tmp_path):
+    from qa.config import LoadSettings
+    from qa.errors import LoadError
+    from qa.loader import load
+
+    # one page of 40,000 text operators: pypdf parses it for seconds, longer than the (tiny) limit set here
+    slow = pdf_bytes([text_ops("A page that takes a long time to read.", 40_000)])
+    with pytest.raises(LoadError) as info:
+        load(one_file(tmp_path, "slow.pdf", slow), LoadSettings(pdf_seconds=0.2))
+    assert str(info.value) == "PDF text extraction took longer than the limit of 0.2 s"
+    assert _pdf_workers() == []  # the extraction was stopped, not left running
+    ordinary = pdf_bytes([text_ops("An ordinary page of an ordinary report.", 20)])
+    assert "ordinary report" in load(one_file(tmp_path / "ok", "ok.pdf", ordinary)).text  # a new worker
+
+
+def _pdf_workers() -> list:
+    import psutil
+
+    return [p for p in psutil.Process().children(recursive=True) if "qa.pdf" in " ".join(p.cmdline())]
+
+
+# ---- 9: symbolic links ---------------------------------------------------------------------------------
+def test_links_that_leave_the_collection_are_not_followed(tmp_path, fresh_engine):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret\nThe vault code is 4417-ZEBRA, said the caretaker.\n")
+    (outside / "passwd").write_text("root:x:0:0:root:/root:/bin/bash vault code 4417-ZEBRA\n")
+    (outside / "more").mkdir()
+    (outside / "more" / "inner.txt").write_text("The vault code is 4417-ZEBRA.\n")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SEEDS / PLAIN, folder / PLAIN)
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff not an article")
+    (folder / "secret.txt").symlink_to(outside / "secret.txt")
+    (folder / "passwd.txt").symlink_to(outside / "passwd")
+    (folder / "relative.txt").symlink_to(Path("..") / "outside" / "secret.txt")
+    (folder / "more").symlink_to(outside / "more", target_is_directory=True)
+    (folder / "photo.txt").symlink_to(folder / "photo.jpg")  # inside, but not an article type
+    (folder / "alias.txt").symlink_to(PLAIN)  # inside and an article: followed
+    engine = fresh_engine()
+    report = engine.build([folder], warn=NOOP)
+    skipped = dict(report.skipped)
+    for name in ("secret.txt", "passwd.txt", "relative.txt"):
+        assert skipped[name] == "a link that leaves the collection folder; not followed"
+    assert skipped["photo.txt"] == "a link to a file of unsupported type '.jpg'"
+    assert {d.doc_id for d, _ in engine.documents()} == {PLAIN, "alias.txt"}
+    assert engine.document("alias.txt").source == str((folder / PLAIN).resolve())
+    answer = engine.ask("What is the vault code?", 10)
+    assert all("4417" not in e.text and str(outside) not in e.citation.source for e in answer.excerpts)
+
+
+# ---- 10: terminal escape sequences ---------------------------------------------------------------------
+ESCAPES = ("Zanzibar clove harvest\x1b[2J\x1b]0;pwned title\x07 The Zanzibar clove harvest reached 8,300 tonnes, "
+           "\x1b]8;;http://evil.example/\x1b\\officials said\x1b]8;;\x1b\\ on Monday.\x9b31m\x7f\n")
+
+
+def test_cli_human_output_replaces_control_characters(tmp_path, fresh_engine):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "cloves.txt").write_text(ESCAPES, encoding="utf-8")
+    fresh_engine().build([folder])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+
+    def qa(*args: str) -> str:
+        run = subprocess.run([sys.executable, "-m", "qa.cli", *args, "--index", str(tmp_path / "index")],
+                             capture_output=True, env=env, timeout=300)
+        assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
+        return run.stdout.decode("utf-8")
+
+    controls = {chr(c) for c in (*range(0x20), *range(0x7f, 0xa0))} - {"\n"}
+    for out in (qa("ask", "How large was the Zanzibar clove harvest?", "-k", "1"), qa("show", "cloves.txt")):
+        assert "8,300 tonnes" in out and not controls & set(out), repr(out)
+        assert "\ufffd[2J" in out and "\ufffd]0;pwned title\ufffd" in out
+    for out in (qa("ask", "How large was the Zanzibar clove harvest?", "-k", "1", "--json"),
+                qa("show", "cloves.txt", "--json")):
+        assert not controls & set(out), repr(out)  # escaped by JSON (\u001b, \u009b), not raw
+        data = json.loads(out)
+        text = data["excerpts"][0]["text"] if "excerpts" in data else data["text"]
+        assert "\x1b[2J" in text and "\x1b]0;pwned title\x07" in text and "\x9b31m\x7f" in text
+
+
+# ---- 11: titles ----------------------------------------------------------------------------------------
+def test_long_titles_are_capped_for_display_in_every_format(tmp_path):
+    from qa import ui_render
+    from qa.loader import load
+    from qa.records import Document
+
+    cap = 120 + 1  # LoadSettings.title_chars, and the "…" after the cut
+    words = " ".join(f"word{i}" for i in range(900))  # 5,009 characters, as in the issue
+    assert len(words[:5009]) == 5009
+    body = "".join(f"<p>Paragraph {i} of an article about the harbour reopening after the long strike.</p>"
+                   for i in range(8))
+    html = f"<html><head><title>{words[:5009]}</title></head><body><article>{body}</article></body></html>"
+    cases = {
+        "long.html": html.encode(),
+        "nospace.html": html.replace(words[:5009], "x" * 5009).encode(),
+        "long.txt": (words + "\n\nThe harbour reopened on Monday.\n").encode(),
+        "long.md": ("# " + words + "\n\nThe harbour reopened on Monday.\n").encode(),
+        "long.pdf": pdf_bytes([text_ops("The harbour reopened on Monday.", 3)], title=words[:3000]),
+    }
+    for name, data in cases.items():
+        doc = load(one_file(tmp_path / name.replace(".", "_"), name, data))
+        assert doc.title and len(doc.title) <= cap, (name, len(doc.title or ""))
+    # an index built before the fix still holds a whole title: the UI caps it when it shows it
+    old = Document("old.html", "The harbour reopened on Monday.", "0" * 64, title="y" * 5009)
+    heading = ui_render.source(old, 0, 10, []).split("<h3>")[1].split("</h3>")[0]
+    assert len(heading) <= cap
+    answer = {"question": "q", "answered": True, "took_ms": 1.0, "excerpts": [
+        {"rank": 1, "score": 1.0, "doc_id": "old.html", "title": "y" * 5009, "date": None, "source": "",
+         "start": 0, "end": 10, "text": "The harbou", "highlight": []}]}
+    button = ui_render.conversation([answer]).split('class="qa-cite-btn"')[1].split("</button>")[0]
+    assert "y" * cap not in button and "y" * (cap - 2) in button
