@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PLAIN, ROOT, SEEDS
+from .support import PLAIN, ROOT, SEEDS
 
 NOOP = lambda *args, **kwargs: None  # noqa: E731 (a progress callback for ChatApp outside Gradio)
 
@@ -112,6 +112,7 @@ def test_app_start_indexes_files_left_by_a_crash(tmp_path, fresh_engine):
 
 
 # ---- 7: a file name that is not UTF-8 -----------------------------------------------------------------
+@pytest.mark.model  # `qa build` loads the model
 def test_a_file_name_that_is_not_utf8_is_skipped_and_the_build_commits(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()
