@@ -63,7 +63,7 @@ def test_kills_at_random_moments_lose_nothing(collection, embedder):
             if not killed:
                 break
     print(f"kills survived: {kills} ({after_commit} of them after the update's commit)")
-    assert kills == KILLS_WANTED
+    assert kills >= KILLS_WANTED  # the last update may be killed up to three times
     run_build(source, index)  # the next build completes the work
     engine, indexed = check_consistent(index, embedder)
     assert indexed == collection_hashes(source)
