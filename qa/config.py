@@ -99,10 +99,34 @@ class RetrievalSettings:
     # abstain when (best dense cosine + coverage_weight x idf-weighted share of question terms found) over the
     # first 5 excerpts is below answer_threshold; calibrated on held-out SQuAD and seed questions against
     # eval/offtopic.jsonl (docs/quality.md)
-    answer_threshold: float = 0.5
+    answer_threshold: float = 0.5  # below: confidence "none"
+    high_threshold: float = 0.8  # at or above: confidence "high"; between the two: "low"
     coverage_weight: float = 0.3
     confidence_depth: int = 5  # `answered` judges the first 5 excerpts however many were asked for
     highlight_embed_depth: int = 3  # ties between sentences are broken by the model in the first 3 excerpts
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How the direct answer's sentences are chosen from the excerpts.
+
+    Weights from a grid on 600 held-out SQuAD dev questions (eval/answer_features.py): the first sentence held a
+    gold answer for 0.743 of them, against 0.713 for question terms alone, and 0.742 with the model's similarity
+    of each sentence to the question added (weight 1, kind 0.1). SQuAD questions share their paragraph's words;
+    reworded ("spun") news does not, and there the sentence similarity finds "roughly 100,000 annual U.S.
+    deaths" for "How many Americans die from fentanyl every year?". So the best few sentences are embedded.
+    """
+
+    depth: int = 5  # sentences are taken from the first 5 excerpts
+    embed_top: int = 4  # the model re-scores the best 4 sentences (a few ms; embedding all would cost tens)
+    terms: float = 1.0  # idf-weighted share of the question's terms in the sentence
+    cosine: float = 1.0  # the model's similarity of the sentence to the question
+    passage: float = 0.5  # the model's similarity of its excerpt to the question
+    rank: float = 0.0  # per excerpt rank below the first (the excerpt's similarity already carries it)
+    kind: float = 0.1  # holds the kind of fact asked for (a number for "how many", a date for "when", a name for "who")
+    heading: float = 0.5  # a headline, byline or dateline (news articles have them; SQuAD paragraphs do not)
+    margin: float = 0.1  # further sentences must score within this of the best
+    max_sentences: int = 3
 
 
 @dataclass(frozen=True)
@@ -112,6 +136,7 @@ class Settings:
     retrieval: RetrievalSettings = RetrievalSettings()
     vectors: VectorIndexSettings = VectorIndexSettings()
     build: BuildSettings = BuildSettings()
+    answer: AnswerSettings = AnswerSettings()
     load: LoadSettings = LoadSettings()  # not part of index_key: a limit changes which files load, not passages
 
     def index_key(self) -> dict:

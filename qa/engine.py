@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import derived, excerpts, indexer
+from . import answer, derived, excerpts, indexer
 from .config import MAX_K, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
 from .generations import GenerationFiles
 from .loader import doc_id_of
-from .records import Answer, BuildReport, Citation, Document, Excerpt, Passage
+from .records import Answer, AnswerSentence, BuildReport, Citation, Document, Excerpt, Passage
 from .recovery import set_aside_if_damaged
 from .retriever import Candidate, Retriever
 from .store import Store
@@ -69,8 +69,9 @@ class Engine:
         answered = bool(chosen) and score >= self.settings.retrieval.answer_threshold
         spans = self._highlight(loaded, question, chosen, qvec, answered)
         found = self._cite(loaded, chosen, candidates, spans)
+        sentences = self._answer(loaded, question, found, qvec) if answered else ()
         took = (time.perf_counter() - started) * 1000
-        return Answer(question, answered, took, found, score)
+        return Answer(question, answered, took, found, score, sentences, self._confidence(score, answered))
 
     def _retrieve(self, loaded: LoadedGeneration, question: str, qvec: np.ndarray, k: int) -> dict[int, Candidate]:
         """Candidates by passage id, best first: enough that k survive the removal of near-copies."""
@@ -96,6 +97,24 @@ class Engine:
         embed = self.embedder.embed if answered else None
         return excerpts.highlight_all(question, chosen, loaded.idf, embed, qvec,
                                       self.settings.retrieval.highlight_embed_depth)
+
+    def _answer(self, loaded: LoadedGeneration, question: str, found: tuple[Excerpt, ...],
+                qvec: np.ndarray) -> tuple[AnswerSentence, ...]:
+        """The sentences that answer directly, chosen across the first excerpts (see qa/answer.py)."""
+        s = self.settings.answer
+        candidates = answer.candidate_sentences(question, found[:s.depth], loaded.idf)
+        if not candidates:
+            return ()
+        scores = answer.score(question, candidates, s)
+        # the model re-scores the most promising sentences: reworded text shares few words with the question
+        top = np.argsort(-scores, kind="stable")[:s.embed_top]
+        scores[top] += s.cosine * (self.embedder.embed([candidates[i].text for i in top]) @ qvec)
+        return answer.choose(candidates, scores, s)
+
+    def _confidence(self, score: float, answered: bool) -> str:
+        if not answered:
+            return "none"
+        return "high" if score >= self.settings.retrieval.high_threshold else "low"
 
     @staticmethod
     def _cite(loaded: LoadedGeneration, chosen: list[Passage], candidates: dict[int, Candidate],

@@ -29,6 +29,10 @@ class Scored:
     grades: list[int]  # grade of each of the top 10 distinct documents (0 = not relevant)
     confidence: float  # the abstention signal the engine judged by
     highlight_hit: bool | None = None  # SQuAD: the top excerpt's highlight holds a gold answer
+    # SQuAD, every answerable question: the first answer sentence / the first excerpt's highlight holds a gold answer
+    answer_hit: bool | None = None
+    first_highlight_hit: bool | None = None
+    confidence_label: str = "none"
 
 
 def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, split: str = "test", k: int = 10,
@@ -91,16 +95,24 @@ def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict
             docs.append(doc)
     grades = [q.relevant.get(d, 0) for d in docs[:k]]
     ranks = [r for r, g in enumerate(grades, start=1) if g > 0]
-    hit = None
+    hit = answer_hit = first_hit = None
     if kind == "squad" and docs and q.relevant.get(docs[0]):
         top = answer.excerpts[0]
         text = texts[docs[0]]
-        hit = any(_contains(text[s:e], q.answers) for s, e in top.highlight)
+        hit = any(contains_answer(text[s:e], q.answers) for s, e in top.highlight)
+    if kind == "squad" and q.answerable:
+        answer_hit = bool(answer.answer) and contains_answer(answer.answer[0].text, q.answers)
+        first_hit = bool(answer.excerpts) and _highlight_holds(answer.excerpts[0], q.answers)
     return Scored(q.answerable, answer.answered, answer.took_ms, ranks, q.relevant, grades,
-                  answer.confidence_score, hit)
+                  answer.confidence_score, hit, answer_hit, first_hit, answer.confidence)
 
 
-def _contains(sentence: str, answers: tuple[str, ...]) -> bool:
+def _highlight_holds(excerpt, answers: tuple[str, ...]) -> bool:
+    base = excerpt.citation.start
+    return any(contains_answer(excerpt.text[s - base:e - base], answers) for s, e in excerpt.highlight)
+
+
+def contains_answer(sentence: str, answers: tuple[str, ...]) -> bool:
     flat = " ".join(sentence.split()).lower()
     return any(" ".join(a.split()).lower() in flat for a in answers if a.strip())
 
@@ -125,6 +137,12 @@ def summarise(scored: list[Scored]) -> dict:
     if hits:
         out["highlight_has_answer"] = _mean(hits)
         out["highlight_questions"] = len(hits)
+    for name, field in (("answer_sentence_has_answer", "answer_hit"), ("first_highlight_has_answer", "first_highlight_hit")):
+        flags = [getattr(s, field) for s in answerable if getattr(s, field) is not None]
+        if flags:
+            out[name] = _mean(flags)
+    for label in ("high", "low", "none"):  # the confidence a reader sees, over answerable questions
+        out[f"answerable_{label}"] = _mean([s.confidence_label == label for s in answerable])
     out.update(abstention(scored))
     took = np.asarray([s.took_ms for s in scored])
     out["took_ms_p50"] = round(float(np.median(took)), 1)
@@ -147,6 +165,7 @@ def abstention(scored: list[Scored]) -> dict:
         "abstain_precision": round(right / len(abstained), 3) if abstained else 0.0,
         "abstain_recall": round(right / len(unanswerable), 3),
         "answered_rate_answerable": _mean([s.answered for s in answerable]) if answerable else None,
+        "offtopic_none": _mean([s.confidence_label == "none" for s in unanswerable]),
     }
 
 

@@ -42,6 +42,19 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of the direct answer, verbatim: `text == document.text[start:end]`."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+    def to_json(self) -> dict:
+        return {"doc_id": self.doc_id, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
 class Excerpt:
     """A ranked, verbatim excerpt with the sentence spans that best answer the question."""
 
@@ -77,13 +90,17 @@ class Answer:
     answered: bool
     took_ms: float
     excerpts: tuple[Excerpt, ...] = ()
-    confidence_score: float = 0.0  # what `answered` was judged by (evaluation calibrates its threshold)
+    confidence_score: float = 0.0  # what `answered` and `confidence` were judged by (evaluation calibrates it)
+    answer: tuple[AnswerSentence, ...] = ()  # the 1-3 sentences that answer directly; none at confidence "none"
+    confidence: str = "none"  # high | low | none (no answer in the collection)
 
     def to_json(self) -> dict:
         return {
             "question": self.question,
             "answered": self.answered,
+            "confidence": self.confidence,
             "took_ms": round(self.took_ms, 3),
+            "answer": [s.to_json() for s in self.answer],
             "excerpts": [e.to_json() for e in self.excerpts],
         }
 

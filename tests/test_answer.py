@@ -1,0 +1,62 @@
+"""The direct answer: 1-3 verbatim sentences chosen across the excerpts, each citable, never a heading."""
+from __future__ import annotations
+
+import pytest
+
+from qa.answer import answer_type, looks_like_heading
+
+from .support import PLAIN, SEEDS
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many Americans die from fentanyl every year?", "number"),
+    ("How much did the DEA seize?", "number"),
+    ("When did China ban the sale of fentanyl?", "date"),
+    ("In what year was the working group formed?", "date"),
+    ("Which year was the ban announced?", "date"),
+    ("Who wrote the article about the working group?", "name"),
+    ("Where did the delegation meet?", "place"),
+    ("What is the Counternarcotics Working Group?", None),
+])
+def test_the_kind_of_fact_asked_for(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_headings_bylines_and_datelines_are_not_sentences():
+    lines = (SEEDS / PLAIN).read_text(encoding="utf-8").splitlines()
+    assert looks_like_heading("By Maria Ortiz")
+    assert looks_like_heading("06 Aug 2024, 20:00 PM EDT")
+    assert looks_like_heading("# Fentanyl seizures")
+    assert not looks_like_heading(next(line for line in lines if line.startswith("The White House")))  # a sentence
+    assert not looks_like_heading("Beijing banned the sale of fentanyl in 2019.")
+
+
+@pytest.mark.parametrize("question, holds", [
+    ("How many Americans die from fentanyl every year?", "100,000"),
+    ("When did China ban the sale of fentanyl?", "2019"),
+    ("What is the Counternarcotics Working Group?", "Counternarcotics Working Group"),
+])
+def test_the_first_answer_sentence_holds_the_fact(seed_engine, question, holds):
+    answer = seed_engine.ask(question)
+    assert answer.confidence in ("high", "low") and answer.answer
+    assert holds in answer.answer[0].text
+    assert not looks_like_heading(answer.answer[0].text)
+
+
+def test_answer_sentences_are_verbatim_distinct_and_cited(seed_engine):
+    for question in ("When did China ban the sale of fentanyl?", "What is the Counternarcotics Working Group?",
+                     "International Narcotics Control Board"):
+        answer = seed_engine.ask(question)
+        assert 1 <= len(answer.answer) <= 3
+        for s in answer.answer:
+            assert seed_engine.document(s.doc_id).text[s.start:s.end] == s.text
+        spans = [(s.doc_id, s.start, s.end) for s in answer.answer]
+        assert all(not (a[0] == b[0] and a[1] < b[2] and b[1] < a[2]) for i, a in enumerate(spans) for b in spans[i + 1:])
+
+
+def test_no_answer_at_confidence_none(seed_engine):
+    answer = seed_engine.ask("How do I bake sourdough bread at home?")
+    assert answer.confidence == "none" and not answer.answered and answer.answer == ()
+    assert answer.excerpts  # the closest passages are still there for the reader to judge
+    data = answer.to_json()
+    assert data["confidence"] == "none" and data["answer"] == [] and data["excerpts"]
