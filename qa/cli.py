@@ -145,10 +145,12 @@ def _show(args) -> int:
     doc = engine.document(args.doc_id)
     if args.json:
         print(to_json({"doc_id": doc.doc_id, "title": doc.title, "byline": doc.byline, "date": doc.date,
-                       "source": doc.source, "sha256": doc.sha256, "text": doc.text}))
+                       "date_text": doc.date_text, "url": doc.url, "source": doc.source, "sha256": doc.sha256,
+                       "text": doc.text}))
         return 0
-    for label, value in (("title", doc.title), ("byline", doc.byline), ("date", doc.date),
-                         ("file", doc.source), ("id", doc.doc_id)):
+    written = f" ({doc.date_text})" if doc.date_text and doc.date_text != doc.date else ""
+    for label, value in (("title", doc.title), ("byline", doc.byline), ("date", (doc.date or "") + written),
+                         ("url", doc.url), ("file", doc.source), ("id", doc.doc_id)):
         if value:
             print(plain(f"{label:>6}: {value}"))
     print()

@@ -15,6 +15,9 @@ DEFAULT_INDEX = ROOT / "index"
 MAX_K = 50
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: the model reads 256 wordpieces at most
 
+# 2: Markdown read as plain text; dates ISO-8601 with the text as written; source URLs
+LOADER_VERSION = 2
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 
 # Uploads through the chat UI: which files may be added to the collection folder, and how many at once.
@@ -116,7 +119,8 @@ class Settings:
 
     def index_key(self) -> dict:
         """The settings an index is built with; a change means passages must be re-embedded."""
-        return {"model": self.model.name, "chunk": asdict(self.chunk)}
+        # "loader": how text and metadata are read; a new version re-reads every file (vectors are kept)
+        return {"model": self.model.name, "chunk": asdict(self.chunk), "loader": LOADER_VERSION}
 
 
 SETTINGS = Settings()
