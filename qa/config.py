@@ -8,6 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT / "seeds"
+# The user's own articles (uploads go here): git-ignored, so using the app never changes the repository
+USER_SOURCE = ROOT / "articles"
 DEFAULT_INDEX = ROOT / "index"
 
 # File types the loader reads; anything else in a collection folder is skipped with a warning.
@@ -72,6 +74,7 @@ class BuildSettings:
     # passages embedded and committed to the vector cache at a time: large, because the embedder sorts each
     # call's texts by length and less padding is faster; small enough that a killed build loses ~10 s of work
     embed_batch: int = 1024
+    progress_every: int = 64  # passages embedded between progress reports (the console and the UI)
     bm25_compact_share: float = 0.2  # rows of removed passages, as a share of all rows, above which they are dropped
 
 
@@ -137,6 +140,12 @@ OFFLINE_ENVIRONMENT = {
     "TOKENIZERS_PARALLELISM": "false",
 }
 PASSWORD_ENV = "QA_PASSWORD"  # the app's login password (user `qa` unless --user)
+
+
+def default_sources() -> list[Path]:
+    """The folders indexed when none is named: the seed articles and the user's own (created if missing)."""
+    USER_SOURCE.mkdir(parents=True, exist_ok=True)
+    return [DEFAULT_SOURCE, USER_SOURCE]
 
 
 def go_offline() -> None:
