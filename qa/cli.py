@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_INDEX, DEFAULT_SOURCE
+from .config import DEFAULT_INDEX, DEFAULT_SOURCE, USER_SOURCE, default_sources
 from .console import ConsoleProgress, plain
 from .errors import QAError, QuestionError
 
@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="index new and changed articles, drop deleted ones")
     b.add_argument("--source", action="append", type=Path, metavar="DIR",
-                   help=f"collection folder (repeatable; default {DEFAULT_SOURCE.name}/)")
+                   help=f"collection folder (repeatable; default {DEFAULT_SOURCE.name}/ and {USER_SOURCE.name}/)")
     b.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR", help="index folder")
     b.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything")
     b.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -86,7 +86,7 @@ def _build(args) -> int:
         print(f"qa: the index database could not be read; moved it to {engine.set_aside} and rebuilding",
               file=sys.stderr)
     with ConsoleProgress() as progress:
-        report = engine.build(args.source or [DEFAULT_SOURCE], rebuild=args.rebuild, progress=progress,
+        report = engine.build(args.source or default_sources(), rebuild=args.rebuild, progress=progress,
                               warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
     print(json.dumps(report.to_json()) if args.json else report.summary())
     return 0
