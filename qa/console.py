@@ -30,7 +30,8 @@ class ConsoleProgress:
             self.bar = tqdm(total=total, unit=unit, desc=f"{stage} {total} {unit}{'s' if total != 1 else ''}",
                             file=sys.stderr, mininterval=0)
         if self.bar is not None and stage == self.stage:
-            self.bar.update(done - self.bar.n)
+            if done > self.bar.n:  # the bar was drawn at 0 when it opened
+                self.bar.update(done - self.bar.n)
             if done >= total:  # ends its line: warnings printed next start on their own
                 self.close()
 
