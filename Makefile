@@ -1,4 +1,4 @@
-# Two commands for a fresh machine: `make run` (the chat UI on seeds/) and `make test` (every test).
+# Two commands for a fresh machine: `make run` (the chat UI on seeds/ and your articles/) and `make test` (every test).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,8 +10,8 @@ export GRADIO_ANALYTICS_ENABLED := False
 
 .PHONY: run test test-fast setup index bench eval browser clean
 
+# app.py builds or updates the index of seeds/ and articles/ (git-ignored; uploads go there) before the UI starts
 run: setup
-	@test -f index/qa.sqlite || $(VENV)/bin/qa build --source seeds --index index
 	$(PY) app.py
 
 test: setup browser
@@ -39,7 +39,7 @@ browser:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
 index: setup
-	$(VENV)/bin/qa build --source seeds --index index
+	$(VENV)/bin/qa build --index index
 
 bench: setup
 	$(PY) benchmarks/speed.py

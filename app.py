@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from qa import config
-from qa.config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_UPLOAD_BYTES, PASSWORD_ENV
-
+from qa.config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_UPLOAD_BYTES, PASSWORD_ENV, USER_SOURCE, default_sources
 
 
 class ExposureError(Exception):
@@ -19,14 +18,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="app.py", description="The qa chat UI: ask, check sources, add articles.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--source", type=Path, default=DEFAULT_SOURCE, metavar="DIR",
-                   help="collection folder; uploads are saved here (default seeds/)")
+    p.add_argument("--source", type=Path, action="append", metavar="DIR",
+                   help=f"collection folder (repeatable; default {DEFAULT_SOURCE.name}/ and {USER_SOURCE.name}/)")
+    p.add_argument("--uploads", type=Path, metavar="DIR",
+                   help=f"where uploads are saved and indexed (default {USER_SOURCE.name}/, or the last --source)")
     p.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR", help="index folder (default index/)")
     p.add_argument("--expose", action="store_true",
                    help=f"allow a --host other than loopback; needs a password in ${PASSWORD_ENV}")
     p.add_argument("--no-auth", action="store_true", help="with --expose: serve without a password (trusted network)")
     p.add_argument("--user", default="qa", help=f"user name for the password login (default qa)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if not args.source:  # the default folders: the user's own is created on demand
+        args.source = default_sources()
+    args.uploads = args.uploads or args.source[-1]
+    if args.uploads not in args.source:  # an upload must be indexed, so its folder is a collection folder
+        args.source.append(args.uploads)
+    return args
 
 
 def is_loopback(host: str) -> bool:
@@ -54,8 +61,8 @@ def login(args: argparse.Namespace, password: str | None) -> tuple[str, str] | N
     return (args.user, password)
 
 
-def open_engine(index: Path, source: Path):
-    """The engine over `index`: built from `source` first if empty, else brought up to date with it (an app
+def open_engine(index: Path, sources: list[Path]):
+    """The engine over `index`: built from `sources` first if empty, else brought up to date with it (an app
     killed between saving an upload and indexing it leaves the file behind: it is indexed now). Progress and
     warnings go to the console, as with `qa build`; an update that fails is reported and the app starts on
     the index it has."""
@@ -65,11 +72,12 @@ def open_engine(index: Path, source: Path):
 
     engine = Engine(index, create=True)
     empty = not engine.documents()
-    print(f"No index at {index} yet: building it from {source} …" if empty
-          else f"Checking {source} for files not in the index …", file=sys.stderr)
+    names = " and ".join(str(s) for s in sources)
+    print(f"No index at {index} yet: building it from {names} …" if empty
+          else f"Checking {names} for files not in the index …", file=sys.stderr)
     try:
         with ConsoleProgress() as progress:
-            report = engine.build([source], progress=progress,
+            report = engine.build(sources, progress=progress,
                                   warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
         print(report.summary(), file=sys.stderr)
     except (QAError, OSError) as exc:
@@ -86,15 +94,19 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         auth = login(args, config.password())
-        if not args.source.is_dir():
-            raise LoadError(f"collection folder not found: {args.source}")
+        if args.uploads.resolve().is_relative_to(DEFAULT_SOURCE.resolve()):
+            print(f"app: warning: uploads will be saved in {args.uploads}, among the seed articles the "
+                  "repository tracks", file=sys.stderr)
+        for folder in args.source:
+            if not folder.is_dir():
+                raise LoadError(f"collection folder not found: {folder}")
         engine = open_engine(args.index, args.source)
     except (ExposureError, QAError, OSError) as exc:
         print(f"app: error: {exc}", file=sys.stderr)
         return 2
     from qa.ui import ASK_CONCURRENCY, CSS, ChatApp, theme
 
-    demo = ChatApp(engine, args.source).blocks()
+    demo = ChatApp(engine, args.source, args.uploads).blocks()
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY)
     demo.launch(server_name=args.host, server_port=args.port, share=False, auth=auth, max_file_size=MAX_UPLOAD_BYTES,
                 theme=theme(), css=CSS, ssr_mode=False, mcp_server=False, enable_monitoring=False, inbrowser=False)

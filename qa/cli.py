@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_INDEX, DEFAULT_SOURCE
+from .config import DEFAULT_INDEX, DEFAULT_SOURCE, USER_SOURCE, default_sources
 from .console import ConsoleProgress, plain
 from .errors import QAError, QuestionError
 
@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="index new and changed articles, drop deleted ones")
     b.add_argument("--source", action="append", type=Path, metavar="DIR",
-                   help=f"collection folder (repeatable; default {DEFAULT_SOURCE.name}/)")
+                   help=f"collection folder (repeatable; default {DEFAULT_SOURCE.name}/ and {USER_SOURCE.name}/)")
     b.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR", help="index folder")
     b.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything")
     b.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -86,7 +86,7 @@ def _build(args) -> int:
         print(f"qa: the index database could not be read; moved it to {engine.set_aside} and rebuilding",
               file=sys.stderr)
     with ConsoleProgress() as progress:
-        report = engine.build(args.source or [DEFAULT_SOURCE], rebuild=args.rebuild, progress=progress,
+        report = engine.build(args.source or default_sources(), rebuild=args.rebuild, progress=progress,
                               warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
     print(json.dumps(report.to_json()) if args.json else report.summary())
     return 0
@@ -145,10 +145,12 @@ def _show(args) -> int:
     doc = engine.document(args.doc_id)
     if args.json:
         print(to_json({"doc_id": doc.doc_id, "title": doc.title, "byline": doc.byline, "date": doc.date,
-                       "source": doc.source, "sha256": doc.sha256, "text": doc.text}))
+                       "date_text": doc.date_text, "url": doc.url, "source": doc.source, "sha256": doc.sha256,
+                       "text": doc.text}))
         return 0
-    for label, value in (("title", doc.title), ("byline", doc.byline), ("date", doc.date),
-                         ("file", doc.source), ("id", doc.doc_id)):
+    written = f" ({doc.date_text})" if doc.date_text and doc.date_text != doc.date else ""
+    for label, value in (("title", doc.title), ("byline", doc.byline), ("date", (doc.date or "") + written),
+                         ("url", doc.url), ("file", doc.source), ("id", doc.doc_id)):
         if value:
             print(plain(f"{label:>6}: {value}"))
     print()

@@ -8,12 +8,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT / "seeds"
+# The user's own articles (uploads go here): git-ignored, so using the app never changes the repository
+USER_SOURCE = ROOT / "articles"
 DEFAULT_INDEX = ROOT / "index"
 
 # File types the loader reads; anything else in a collection folder is skipped with a warning.
 # How many excerpts one question may ask for: programs (API, `qa ask --json`, evaluation) may want deep lists.
 MAX_K = 50
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: the model reads 256 wordpieces at most
+
+# 2: Markdown read as plain text; dates ISO-8601 with the text as written; source URLs
+LOADER_VERSION = 2
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 
@@ -69,6 +74,7 @@ class BuildSettings:
     # passages embedded and committed to the vector cache at a time: large, because the embedder sorts each
     # call's texts by length and less padding is faster; small enough that a killed build loses ~10 s of work
     embed_batch: int = 1024
+    progress_every: int = 64  # passages embedded between progress reports (the console and the UI)
     bm25_compact_share: float = 0.2  # rows of removed passages, as a share of all rows, above which they are dropped
 
 
@@ -141,7 +147,8 @@ class Settings:
 
     def index_key(self) -> dict:
         """The settings an index is built with; a change means passages must be re-embedded."""
-        return {"model": self.model.name, "chunk": asdict(self.chunk)}
+        # "loader": how text and metadata are read; a new version re-reads every file (vectors are kept)
+        return {"model": self.model.name, "chunk": asdict(self.chunk), "loader": LOADER_VERSION}
 
 
 SETTINGS = Settings()
@@ -158,6 +165,12 @@ OFFLINE_ENVIRONMENT = {
     "TOKENIZERS_PARALLELISM": "false",
 }
 PASSWORD_ENV = "QA_PASSWORD"  # the app's login password (user `qa` unless --user)
+
+
+def default_sources() -> list[Path]:
+    """The folders indexed when none is named: the seed articles and the user's own (created if missing)."""
+    USER_SOURCE.mkdir(parents=True, exist_ok=True)
+    return [DEFAULT_SOURCE, USER_SOURCE]
 
 
 def go_offline() -> None:

@@ -7,27 +7,44 @@ import sys
 _CONTROLS = {c: "\ufffd" for c in (*range(0x20), *range(0x7f, 0xa0)) if chr(c) not in "\n\t"} | {0x0D: "\n"}
 
 
-class ConsoleProgress:
-    """A progress bar on stderr that appears with the first passage to embed; use as a context manager."""
+UNITS = {"reading": "article", "embedding": "passage"}  # what each build stage counts
 
-    def __init__(self, desc: str = "embedding"):
-        self.desc = desc
+
+class ConsoleProgress:
+    """Build progress on stderr: a bar a stage, named before its work starts ("embedding 15 passages").
+
+    Use as a context manager; it is the `progress` callback of `Engine.build`."""
+
+    def __init__(self):
+        self.stage: str | None = None  # the stage whose bar is open
         self.bar = None
 
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None and total:
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage and total:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="passage", desc=self.desc, file=sys.stderr)
+            self.close()
+            unit = UNITS.get(stage, "item")
+            self.stage = stage
+            # mininterval 0: every report is drawn (they come every 64 passages), so the bar never stands still
+            self.bar = tqdm(total=total, unit=unit, desc=f"{stage} {total} {unit}{'s' if total != 1 else ''}",
+                            file=sys.stderr, mininterval=0)
+        if self.bar is not None and stage == self.stage:
+            if done > self.bar.n:  # the bar was drawn at 0 when it opened
+                self.bar.update(done - self.bar.n)
+            if done >= total:  # ends its line: warnings printed next start on their own
+                self.close()
+
+    def close(self) -> None:
         if self.bar is not None:
-            self.bar.update(done - self.bar.n)
+            self.bar.close()
+        self.bar = self.stage = None
 
     def __enter__(self) -> "ConsoleProgress":
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.close()
 
 
 def plain(text: str) -> str:

@@ -121,9 +121,7 @@ class Engine:
               spans: list[tuple[tuple[int, int], ...]]) -> tuple[Excerpt, ...]:
         docs = loaded.store.document_meta(p.doc_id for p in chosen)
         return tuple(
-            Excerpt(rank=rank, score=candidates[p.passage_id].score, text=p.text,
-                    citation=Citation(p.doc_id, docs[p.doc_id].title, docs[p.doc_id].date, docs[p.doc_id].source,
-                                      p.start, p.end),
+            Excerpt(rank=rank, score=candidates[p.passage_id].score, text=p.text, citation=_citation(docs[p.doc_id], p),
                     highlight=marked, passage_id=p.passage_id, cosine=candidates[p.passage_id].dense)
             for rank, (p, marked) in enumerate(zip(chosen, spans), start=1)
         )
@@ -207,3 +205,8 @@ class Engine:
                              lambda digests: self.store.record_digests(generation, digests))
         retriever = Retriever(found.vectors, found.bm25, self.settings.retrieval)
         return LoadedGeneration(generation, pinned, retriever, found.bm25.idf_function())
+
+
+def _citation(doc: Document, passage: Passage) -> Citation:
+    return Citation(doc.doc_id, doc.title, doc.date, doc.source, passage.start, passage.end,
+                    date_text=doc.date_text, byline=doc.byline, url=doc.url)

@@ -19,7 +19,9 @@ from .records import BuildReport, Document, Passage
 from .store import Store, text_hash
 from .testhooks import pause_for_crash_test
 
-Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+# (stage, done, total): "reading" counts the articles read so far, "embedding" the passages embedded; each
+# stage is announced with done = 0 before its work starts, so a front end can say what is coming
+Progress = Callable[[str, int, int], None]
 Warn = Callable[[str], None]
 
 
@@ -47,7 +49,7 @@ def build(
         embedder: the model to embed with.
         settings: chunking and model settings; a change from what the index was built with re-embeds.
         rebuild: re-read and re-embed everything.
-        progress: called as passages are embedded.
+        progress: called with (stage, done, total) as articles are read and passages embedded (`Progress`).
         warn: called with a one-line message for every skipped file.
         wait: seconds to wait for another build to finish (-1: as long as it takes).
     """
@@ -75,10 +77,11 @@ def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Sett
 
     chunker = Chunker(settings.chunk, embedder.wordpieces)
     todo: list[tuple[Document, list[Passage]]] = []
-    for f in files:
-        if not redo_all and existing.get(f.doc_id) == f.sha256:
-            report.unchanged.append(f.doc_id)
-            continue
+    report.unchanged = [f.doc_id for f in files if not redo_all and existing.get(f.doc_id) == f.sha256]
+    to_read = [f for f in files if redo_all or existing.get(f.doc_id) != f.sha256]
+    progress = progress or (lambda stage, done, total: None)
+    for n, f in enumerate(to_read):
+        progress("reading", n, len(to_read))
         try:
             doc = load(f, settings.load)
         except LoadError as exc:
@@ -86,6 +89,8 @@ def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Sett
             continue
         todo.append((doc, chunker.split(doc)))
         (report.updated if f.doc_id in existing else report.added).append(f.doc_id)
+    if to_read:
+        progress("reading", len(to_read), len(to_read))
 
     for name, reason in skipped:
         warn(f"skipped {name}: {reason}")
@@ -134,21 +139,23 @@ def _verify(store: Store, settings: Settings) -> tuple[str, ...]:
 
 
 def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], settings: Settings,
-                   progress: Progress | None, fresh: bool = False) -> int:
+                   progress: Progress, fresh: bool = False) -> int:
     """Embed passage texts not in the cache (all of them when `fresh`), committing each batch so a killed
     build keeps its work."""
     unique: dict[str, str] = {}
     for p in passages:
         unique.setdefault(text_hash(p.text), p.text)
     cached = {} if fresh else store.cached_vectors(list(unique))
-    missing = [(h, t) for h, t in unique.items() if h not in cached]
-    batch_size = settings.build.embed_batch
-    if progress:
-        progress(0, len(missing))
+    # by length: the slices embedded between progress reports then carry as little padding as one large call
+    missing = sorted(((h, t) for h, t in unique.items() if h not in cached), key=lambda item: len(item[1]))
+    batch_size, step = settings.build.embed_batch, settings.build.progress_every
+    if missing:
+        progress("embedding", 0, len(missing))
     for i in range(0, len(missing), batch_size):
         batch = missing[i:i + batch_size]
-        vectors = embedder.embed([t for _, t in batch])
+        vectors = []
+        for j in range(0, len(batch), step):  # a report every `step` passages, a commit every batch
+            vectors.extend(embedder.embed([t for _, t in batch[j:j + step]]))
+            progress("embedding", i + min(j + step, len(batch)), len(missing))
         store.cache_vectors({h: v for (h, _), v in zip(batch, vectors)}, replace=fresh)
-        if progress:
-            progress(min(i + batch_size, len(missing)), len(missing))
     return len(missing)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import metadata
 from .config import MAX_UPLOAD_BYTES, SETTINGS, SUPPORTED_SUFFIXES, LoadSettings
 from .errors import LoadError
 from .pdf import pdf_text
@@ -16,18 +16,6 @@ from .records import Document
 # text is already ~40k passages (~15 min of embedding on 2 cores). The same limit as for uploads.
 MAX_FILE_BYTES = MAX_UPLOAD_BYTES
 TITLE_CHARS = SETTINGS.load.title_chars
-
-_BYLINE = re.compile(r"^\s*By\s+([A-Z][\w.'’\-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'’\-]*){0,6})\s*$")
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_DATE = re.compile(
-    rf"^\s*(?:(?:Published|Updated|Posted)\s*:?\s*)?("
-    rf"\d{{1,2}}\s+{_MONTH}\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}}(?:\s*[AP]M)?(?:\s+[A-Z]{{2,4}})?)?"
-    rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}}(?:\s*[AP]M)?(?:\s+[A-Z]{{2,4}})?)?"
-    rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?)?"
-    rf")\s*$",
-    re.IGNORECASE,
-)
-
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Windows editors save "Unicode" text this way
 
@@ -142,21 +130,29 @@ def load(file: SourceFile, limits: LoadSettings = SETTINGS.load) -> Document:
         raw = decode_text(data)
         if suffix in (".html", ".htm"):
             text, meta = _html_text(raw)
+        elif suffix in (".md", ".markdown"):
+            text, meta = metadata.markdown_text(raw)  # shown, excerpted and cited as plain text
         else:
             text, meta = raw, {}
     if not text.strip():
         raise LoadError("no text")
-    head = _head_metadata(text, markdown=suffix in (".md", ".markdown"))
+    head = metadata.head_metadata(text)
+    meta = {k: meta.get(k) or head.get(k) for k in ("title", "byline", "date_text", "url")}
+    if not meta["title"]:
+        meta["title"] = metadata.cut_title(head.get("lead") or text, shown_name(file.path.name))
+    iso = metadata.iso_date(meta["date_text"]) if meta["date_text"] else None
     # metadata is shown in one line (a heading, a button): a 5,009-character <title> made an 88,334 px heading
-    meta = {k: shorten(meta.get(k) or head.get(k), limits.title_chars) for k in ("title", "byline", "date")}
+    short = {k: shorten(v, limits.title_chars) for k, v in meta.items()}
     return Document(
         doc_id=file.doc_id,
         text=text,
         sha256=file.sha256,
-        title=meta["title"],
-        byline=meta["byline"],
-        date=meta["date"],
+        title=short["title"],
+        byline=short["byline"],
+        date=iso,
         source=str(file.path.resolve()),
+        date_text=short["date_text"],
+        url=meta["url"] if meta["url"] and len(meta["url"]) <= 2000 else None,
     )
 
 
@@ -176,22 +172,6 @@ def decode_text(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def _head_metadata(text: str, markdown: bool) -> dict:
-    """Title, byline and date as stated in the first lines of a plain-text article."""
-    found: dict = {}
-    for line in text.splitlines()[:12]:
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if "byline" not in found and (m := _BYLINE.match(stripped)):
-            found["byline"] = m.group(1).strip()
-        elif "date" not in found and (m := _DATE.match(stripped)):
-            found["date"] = m.group(1).strip()
-        elif "title" not in found:
-            found["title"] = stripped.lstrip("#").strip() if markdown else stripped
-    return found
-
-
 def shorten(line: str | None, limit: int = TITLE_CHARS) -> str | None:
     """`line` on one line, cut at a word to at most `limit` characters plus "…"; None when empty."""
     line = " ".join(str(line or "").split())
@@ -207,23 +187,18 @@ def _html_text(html: str) -> tuple[str, dict]:
     """The main text of an HTML article (no scripts, navigation or boilerplate) and its metadata."""
     import trafilatura
 
-    meta: dict = {}
+    meta = metadata.html_metadata(html)
     text = None
     try:
         text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
         info = trafilatura.extract_metadata(html)
-        if info is not None:
-            meta = {"title": info.title, "byline": info.author, "date": info.date}
+        if info is not None:  # what the page's head does not say, trafilatura may find in its body
+            found = {"title": info.title, "byline": info.author, "date_text": info.date, "url": info.url}
+            meta = {k: meta.get(k) or found.get(k) for k in found}
     except Exception:  # trafilatura raises many kinds on malformed markup; fall back below
         text = None
     if not text:
         text = _html_fallback_text(html)
-    if not meta.get("title"):
-        m = re.search(r"<title[^>]*>(.*?)</title>", html, re.IGNORECASE | re.DOTALL)
-        if m:
-            import html as htmllib
-
-            meta["title"] = htmllib.unescape(m.group(1)) or None
     return text or "", {k: v for k, v in meta.items() if v}
 
 

@@ -13,8 +13,10 @@ class Document:
     sha256: str
     title: str | None = None
     byline: str | None = None
-    date: str | None = None
+    date: str | None = None  # ISO-8601 (YYYY-MM-DD, or with THH:MM), or None when no date was found
     source: str = ""  # absolute path of the file it came from
+    date_text: str | None = None  # the date as the article writes it ("06 Aug 2024, 20:00 PM EDT")
+    url: str | None = None  # where the article was published, when it says (canonical link, front matter)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Citation:
     source: str
     start: int
     end: int
+    date_text: str | None = None
+    byline: str | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,9 @@ class Excerpt:
             "doc_id": c.doc_id,
             "title": c.title,
             "date": c.date,
+            "date_text": c.date_text,
+            "byline": c.byline,
+            "url": c.url,
             "source": c.source,
             "start": c.start,
             "end": c.end,

@@ -28,7 +28,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, title TEXT, byline TEXT, date TEXT,
-    source TEXT NOT NULL, text TEXT NOT NULL, n_passages INTEGER NOT NULL, indexed_at REAL NOT NULL
+    source TEXT NOT NULL, text TEXT NOT NULL, n_passages INTEGER NOT NULL, indexed_at REAL NOT NULL,
+    date_text TEXT, url TEXT
 );
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
@@ -37,7 +38,9 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, position);
 CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
-_DOC_META = "SELECT doc_id, sha256, title, byline, date, source, n_passages FROM documents"
+_DOC_COLUMNS = "doc_id, sha256, title, byline, date, source, date_text, url"
+_DOC_META = f"SELECT {_DOC_COLUMNS}, n_passages FROM documents"
+_ADDED_COLUMNS = ("date_text", "url")  # since the first schema: an older index gains them when opened
 _PASSAGE = ('SELECT p.id, p.doc_id, p.position, p.start, p."end", substr(d.text, p.start + 1, p."end" - p.start) '
             "FROM passages p JOIN documents d USING (doc_id)")
 
@@ -67,11 +70,25 @@ class Store:
                 if self.meta("schema") is None:
                     self.set_meta("schema", SCHEMA_VERSION)
                     self.set_meta("generation", 0)
+            self._add_columns()
             if pinned:  # a read transaction held open: every later read sees this one committed state
                 self.db.execute("BEGIN DEFERRED")
             self.generation()
         except sqlite3.DatabaseError as exc:
             raise _failure(self.folder, exc) from None
+
+    def _add_columns(self) -> None:
+        """Add `_ADDED_COLUMNS` to an older index; its `date` was as written, so it moves to `date_text`."""
+        have = {r[1] for r in self._rows("PRAGMA table_info(documents)")}
+        if not have or set(_ADDED_COLUMNS) <= have:  # no table yet is for generation() to report
+            return
+        with self.transaction():
+            have = {r[1] for r in self._rows("PRAGMA table_info(documents)")}  # another process may have done it
+            for column in _ADDED_COLUMNS:
+                if column not in have:
+                    self._rows(f"ALTER TABLE documents ADD COLUMN {column} TEXT")
+            if "date_text" not in have:
+                self._rows("UPDATE documents SET date_text = date, date = NULL")
 
     def pinned(self) -> "Store":
         """A second connection whose reads all see the generation committed now, whatever builds commit later.
@@ -109,7 +126,7 @@ class Store:
         result = self._one("PRAGMA quick_check")[0]
         if result != "ok":
             raise _failure(self.folder, sqlite3.DatabaseError(result))
-        self._rows("SELECT text, title, byline, date, source FROM documents")  # Python decodes every text
+        self._rows("SELECT text, title, byline, date, source, date_text, url FROM documents")  # Python decodes every text
 
     # ---- reads ----------------------------------------------------------------------------
     def document_hashes(self) -> dict[str, str]:
@@ -117,7 +134,7 @@ class Store:
 
     def documents(self) -> list[tuple[Document, int]]:
         """Every document's metadata (text left empty) with its passage count, by doc_id."""
-        return [(_meta_document(r), r[6]) for r in self._rows(_DOC_META + " ORDER BY doc_id")]
+        return [(_meta_document(r), r[8]) for r in self._rows(_DOC_META + " ORDER BY doc_id")]
 
     def document_meta(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """Metadata (text left empty) of these documents, without reading their text: citations need no more."""
@@ -125,9 +142,8 @@ class Store:
         return {r[0]: _meta_document(r) for r in rows}
 
     def document(self, doc_id: str) -> Document | None:
-        r = self._one("SELECT doc_id, sha256, title, byline, date, source, text FROM documents WHERE doc_id = ?",
-                      (doc_id,))
-        return None if r is None else Document(r[0], r[6], r[1], r[2], r[3], r[4], r[5])
+        r = self._one(f"SELECT {_DOC_COLUMNS}, text FROM documents WHERE doc_id = ?", (doc_id,))
+        return None if r is None else _meta_document(r, text=r[8])
 
     def passages(self, ids: Iterable[int] | None = None) -> list[Passage]:
         """Passages by id (in the order asked; unknown ids left out), or all of them in id order."""
@@ -183,9 +199,10 @@ class Store:
         now = time.time()
         for doc, passages in add:
             self._rows("DELETE FROM passages WHERE doc_id = ?", (doc.doc_id,))
-            self._rows("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (doc.doc_id, doc.sha256, doc.title, doc.byline, doc.date, doc.source, doc.text,
-                        len(passages), now))
+            self._rows(f"INSERT OR REPLACE INTO documents({_DOC_COLUMNS}, text, n_passages, indexed_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (doc.doc_id, doc.sha256, doc.title, doc.byline, doc.date, doc.source, doc.date_text, doc.url,
+                        doc.text, len(passages), now))
             self._many('INSERT INTO passages(doc_id, position, start, "end", text_hash) VALUES (?, ?, ?, ?, ?)',
                        [(p.doc_id, p.position, p.start, p.end, text_hash(p.text)) for p in passages])
         # vectors no passage uses any more are dropped, so the cache stays the size of the index
@@ -267,8 +284,8 @@ def _failure(folder: Path, exc: sqlite3.DatabaseError) -> IndexUnavailable:
     return IndexUnavailable(f"index at {folder} is damaged ({text}): run `qa build --rebuild`")
 
 
-def _meta_document(row) -> Document:
-    return Document(row[0], "", row[1], row[2], row[3], row[4], row[5])
+def _meta_document(row, text: str = "") -> Document:  # a row that starts with _DOC_COLUMNS
+    return Document(row[0], text, row[1], row[2], row[3], row[4], row[5], date_text=row[6], url=row[7])
 
 
 def _passage(row) -> Passage:

@@ -8,6 +8,7 @@ import gradio as gr
 
 from . import ui_render as render
 from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
+from .console import UNITS
 from .engine import Engine
 from .errors import QAError, UnknownDocument
 from .loader import shorten
@@ -45,11 +46,15 @@ watch('value', () => {
 
 
 class ChatApp:
-    """The UI over one Engine and the collection folder that uploads go into."""
+    """The UI over one Engine, the collection folders it indexes, and the one of them that uploads go into."""
 
-    def __init__(self, engine: Engine, collection: Path):
+    def __init__(self, engine: Engine, sources: Path | list[Path], uploads: Path | None = None):
+        """`uploads` defaults to the last of `sources`; it is indexed with them."""
         self.engine = engine
-        self.collection = Path(collection)
+        self.sources = [Path(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
+        self.uploads = Path(uploads) if uploads else self.sources[-1]
+        if self.uploads not in self.sources:
+            self.sources.append(self.uploads)
 
     # ---- answering ----------------------------------------------------------------------
     def ask_json(self, question: str, k: int | None = None) -> dict:
@@ -83,12 +88,13 @@ class ChatApp:
     def status(self) -> str:
         docs = self.engine.documents()
         passages = sum(n for _, n in docs)
-        return render.notice([f"{self.collection.name}/ · {len(docs)} articles · {passages} passages indexed"], "status")
+        folders = " + ".join(f"{s.name}/" for s in self.sources)
+        return render.notice([f"{folders} · {len(docs)} articles · {passages} passages indexed"], "status")
 
     def add_files(self, files: list[str] | None, progress=gr.Progress()):
-        """Store uploads in the collection folder, then index them; uploads the indexer rejects are removed."""
+        """Store uploads in the uploads folder, then index them; uploads the indexer rejects are removed."""
         paths = [Path(f) for f in (files or [])]
-        saved = save_uploads([(p.name, p) for p in paths], self.collection)
+        saved = save_uploads([(p.name, p) for p in paths], self.uploads)
         unindexed = self._unindexed(saved.already_present)
         good = [f"{p.name}: already in the collection" for p in saved.already_present if p not in unindexed]
         bad = list(saved.errors)
@@ -117,7 +123,7 @@ class ChatApp:
         return out
 
     def _doc_id(self, path: Path) -> str:
-        return self.engine.doc_id(path, [self.collection])
+        return self.engine.doc_id(path, self.sources)
 
     def update_index(self, progress=gr.Progress()):
         return self._refresh(progress, rebuild=False)
@@ -134,13 +140,14 @@ class ChatApp:
     def _build(self, progress, rebuild: bool = False):
         warnings: list[str] = []
 
-        def on_progress(done: int, total: int) -> None:
+        def on_progress(stage: str, done: int, total: int) -> None:
             if total:
-                progress((done, total), desc="Embedding passages", unit="passages")
+                unit = UNITS.get(stage, "item")
+                progress((done, total), desc=f"{stage.capitalize()} {total} {unit}s", unit=f"{unit}s")
 
-        progress(0, desc="Reading files")
+        progress(0, desc="Looking for new and changed files")
         try:
-            report = self.engine.build([self.collection], rebuild=rebuild, progress=on_progress, warn=warnings.append)
+            report = self.engine.build(self.sources, rebuild=rebuild, progress=on_progress, warn=warnings.append)
         except (QAError, OSError) as exc:
             return None, [f"The index was not changed: {exc}"]
         return report, warnings
@@ -208,8 +215,8 @@ class ChatApp:
 
     def _collection_tab(self, status: gr.HTML) -> gr.Dataframe:
         limits = (f"Add articles ({', '.join(UPLOAD_SUFFIXES)}; up to {MAX_UPLOAD_FILES} files at once, "
-                  f"{MAX_UPLOAD_BYTES // 2**20} MB each). They are saved in the collection folder and indexed "
-                  "right away; questions keep being answered from the current index meanwhile.")
+                  f"{MAX_UPLOAD_BYTES // 2**20} MB each). They are saved in the {self.uploads.name}/ folder and "
+                  "indexed right away; questions keep being answered from the current index meanwhile.")
         gr.Markdown(limits)
         files = gr.File(label="Upload articles", file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
                         type="filepath", elem_id="qa-upload")

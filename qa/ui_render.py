@@ -50,7 +50,8 @@ def _excerpt(e: dict, weak: bool, turn: int) -> str:
     spans = ",".join(f"{int(s)}-{int(h)}" for s, h in e["highlight"])
     attrs = (f'data-doc="{escape(e["doc_id"])}" data-start="{int(e["start"])}" data-end="{int(e["end"])}" '
              f'data-hl="{escape(spans)}" data-turn="{turn}" data-rank="{int(e["rank"])}"')
-    meta = [escape(e["date"])] if e["date"] else []
+    date = e.get("date_text") or e["date"]  # as the article writes it; the ISO form is in the JSON
+    meta = [escape(date)] if date else []
     meta += [f'<span class="qa-file">{escape(e["doc_id"])}</span>', f'chars {int(e["start"])}–{int(e["end"])}',
              f'score {float(e["score"]):.3f}']
     badge = '<span class="qa-weak-badge">weak match</span>' if weak else ""
@@ -68,7 +69,7 @@ def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]
     inner = [(max(s, start), min(e, end)) for s, e in highlight if min(e, end) > max(s, start)]
     body = (escape(text[:start]) + '<mark class="qa-passage" id="qa-cited">'
             + marked(text[start:end], start, inner) + "</mark>" + escape(text[end:]))
-    rows = [("By", doc.byline), ("Date", doc.date), ("File", doc.doc_id)]  # the title is the heading
+    rows = [("By", doc.byline), ("Date", doc.date_text or doc.date), ("URL", doc.url), ("File", doc.doc_id)]  # the title is the heading
     meta = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
     return (f'<article class="qa-source"><h3>{escape(shorten(doc.title) or doc.doc_id)}</h3><dl class="qa-docmeta">{meta}</dl>'
             f'<p class="qa-range">Cited passage: characters {start}–{end} of {len(text)}</p>'

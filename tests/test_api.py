@@ -11,7 +11,8 @@ from .support import ROOT, SPUN
 
 gradio_client = pytest.importorskip("gradio_client")
 CLI_KEYS = {"question", "answered", "took_ms", "excerpts"}
-EXCERPT_KEYS = {"rank", "score", "doc_id", "title", "date", "source", "start", "end", "text", "highlight"}
+EXCERPT_KEYS = {"rank", "score", "doc_id", "title", "date", "date_text", "byline", "url", "source", "start", "end", "text",
+                "highlight"}
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,8 @@ def test_answer_json_shape(seed_engine):
     assert data["answered"] is True and data["took_ms"] > 0
     json.dumps(data)
     e = data["excerpts"][0]
-    assert set(e) == {"rank", "score", "doc_id", "title", "date", "source", "start", "end", "text", "highlight"}
+    assert set(e) == {"rank", "score", "doc_id", "title", "date", "date_text", "byline", "url", "source", "start", "end",
+                      "text", "highlight"}
 
 
 def test_off_topic_question_is_not_answered(seed_engine):

@@ -15,10 +15,14 @@ def test_seed_metadata():
     docs = {f.doc_id: load(f) for f in files}
     plain = docs[PLAIN]
     assert plain.byline == "Maria Ortiz"
-    assert plain.date == "06 Aug 2024, 20:00 PM EDT"
-    assert plain.title.startswith("The United States-People’s Republic of China Counternarcotics")
+    assert (plain.date, plain.date_text) == ("2024-08-06T20:00", "06 Aug 2024, 20:00 PM EDT")
+    # no headline: the first sentence cut at a word (not the byline), with the file name beside it
+    assert plain.title == ("The United States-People’s Republic of China Counternarcotics Working Group (CNWG)… "
+                           f"({PLAIN})")
     assert plain.text == (SEEDS / PLAIN).read_text(encoding="utf-8")  # no normalisation of txt
     assert docs[SPUN].title.startswith("A delegation together with officers")
+    assert len(docs[SPUN].title.split(" (")[0]) <= 91 and docs[SPUN].title.endswith(f"… ({SPUN})")
+    assert (docs[SPUN].date, docs[SPUN].date_text, docs[SPUN].byline) == (None, None, None)
     import hashlib
 
     assert plain.sha256 == hashlib.sha256((SEEDS / PLAIN).read_bytes()).hexdigest()
