@@ -106,7 +106,8 @@ class RetrievalSettings:
     # first 5 excerpts is below answer_threshold; calibrated on held-out SQuAD and seed questions against
     # eval/offtopic.jsonl (docs/quality.md)
     answer_threshold: float = 0.5  # below: confidence "none"
-    high_threshold: float = 0.8  # at or above: confidence "high"; between the two: "low"
+    # at or above: confidence "high"; between the two: "low". Provisional: not yet calibrated on held-out data
+    high_threshold: float = 0.8
     coverage_weight: float = 0.3
     confidence_depth: int = 5  # `answered` judges the first 5 excerpts however many were asked for
     highlight_embed_depth: int = 3  # ties between sentences are broken by the model in the first 3 excerpts

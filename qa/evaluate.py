@@ -49,10 +49,12 @@ def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, 
         raise BenchmarkError("the evaluation input has no questions")
     engine = Engine(index, settings=settings, embedder=embedder, create=True)
     names, texts = _collection(bench, Path(index), source)
-    report = engine.build(names and [Path(index) / "corpus"] or source, warn=progress)
+    # a benchmark's own corpus, plus any --source folders (e.g. SQuAD with the seed articles mixed in)
+    folders = ([Path(index) / "corpus"] if names else []) + list(source or [])
+    report = engine.build(folders, warn=progress)
     if progress:
         progress(f"index: {report.summary()}")
-    ids = {name: doc for name, doc in names.items()} if names else {}
+    ids = {engine.doc_id(Path(index) / "corpus" / name, folders): doc for name, doc in names.items()}
     results = {}
     for mode in modes:
         tuned = replace(settings, retrieval=replace(settings.retrieval, mode=mode))

@@ -10,7 +10,7 @@ import pytest
 from .support import ROOT, SPUN
 
 gradio_client = pytest.importorskip("gradio_client")
-CLI_KEYS = {"question", "answered", "took_ms", "excerpts"}
+CLI_KEYS = {"question", "answered", "confidence", "took_ms", "answer", "excerpts"}
 EXCERPT_KEYS = {"rank", "score", "doc_id", "title", "date", "date_text", "byline", "url", "source", "start", "end", "text",
                 "highlight"}
 
