@@ -1,0 +1,89 @@
+"""Typed shapes of what programs send and get back (REST and MCP): the `qa ask --json` object and articles."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .config import MAX_K
+from .records import Answer, Document
+
+
+class AskQuery(BaseModel):
+    """One question. Filters and a conversation will be further optional fields once the engine has them."""
+
+    # unknown parameters are refused, not ignored: a misspelt (or not yet supported) filter must not pass silently
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(description="the question, in plain words", examples=["When did China ban the sale of fentanyl?"])
+    k: int | None = Field(None, description=f"how many excerpts, 1 to {MAX_K} (default 5)")
+
+
+class ExcerptOut(BaseModel):
+    """A verbatim excerpt: `text` is exactly the article's text[start:end]."""
+
+    rank: int = Field(description="1 is the best match")
+    score: float
+    doc_id: str = Field(description="the article's id; GET /api/articles/{doc_id} returns its text")
+    title: str | None
+    date: str | None
+    source: str = Field(description="the file the article was read from, on the server")
+    start: int = Field(description="character offset of the excerpt in the article text")
+    end: int = Field(description="character offset just after the excerpt")
+    text: str = Field(description="the excerpt, copied verbatim from the article")
+    highlight: list[list[int]] = Field(description="[start, end] spans (article offsets) of the sentences that "
+                                                   "best answer the question, inside the excerpt")
+
+
+class AnswerOut(BaseModel):
+    """The reply to a question: the same object as `qa ask --json`."""
+
+    question: str
+    answered: bool = Field(description="false when no excerpt is a confident match: the collection may not say")
+    took_ms: float
+    excerpts: list[ExcerptOut]
+
+
+class ArticleSummary(BaseModel):
+    """One article of the collection, without its text."""
+
+    doc_id: str
+    title: str | None
+    byline: str | None
+    date: str | None
+    passages: int = Field(description="how many indexed passages the article has")
+
+
+class Collection(BaseModel):
+    """Every article in the index."""
+
+    articles: list[ArticleSummary]
+
+
+class Article(BaseModel):
+    """One article: metadata and full text, as `qa show --json` prints it."""
+
+    doc_id: str
+    title: str | None
+    byline: str | None
+    date: str | None
+    source: str
+    sha256: str
+    text: str = Field(description="the article text the citations' start/end offsets point into")
+
+
+class ErrorOut(BaseModel):
+    """What every failed request returns, with a 4xx (or 503) status."""
+
+    error: str = Field(description="one line saying what went wrong")
+
+
+def answer_out(answer: Answer) -> AnswerOut:
+    return AnswerOut.model_validate(answer.to_json())
+
+
+def summary_out(doc: Document, passages: int) -> ArticleSummary:
+    return ArticleSummary(doc_id=doc.doc_id, title=doc.title, byline=doc.byline, date=doc.date, passages=passages)
+
+
+def article_out(doc: Document) -> Article:
+    return Article(doc_id=doc.doc_id, title=doc.title, byline=doc.byline, date=doc.date, source=doc.source,
+                   sha256=doc.sha256, text=doc.text)
