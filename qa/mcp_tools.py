@@ -45,7 +45,7 @@ LIST = ("List every article in the collection: doc_id, title, byline, date and n
 
 def mcp_server(engine: Engine, limiter: CapacityLimiter) -> MCPServer:
     """The three tools over `engine`; engine calls share `limiter` with the REST API."""
-    server = MCPServer("qa", title="qa: quotes from your articles", instructions=INSTRUCTIONS)
+    server = MCPServer("qa", title="qa: quotes from your articles", instructions=INSTRUCTIONS, log_level="WARNING")
 
     async def call(fn: Callable[..., T], *args) -> T:
         try:
