@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import pytest
-from starlette.routing import Mount
+from starlette.routing import Mount, WebSocketRoute
 
 from tests.conftest import SEEDS, SPUN
 from tests.test_mcp import FENTANYL, client_for, readme_mcp_configs
@@ -54,13 +54,18 @@ def route_table(locked) -> list[tuple[str, str]]:
 
 def _walk(routes, prefix: str = ""):
     for route in routes:
-        if isinstance(route, Mount):
+        if isinstance(route, Mount) and route.routes:
             yield from _walk(route.routes, prefix + route.path)
+        elif isinstance(route, Mount):  # a mounted app with no routes of its own, e.g. static files
+            yield "GET", prefix + route.path + "/{path}"
         elif hasattr(route, "effective_candidates"):  # FastAPI's included routers (Gradio's /gradio_api/...)
             yield from _walk(route.effective_candidates(), prefix)
+        elif isinstance(route, WebSocketRoute):
+            yield "GET", prefix + route.path  # its handshake starts as a GET
         else:
             original = getattr(route, "original_route", route)
-            for method in getattr(original, "methods", None) or {"GET"}:  # a websocket route: try its handshake
+            # a route to a bare ASGI app (the MCP endpoint) takes every method: try those it serves
+            for method in getattr(original, "methods", None) or {"GET", "POST", "DELETE"}:
                 if method != "HEAD":
                     yield method, prefix + route.path
 
@@ -69,6 +74,7 @@ def test_every_route_but_the_login_page_needs_the_password(locked):
     routes = route_table(locked)
     paths = {path for _, path in routes}
     # the walk sees all of them: ours, MCP, the docs, and Gradio's API, queue and file routes
+    assert ("POST", "/mcp") in routes and ("GET", "/static-offline-docs/{path}") in routes
     assert {"/api/ask", "/api/articles/{doc_id:path}", "/mcp", "/docs", "/openapi.json", "/config",
             "/gradio_api/info", "/gradio_api/queue/join", "/gradio_api/file={path_or_url:path}",
             "/gradio_api/upload", "/gradio_api/heartbeat/{session_hash}"} <= paths, paths
