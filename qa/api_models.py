@@ -1,10 +1,23 @@
 """Typed shapes of what programs send and get back (REST and MCP): the `qa ask --json` object and articles."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .config import MAX_K
 from .records import Answer, Document
+
+
+def _not_a_bool(value):
+    # pydantic reads true as 1; the engine's rule for k (Engine.check_k) refuses it, and so must every front end
+    if isinstance(value, bool):
+        raise ValueError(f"k must be a whole number from 1 to {MAX_K}")
+    return value
+
+
+K = Annotated[int | None, BeforeValidator(_not_a_bool),
+              Field(description=f"how many excerpts, 1 to {MAX_K} (default 5)")]
 
 
 class AskQuery(BaseModel):
@@ -14,7 +27,7 @@ class AskQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: str = Field(description="the question, in plain words", examples=["When did China ban the sale of fentanyl?"])
-    k: int | None = Field(None, description=f"how many excerpts, 1 to {MAX_K} (default 5)")
+    k: K = None
 
 
 class ExcerptOut(BaseModel):

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Annotated, AsyncIterator, Callable, TypeVar
+from typing import Annotated, Any, AsyncIterator, Callable, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field
+from pydantic import WithJsonSchema
 from starlette.routing import BaseRoute
 
 from .api_models import AnswerOut, Article, Collection, answer_out, article_out, summary_out
@@ -43,6 +43,15 @@ LIST = ("List every article in the collection: doc_id, title, byline, date and n
         "to read_article to read it; use ask_articles to find passages on a subject.")
 
 
+# The arguments reach the engine as sent: its checks (Engine.check_k, the question's) are the one rule and give a
+# one-line message, where the SDK's own validation would answer a pydantic report (and read k=true as 1).
+QUESTION = Annotated[Any, WithJsonSchema({"type": "string", "description": "the question, in plain words"})]
+K_ARG = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None,
+                                       "description": f"how many excerpts, 1 to {MAX_K} (default 5)"})]
+DOC_ID = Annotated[Any, WithJsonSchema({"type": "string",
+                                        "description": "the article's id, as in an excerpt or in list_articles"})]
+
+
 def mcp_server(engine: Engine, limiter: CapacityLimiter) -> MCPServer:
     """The three tools over `engine`; engine calls share `limiter` with the REST API."""
     server = MCPServer("qa", title="qa: quotes from your articles", instructions=INSTRUCTIONS, log_level="WARNING")
@@ -54,17 +63,12 @@ def mcp_server(engine: Engine, limiter: CapacityLimiter) -> MCPServer:
             raise ToolError(str(exc)) from None
 
     @server.tool(description=ASK)
-    async def ask_articles(
-        question: Annotated[str, Field(description="the question, in plain words")],
-        k: Annotated[int | None, Field(description=f"how many excerpts, 1 to {MAX_K} (default 5)")] = None,
-    ) -> AnswerOut:
+    async def ask_articles(question: QUESTION, k: K_ARG = None) -> AnswerOut:
         return answer_out(await call(engine.ask, question, k))
 
     @server.tool(description=READ)
-    async def read_article(
-        doc_id: Annotated[str, Field(description="the article's id, as in an excerpt or in list_articles")],
-    ) -> Article:
-        return article_out(await call(engine.document, doc_id))
+    async def read_article(doc_id: DOC_ID) -> Article:
+        return article_out(await call(engine.document, str(doc_id)))
 
     @server.tool(description=LIST)
     async def list_articles() -> Collection:

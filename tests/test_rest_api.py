@@ -69,6 +69,12 @@ def test_a_bad_question_or_k_is_a_400_with_one_line(api, params, message):
     assert r.status_code == 400 and r.json() == {"error": message}
 
 
+def test_k_true_is_refused_as_the_engine_does(api):
+    r = api.post("/api/ask", json={"q": "x", "k": True})  # pydantic alone would read it as 1
+    assert r.status_code == 400 and r.json() == {"error": "k must be a whole number from 1 to 50"}
+    assert api.post("/api/ask", json={"q": "x", "k": 2.0}).status_code == 200
+
+
 def test_bad_json_body_is_a_400(api):
     r = api.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 400 and r.json() == {"error": "the request body is not valid JSON"}
