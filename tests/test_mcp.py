@@ -97,3 +97,13 @@ def test_tool_errors_are_one_line_messages(app_server, open_entry):
                                            "no document 'nope.txt' in the index"]):
         assert result.is_error and message in result.content[0].text
         assert "\n" not in result.content[0].text and "Traceback" not in result.content[0].text
+
+
+def test_on_loopback_a_foreign_host_or_origin_is_refused(app_server):
+    httpx = pytest.importorskip("httpx")
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    headers = {"accept": "application/json, text/event-stream"}
+    url = app_server.url.rstrip("/") + "/mcp"
+    with httpx.Client(timeout=30) as client:  # a web page's script reaching the app through a rebound name
+        assert client.post(url, json=ping, headers={**headers, "host": "evil.example"}).status_code in (403, 421)
+        assert client.post(url, json=ping, headers={**headers, "origin": "http://evil.example"}).status_code == 403
