@@ -1,4 +1,4 @@
-"""Start the chat UI: `python app.py [--host H] [--port P] [--source DIR] [--index DIR]` (builds the index if needed)."""
+"""Serve the UI, REST API and MCP: `python app.py [--host H] [--port P] [--source DIR] [--index DIR]`; builds a missing index."""
 from __future__ import annotations
 
 import argparse
@@ -88,6 +88,18 @@ def open_engine(index: Path, sources: list[Path]):
     return engine
 
 
+def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = None):
+    """The one server: the chat UI at /, the REST API at /api (docs at /docs), MCP at /mcp; all behind site.auth."""
+    from qa.ui import ASK_CONCURRENCY, CSS, ChatApp, theme
+    from qa.web import build_app
+
+    demo = ChatApp(engine, sources, uploads).blocks()
+    demo.queue(default_concurrency_limit=ASK_CONCURRENCY)
+    # Gradio's own MCP server stays off: ours answers with offsets to cite, and gradio[mcp] pins an older pydantic
+    return build_app(engine, demo, site, ASK_CONCURRENCY, max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS,
+                     ssr_mode=False, mcp_server=False, enable_monitoring=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from qa.errors import LoadError, QAError
@@ -104,12 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ExposureError, QAError, OSError) as exc:
         print(f"app: error: {exc}", file=sys.stderr)
         return 2
-    from qa.ui import ASK_CONCURRENCY, CSS, ChatApp, theme
+    from qa.web import Site, serve
 
-    demo = ChatApp(engine, args.source, args.uploads).blocks()
-    demo.queue(default_concurrency_limit=ASK_CONCURRENCY)
-    demo.launch(server_name=args.host, server_port=args.port, share=False, auth=auth, max_file_size=MAX_UPLOAD_BYTES,
-                theme=theme(), css=CSS, ssr_mode=False, mcp_server=False, enable_monitoring=False, inbrowser=False)
+    site = Site(args.host, args.port, auth)
+    serve(create_app(engine, args.source, site, args.uploads), site)
     return 0
 
 

@@ -93,7 +93,7 @@ class Uploader(threading.Thread):
             browser.close()
 
 
-def client_run(url: str, questions: int, deadline: float, index: int, results: list, errors: list) -> None:
+def client_run(url: str, questions: int, deadline: float, results: list, errors: list, index: int) -> None:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
@@ -136,14 +136,7 @@ def main() -> int:
             results: list = []
             errors: list = []
             deadline = time.monotonic() + args.max_seconds
-            started = time.monotonic()
-            threads = [threading.Thread(target=client_run, args=(url, args.questions, deadline, i, results, errors))
-                       for i in range(args.clients)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            wall = time.monotonic() - started
+            wall = apprunner.run_clients(args.clients, client_run, url, args.questions, deadline, results, errors)
             periods = uploader.indexing + ([(uploader.current, float("inf"))] if uploader.current else [])
             uploader.stop.set()
             uploader.join(timeout=900)

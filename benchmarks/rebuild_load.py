@@ -30,7 +30,7 @@ from tests.support import SEED_QUESTION, question, write_collection  # noqa: E40
 ARTICLES = 16
 
 
-def ask_loop(url: str, questions: int, deadline: float, number: int, counts: dict, lock: threading.Lock) -> None:
+def ask_loop(url: str, questions: int, deadline: float, counts: dict, lock: threading.Lock, number: int) -> None:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
@@ -78,14 +78,7 @@ def main() -> int:
             rebuilder = threading.Thread(target=rebuild_loop, args=(source, index, stop, rebuilds))
             rebuilder.start()
             deadline = time.monotonic() + args.max_seconds
-            started = time.monotonic()
-            clients = [threading.Thread(target=ask_loop, args=(url, args.questions, deadline, i, counts, lock))
-                       for i in range(args.clients)]
-            for t in clients:
-                t.start()
-            for t in clients:
-                t.join()
-            wall = time.monotonic() - started
+            wall = apprunner.run_clients(args.clients, ask_loop, url, args.questions, deadline, counts, lock)
             stop.set()
             rebuilder.join()
         finally:

@@ -44,3 +44,16 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def run_clients(clients: int, target, *args) -> float:
+    """Run `target(*args, client_number)` in `clients` threads at once; return the wall time until all end."""
+    import threading
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=target, args=(*args, i)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - started

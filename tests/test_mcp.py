@@ -1,0 +1,109 @@
+"""The MCP tools through the official `mcp` client over Streamable HTTP, configured as the README tells users to."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import ROOT, SPUN
+
+mcp = pytest.importorskip("mcp")
+httpx2 = pytest.importorskip("httpx2")
+FENTANYL = "When did China ban the sale of fentanyl?"
+
+
+def readme_mcp_configs() -> list[dict]:
+    """The `qa` server entries of the README's MCP client configs (the JSON blocks with "mcpServers")."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S) if '"mcpServers"' in b]
+    return [b["mcpServers"]["qa"] for b in blocks]
+
+
+def client_for(entry: dict, base_url: str, password: str | None = None):
+    """An `mcp` client for a README config entry, pointed at the test server's port instead of 7860."""
+    from mcp.client.streamable_http import streamable_http_client
+
+    url = urlsplit(entry["url"])
+    assert (url.scheme, url.hostname, url.port, url.path) == ("http", "127.0.0.1", 7860, "/mcp")
+    headers = {k: v.replace("change-me", password or "") for k, v in entry.get("headers", {}).items()}
+    http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300))
+    return mcp.Client(streamable_http_client(base_url.rstrip("/") + url.path, http_client=http))
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.fixture(scope="module")
+def open_entry():
+    configs = readme_mcp_configs()
+    assert len(configs) == 2, "README shows a config without and one with a password"
+    return next(c for c in configs if "headers" not in c)
+
+
+def test_lists_three_tools_that_say_how_to_cite(app_server, open_entry):
+    async def go():
+        async with client_for(open_entry, app_server.url) as client:
+            return (await client.list_tools()).tools
+
+    tools = {t.name: t for t in run(go())}
+    assert set(tools) == {"ask_articles", "read_article", "list_articles"}
+    for name in ("ask_articles", "read_article"):
+        text = tools[name].description.lower()
+        assert "verbatim" in text and "cite" in text and "doc_id" in text and "start-end" in text
+    assert set(tools["ask_articles"].input_schema["properties"]) == {"question", "k"}
+    assert tools["ask_articles"].input_schema["required"] == ["question"]
+    assert tools["read_article"].input_schema["required"] == ["doc_id"]
+
+
+def test_each_tool_answers_with_verbatim_quotes(app_server, open_entry):
+    async def go():
+        async with client_for(open_entry, app_server.url) as client:
+            asked = await client.call_tool("ask_articles", {"question": FENTANYL, "k": 3})
+            listed = await client.call_tool("list_articles", {})
+            texts = {}
+            for e in asked.structured_content["excerpts"]:
+                read = await client.call_tool("read_article", {"doc_id": e["doc_id"]})
+                assert not read.is_error
+                texts[e["doc_id"]] = read.structured_content["text"]
+            return asked, listed, texts
+
+    asked, listed, texts = run(go())
+    assert not asked.is_error and not listed.is_error
+    answer = asked.structured_content
+    assert answer["answered"] is True and len(answer["excerpts"]) == 3
+    assert "banned the sale of fentanyl in 2019" in answer["excerpts"][0]["text"]
+    assert json.loads(asked.content[0].text) == answer  # clients that read only text get the same object
+    for e in answer["excerpts"]:
+        assert texts[e["doc_id"]][e["start"]:e["end"]] == e["text"]
+        assert e["text"] in (app_server.collection / e["doc_id"]).read_text(encoding="utf-8")
+    ids = {a["doc_id"] for a in listed.structured_content["articles"]}
+    assert ids == {p.name for p in app_server.collection.iterdir()} and SPUN in ids
+
+
+def test_tool_errors_are_one_line_messages(app_server, open_entry):
+    async def go():
+        async with client_for(open_entry, app_server.url) as client:
+            return (await client.call_tool("ask_articles", {"question": "x", "k": 0}),
+                    await client.call_tool("ask_articles", {"question": " "}),
+                    await client.call_tool("ask_articles", {"question": "x", "k": True}),
+                    await client.call_tool("read_article", {"doc_id": "nope.txt"}))
+
+    for result, message in zip(run(go()), ["k must be from 1 to 50, not 0", "the question is empty",
+                                           "k must be a whole number from 1 to 50",
+                                           "no document 'nope.txt' in the index"]):
+        assert result.is_error and message in result.content[0].text
+        assert "\n" not in result.content[0].text and "Traceback" not in result.content[0].text
+
+
+def test_on_loopback_a_foreign_host_or_origin_is_refused(app_server):
+    httpx = pytest.importorskip("httpx")
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    headers = {"accept": "application/json, text/event-stream"}
+    url = app_server.url.rstrip("/") + "/mcp"
+    with httpx.Client(timeout=30) as client:  # a web page's script reaching the app through a rebound name
+        assert client.post(url, json=ping, headers={**headers, "host": "evil.example"}).status_code in (403, 421)
+        assert client.post(url, json=ping, headers={**headers, "origin": "http://evil.example"}).status_code == 403

@@ -1,0 +1,127 @@
+"""The REST API with httpx against the running app: answers, articles, errors as one-line JSON, docs."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import SPUN
+
+httpx = pytest.importorskip("httpx")
+FENTANYL = "When did China ban the sale of fentanyl?"
+
+
+@pytest.fixture(scope="module")
+def api(app_server):
+    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=120) as client:
+        yield client
+
+
+def test_ask_is_the_cli_json_object_and_the_2019_ban_comes_first(api, app_server, embedder):
+    from qa.engine import Engine
+
+    r = api.get("/api/ask", params={"q": FENTANYL, "k": 3})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    got = r.json()
+    first = got["excerpts"][0]
+    assert got["answered"] is True and "banned the sale of fentanyl in 2019" in first["text"]
+    hl = [first["text"][s - first["start"]:e - first["start"]] for s, e in first["highlight"]]
+    assert any("2019" in sentence for sentence in hl)
+    expected = Engine(app_server.index, embedder=embedder).ask(FENTANYL, 3).to_json()  # what `qa ask --json` prints
+    for answer in (got, expected):
+        answer.pop("took_ms")
+    assert got == expected
+
+
+def test_post_ask_takes_the_same_request_as_json(api):
+    got = api.post("/api/ask", json={"q": FENTANYL, "k": 2}).json()
+    assert got["question"] == FENTANYL and len(got["excerpts"]) == 2
+    assert api.get("/api/ask", params={"q": FENTANYL}).json()["excerpts"].__len__() == 5  # k defaults to 5
+
+
+def test_excerpts_are_verbatim_spans_of_the_articles_the_api_serves(api, app_server):
+    got = api.get("/api/ask", params={"q": "What is the Counternarcotics Working Group?", "k": 5}).json()
+    for e in got["excerpts"]:
+        article = api.get(f"/api/articles/{e['doc_id']}").json()
+        assert article["text"][e["start"]:e["end"]] == e["text"]
+        assert article["text"] == (app_server.collection / e["doc_id"]).read_text(encoding="utf-8")
+
+
+def test_articles_lists_the_collection(api, app_server):
+    got = api.get("/api/articles").json()["articles"]
+    assert {a["doc_id"] for a in got} == {p.name for p in app_server.collection.iterdir()}
+    assert all(set(a) == {"doc_id", "title", "byline", "date", "date_text", "url", "passages"} and a["passages"] >= 1
+               for a in got)
+    one = api.get(f"/api/articles/{SPUN}").json()
+    assert set(one) == {"doc_id", "title", "byline", "date", "date_text", "url", "source", "sha256", "text"}
+    assert one["doc_id"] == SPUN
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"q": "x", "k": 0}, "k must be from 1 to 50, not 0"),
+    ({"q": "x", "k": 51}, "k must be from 1 to 50, not 51"),
+    ({"q": "x", "k": "abc"}, "k must be a whole number from 1 to 50"),
+    ({"q": "x", "k": "5.5"}, "k must be a whole number from 1 to 50"),
+    ({"q": "   "}, "the question is empty"),
+    ({"k": 3}, "q is required"),
+    ({"q": "x", "date_from": "2020"}, "unknown parameter 'date_from'"),  # filters come with the engine feature
+])
+def test_a_bad_question_or_k_is_a_400_with_one_line(api, params, message):
+    r = api.get("/api/ask", params=params)
+    assert r.status_code == 400 and r.json() == {"error": message}
+
+
+def test_k_true_is_refused_as_the_engine_does(api):
+    r = api.post("/api/ask", json={"q": "x", "k": True})  # pydantic alone would read it as 1
+    assert r.status_code == 400 and r.json() == {"error": "k must be a whole number from 1 to 50"}
+    assert api.post("/api/ask", json={"q": "x", "k": 2.0}).status_code == 200
+
+
+def test_bad_json_body_is_a_400(api):
+    r = api.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json() == {"error": "the request body is not valid JSON"}
+
+
+def test_unknown_article_is_a_404_with_one_line(api):
+    r = api.get("/api/articles/no/such/article.txt")
+    assert r.status_code == 404 and r.json() == {"error": "no document 'no/such/article.txt' in the index"}
+
+
+def test_openapi_docs_list_the_routes_and_load_nothing_from_elsewhere(api):
+    schema = api.get("/openapi.json").json()
+    assert {"/api/ask", "/api/articles", "/api/articles/{doc_id}"} <= set(schema["paths"])
+    answer = schema["components"]["schemas"]["AnswerOut"]
+    assert answer["properties"]["excerpts"]["items"] == {"$ref": "#/components/schemas/ExcerptOut"}
+    page = api.get("/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    urls = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)""", page.text)
+    assert urls and all(u.startswith("/") for u in urls), urls  # Swagger UI's files come from this app
+    for url in urls:
+        assert api.get(url).status_code == 200
+
+
+def test_docs_page_in_a_browser_lists_the_routes_and_stays_on_this_host(app_server):
+    import shutil
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    pytest.importorskip("playwright")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("chromium is not installed (make browser installs it)")
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=args)
+        page = browser.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(app_server.url.rstrip("/") + "/docs")
+        paths = page.locator(".opblock-summary-path")
+        paths.nth(3).wait_for(timeout=60_000)
+        shown = set(paths.all_inner_texts())
+        browser.close()
+    assert {"/api/ask", "/api/articles", "/api/articles/{doc_id}"} <= {s.replace("\u200b", "") for s in shown}
+    assert [u for u in requests if urlparse(u).hostname != "127.0.0.1"] == []
