@@ -5,12 +5,14 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -176,3 +178,24 @@ def long_article(n: int, sentences: int = 600) -> str:
         if i % 8 == 7:
             lines.append("\n")
     return "".join(lines)
+
+
+# ---- the MCP client, configured as the README tells users to ----------------------------------------
+def readme_mcp_configs() -> list[dict]:
+    """The `qa` server entries of the README's MCP client configs (the JSON blocks with "mcpServers")."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S) if '"mcpServers"' in b]
+    return [b["mcpServers"]["qa"] for b in blocks]
+
+
+def client_for(entry: dict, base_url: str, password: str | None = None):
+    """An `mcp` client for a README config entry, pointed at the test server's port instead of 7860."""
+    import httpx2
+    import mcp
+    from mcp.client.streamable_http import streamable_http_client
+
+    url = urlsplit(entry["url"])
+    assert (url.scheme, url.hostname, url.port, url.path) == ("http", "127.0.0.1", 7860, "/mcp")
+    headers = {k: v.replace("change-me", password or "") for k, v in entry.get("headers", {}).items()}
+    http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300))
+    return mcp.Client(streamable_http_client(base_url.rstrip("/") + url.path, http_client=http))

@@ -3,34 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, SPUN
+from .support import SEED_QUESTION as FENTANYL, SPUN, client_for, readme_mcp_configs
 
 mcp = pytest.importorskip("mcp")
-httpx2 = pytest.importorskip("httpx2")
-FENTANYL = "When did China ban the sale of fentanyl?"
-
-
-def readme_mcp_configs() -> list[dict]:
-    """The `qa` server entries of the README's MCP client configs (the JSON blocks with "mcpServers")."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S) if '"mcpServers"' in b]
-    return [b["mcpServers"]["qa"] for b in blocks]
-
-
-def client_for(entry: dict, base_url: str, password: str | None = None):
-    """An `mcp` client for a README config entry, pointed at the test server's port instead of 7860."""
-    from mcp.client.streamable_http import streamable_http_client
-
-    url = urlsplit(entry["url"])
-    assert (url.scheme, url.hostname, url.port, url.path) == ("http", "127.0.0.1", 7860, "/mcp")
-    headers = {k: v.replace("change-me", password or "") for k, v in entry.get("headers", {}).items()}
-    http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300))
-    return mcp.Client(streamable_http_client(base_url.rstrip("/") + url.path, http_client=http))
+pytest.importorskip("httpx2")
 
 
 def run(coro):

@@ -10,8 +10,7 @@ import subprocess
 import pytest
 from starlette.routing import Mount, WebSocketRoute
 
-from tests.conftest import SEEDS, SPUN
-from tests.test_mcp import FENTANYL, client_for, readme_mcp_configs
+from .support import SEED_QUESTION as FENTANYL, SEEDS, SPUN, client_for, readme_mcp_configs
 
 httpx = pytest.importorskip("httpx")
 PASSWORD = "change-me"  # the README's examples use it too

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import SPUN
+from .support import SPUN
 
 httpx = pytest.importorskip("httpx")
 FENTANYL = "When did China ban the sale of fentanyl?"
