@@ -3,8 +3,18 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
+import time
 
 from .config import crash_test_pause
+
+
+class _Resume(Exception):
+    """Raised by the SIGUSR1 handler to end a pause early."""
+
+
+def _resume(signum, frame):
+    raise _Resume
 
 
 def pause_for_crash_test(point: str) -> None:
@@ -14,7 +24,15 @@ def pause_for_crash_test(point: str) -> None:
     pause = crash_test_pause()
     if pause is None or pause[0] != point:
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})  # SIGUSR1 resumes instead of ending the process
+    # a handler, not a blocked signal: any thread (tqdm's monitor, say) may receive it, and unhandled it would
+    # end the process; handlers run in the main thread, which is the build's in `qa build`
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGUSR1, _resume) if main else None
     print(f"qa-test: paused at {point}", file=sys.stderr, flush=True)
-    signal.sigtimedwait({signal.SIGUSR1}, pause[1])
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})
+    try:
+        time.sleep(pause[1])
+    except _Resume:
+        pass
+    finally:
+        if main:
+            signal.signal(signal.SIGUSR1, previous)
