@@ -8,13 +8,7 @@ import time
 
 from .config import crash_test_pause
 
-
-class _Resume(Exception):
-    """Raised by the SIGUSR1 handler to end a pause early."""
-
-
-def _resume(signum, frame):
-    raise _Resume
+POLL_SECONDS = 0.05
 
 
 def pause_for_crash_test(point: str) -> None:
@@ -24,15 +18,16 @@ def pause_for_crash_test(point: str) -> None:
     pause = crash_test_pause()
     if pause is None or pause[0] != point:
         return
-    # a handler, not a blocked signal: any thread (tqdm's monitor, say) may receive it, and unhandled it would
-    # end the process; handlers run in the main thread, which is the build's in `qa build`
+    resumed = threading.Event()
+    # a handler that only sets a flag: the signal may come at any moment (even before the announcement is
+    # flushed) and to any thread (tqdm's monitor, say), and unhandled it would end the process
     main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGUSR1, _resume) if main else None
-    print(f"qa-test: paused at {point}", file=sys.stderr, flush=True)
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: resumed.set()) if main else None
     try:
-        time.sleep(pause[1])
-    except _Resume:
-        pass
+        print(f"qa-test: paused at {point}", file=sys.stderr, flush=True)
+        deadline = time.monotonic() + pause[1]
+        while not resumed.is_set() and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
     finally:
         if main:
             signal.signal(signal.SIGUSR1, previous)
