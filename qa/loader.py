@@ -68,7 +68,7 @@ def scan(roots: list[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
                 if size > MAX_FILE_BYTES:
                     skipped.append((doc_id, f"too large ({size // (1024 * 1024)} MB > {MAX_FILE_BYTES // (1024 * 1024)} MB)"))
                     continue
-                digest = hashlib.sha256(_read(target)).hexdigest()
+                digest = file_digest(target)
             except OSError as exc:
                 skipped.append((doc_id, f"unreadable: {exc.strerror or exc}"))
                 continue
@@ -93,6 +93,11 @@ def _link_target(link: Path, real_root: Path) -> tuple[Path, str | None]:
     if target.suffix.lower() not in SUPPORTED_SUFFIXES:
         return link, f"a link to a file of unsupported type '{target.suffix or '(none)'}'"
     return target, None
+
+
+def file_digest(path: Path) -> str:
+    """The content hash a build records for a file (a file whose hash differs from the index's is re-read)."""
+    return hashlib.sha256(_read(path)).hexdigest()
 
 
 def _read(path: Path) -> bytes:

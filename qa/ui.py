@@ -1,7 +1,6 @@
 """The chat UI (Gradio Blocks): ask and get cited excerpts, read each source in place, add articles; plus the `ask` API."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import gradio as gr
@@ -11,7 +10,7 @@ from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
 from .console import UNITS
 from .engine import Engine
 from .errors import QAError, UnknownDocument
-from .loader import shorten
+from .loader import file_digest, shorten
 from .uploads import save_uploads
 
 EXAMPLES = (
@@ -115,7 +114,7 @@ class ChatApp:
         out = []
         for path in present:
             try:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                digest = file_digest(path)
             except OSError:
                 digest = ""
             if indexed.get(self._doc_id(path)) != digest:
