@@ -47,6 +47,9 @@ class ExcerptOut(BaseModel):
     text: str = Field(description="the excerpt, copied verbatim from the article")
     highlight: list[list[int]] = Field(description="[start, end] spans (article offsets) of the sentences that "
                                                    "best answer the question, inside the excerpt")
+    also_in: list[str] = Field(default_factory=list,
+                               description="doc ids of other articles that carry the same story (empty when it "
+                                           "appears once)")
 
 
 class AnswerSentenceOut(BaseModel):
@@ -62,6 +65,8 @@ class AnswerOut(BaseModel):
     """The reply to a question: the same object as `qa ask --json`."""
 
     question: str
+    searched_for: str = Field(description="the question as understood with the conversation so far; equal to "
+                                          "`question` unless it was a follow-up")
     answered: bool = Field(description="false when no excerpt is a confident match: the collection may not say")
     confidence: str = Field(description="high, low, or none (no answer in the collection)")
     took_ms: float

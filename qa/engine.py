@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
 from .generations import GenerationFiles
 from .loader import doc_id_of
-from .records import Answer, AnswerSentence, BuildReport, Citation, Document, Excerpt, Passage
+from .records import Answer, AnswerSentence, BuildReport, Citation, Document, Excerpt, Filters, Passage
 from .recovery import set_aside_if_damaged
 from .retriever import Candidate, Retriever
 from .store import Store
@@ -53,8 +54,13 @@ class Engine:
         self._reload = threading.Lock()
 
     # ---- answering ----------------------------------------------------------------------
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """The k best excerpts for `question`, best first, and whether they confidently answer it."""
+    def ask(self, question: str, k: int | None = None, previous: Sequence[str] = (),
+            filters: Filters | None = None) -> Answer:
+        """The k best excerpts for `question`, best first, and whether they confidently answer it.
+
+        `previous`: the earlier questions of the conversation, oldest first, so that a follow-up ("Who said
+        that?") is understood with them. `filters`: which articles may answer (dates, doc ids).
+        """
         question = self.check_question(question)
         k = self.check_k(k)
         loaded = self.loaded()
@@ -71,7 +77,8 @@ class Engine:
         found = self._cite(loaded, chosen, candidates, spans)
         sentences = self._answer(loaded, question, found, qvec) if answered else ()
         took = (time.perf_counter() - started) * 1000
-        return Answer(question, answered, took, found, score, sentences, self._confidence(score, answered))
+        return Answer(question, answered, took, found, score, sentences, self._confidence(score, answered),
+                      searched_for=question)
 
     def _retrieve(self, loaded: LoadedGeneration, question: str, qvec: np.ndarray, k: int) -> dict[int, Candidate]:
         """Candidates by passage id, best first: enough that k survive the removal of near-copies."""

@@ -70,6 +70,7 @@ class Excerpt:
     highlight: tuple[tuple[int, int], ...] = ()  # document coordinates
     passage_id: int = -1
     cosine: float = 0.0  # the model's similarity of the passage to the question
+    also_in: tuple[str, ...] = ()  # other articles that carry the same story (syndicated or near-duplicate copies)
 
     def to_json(self) -> dict:
         c = self.citation
@@ -87,7 +88,23 @@ class Excerpt:
             "end": c.end,
             "text": self.text,
             "highlight": [list(span) for span in self.highlight],
+            "also_in": list(self.also_in),
         }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles a question may be answered from; applied inside retrieval, before the top k is cut.
+
+    An article with no known date is outside any date filter. Dates are ISO-8601 prefixes (YYYY-MM-DD).
+    """
+
+    since: str | None = None
+    until: str | None = None
+    doc_ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.since or self.until or self.doc_ids)
 
 
 @dataclass(frozen=True)
@@ -101,10 +118,12 @@ class Answer:
     confidence_score: float = 0.0  # what `answered` and `confidence` were judged by (evaluation calibrates it)
     answer: tuple[AnswerSentence, ...] = ()  # the 1-3 sentences that answer directly; none at confidence "none"
     confidence: str = "none"  # high | low | none (no answer in the collection)
+    searched_for: str = ""  # the question as understood with the conversation so far (follow-ups)
 
     def to_json(self) -> dict:
         return {
             "question": self.question,
+            "searched_for": self.searched_for or self.question,
             "answered": self.answered,
             "confidence": self.confidence,
             "took_ms": round(self.took_ms, 3),

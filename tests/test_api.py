@@ -10,9 +10,9 @@ import pytest
 from .support import ROOT, SPUN
 
 gradio_client = pytest.importorskip("gradio_client")
-CLI_KEYS = {"question", "answered", "confidence", "took_ms", "answer", "excerpts"}
+CLI_KEYS = {"question", "searched_for", "answered", "confidence", "took_ms", "answer", "excerpts"}
 EXCERPT_KEYS = {"rank", "score", "doc_id", "title", "date", "date_text", "byline", "url", "source", "start", "end", "text",
-                "highlight"}
+                "highlight", "also_in"}
 
 
 @pytest.fixture(scope="module")
