@@ -26,6 +26,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--expose", action="store_true",
                    help=f"allow a --host other than loopback; needs a password in ${PASSWORD_ENV}")
     p.add_argument("--no-auth", action="store_true", help="with --expose: serve without a password (trusted network)")
+    p.add_argument("--watch", action="store_true",
+                   help="update the index whenever files in the collection folders are added, changed or removed")
     p.add_argument("--user", default="qa", help=f"user name for the password login (default qa)")
     args = p.parse_args(argv)
     if not args.source:  # the default folders: the user's own is created on demand
@@ -88,6 +90,21 @@ def open_engine(index: Path, sources: list[Path]):
     return engine
 
 
+def watch(engine, sources: list[Path], index: Path):
+    """Keep the index up to date with files changed by hand in `sources` (in the background); one line each."""
+    from qa.console import plain
+    from qa.watch import Watcher, changed_anything
+
+    def report(event) -> None:
+        if event.error or changed_anything(event.report):  # the app's own uploads cause no-op updates
+            print(f"app: {plain(event.line())}", file=sys.stderr, flush=True)
+
+    watcher = Watcher(lambda: engine.build(sources, warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr)),
+                      sources, ignore=[index], on_update=report).start()
+    print(f"app: watching {' and '.join(str(s) for s in sources)} for changes", file=sys.stderr, flush=True)
+    return watcher
+
+
 def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = None):
     """The one server: the chat UI at /, the REST API at /api (docs at /docs), MCP at /mcp; all behind site.auth."""
     from qa.ui import ASK_CONCURRENCY, CSS, ChatApp, theme
@@ -113,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             if not folder.is_dir():
                 raise LoadError(f"collection folder not found: {folder}")
         engine = open_engine(args.index, args.source)
+        if args.watch:
+            watch(engine, args.source, args.index)
     except (ExposureError, QAError, OSError) as exc:
         print(f"app: error: {exc}", file=sys.stderr)
         return 2

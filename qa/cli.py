@@ -1,4 +1,4 @@
-"""The `qa` command line: build, ask, show."""
+"""The `qa` command line: build, ask, show, add, watch, eval."""
 from __future__ import annotations
 
 import argparse
@@ -58,6 +58,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=_show)
+
+    d = sub.add_parser("add", help="fetch article pages by URL, save them in the collection and index them")
+    d.add_argument("urls", nargs="+", metavar="URL")
+    d.add_argument("--source", action="append", type=Path, metavar="DIR",
+                   help=f"collection folder (repeatable); pages are saved in the first (default {USER_SOURCE.name}/)")
+    d.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR", help="index folder")
+    d.set_defaults(run=_add)
+
+    w = sub.add_parser("watch", help="update the index whenever files in the collection folders change")
+    w.add_argument("--source", action="append", type=Path, metavar="DIR",
+                   help=f"collection folder (repeatable; default {DEFAULT_SOURCE.name}/ and {USER_SOURCE.name}/)")
+    w.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR", help="index folder")
+    w.set_defaults(run=_watch)
 
     e = sub.add_parser("eval", help="measure answer quality on a question set, BEIR folder or SQuAD file")
     e.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
@@ -155,6 +168,61 @@ def _show(args) -> int:
             print(plain(f"{label:>6}: {value}"))
     print()
     print(plain(doc.text))
+    return 0
+
+
+def _add(args) -> int:
+    from .collection import add_pages
+    from .fetch import fetch
+
+    folder, sources = _add_folders(args.source)
+    pages, failed = [], []
+    for url in args.urls:  # every page is fetched and checked before anything is saved
+        try:
+            pages.append(fetch(url))
+        except QAError as exc:
+            failed.append(str(exc))
+    if not failed:
+        with ConsoleProgress() as progress:
+            change = add_pages(_engine(args.index, create=True), pages, folder, sources, progress=progress,
+                               warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
+        failed = change.errors
+        for doc_id, url in change.files.items():
+            print(plain(f"added {doc_id} from {url}"))
+    for line in failed:
+        print(f"qa: error: {plain(line)}", file=sys.stderr)
+    return EXIT_USAGE if failed else 0
+
+
+def _add_folders(named: list[Path] | None) -> tuple[Path, list[Path]]:
+    """(the folder pages are saved in, the folders indexed): the first --source, else the user's folder."""
+    if named:
+        return named[0], named
+    return USER_SOURCE, default_sources()
+
+
+def _watch(args) -> int:
+    from .watch import Watcher, changed_anything
+
+    sources = args.source or default_sources()
+    engine = _engine(args.index, create=True)
+    warn = lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr)  # noqa: E731
+    with ConsoleProgress() as progress:
+        print(engine.build(sources, progress=progress, warn=warn).summary(), flush=True)
+
+    def report(event) -> None:
+        if event.error or changed_anything(event.report):
+            print(plain(event.line()), flush=True)
+
+    watcher = Watcher(lambda: engine.build(sources, warn=warn), sources, ignore=[args.index], on_update=report)
+    watcher.start()
+    print(f"watching {' and '.join(str(s) for s in sources)} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        watcher.wait()
+    except KeyboardInterrupt:  # the way to stop watching: not an error
+        print("watch: stopped", file=sys.stderr)
+    finally:
+        watcher.stop()
     return 0
 
 

@@ -27,6 +27,14 @@ UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_FILES = 20
 
+# `qa add URL` and the Collection tab's URL field: one page at a time, bounded in time and size
+FETCH_TIMEOUT_SECONDS = 20.0
+FETCH_MAX_BYTES = 5 * 1024 * 1024  # news pages are 0.1-2 MB of HTML; more is not an article
+FETCH_MIN_WORDS = 40  # main text shorter than this is a login wall, an index page or an error page
+FETCH_USER_AGENT = "Mozilla/5.0 (compatible; qa-article-fetcher/0.1)"
+# The watched folder: changes are grouped over this long before one update runs
+WATCH_DEBOUNCE_MS = 1500
+
 
 @dataclass(frozen=True)
 class LoadSettings:

@@ -47,3 +47,11 @@ class BenchmarkError(QAError, ValueError):
 
 class UsageError(QAError):
     """A command-line or request argument that is not valid."""
+
+
+class FetchError(QAError):
+    """A page that cannot be added by its URL (no network, HTTP error, not HTML, no article text, already there)."""
+
+
+class CollectionError(QAError):
+    """A change to the collection folders that is refused (a file outside them) or failed; nothing was lost."""

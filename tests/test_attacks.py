@@ -13,7 +13,7 @@ import pytest
 
 from .support import PLAIN, ROOT, SEEDS
 
-NOOP = lambda *args, **kwargs: None  # noqa: E731 (a progress callback for ChatApp outside Gradio)
+NOOP = lambda *args, **kwargs: None  # noqa: E731 (a progress callback for the UI outside Gradio)
 
 
 def pdf_bytes(page_streams: list[bytes], copies: int = 1, title: str | None = None) -> bytes:
@@ -81,11 +81,11 @@ def _crash_after_save(tmp_path: Path, engine) -> tuple[Path, Path]:
 
 
 def test_reupload_after_a_crash_indexes_the_file(tmp_path, fresh_engine):
-    from qa.ui import ChatApp
+    from qa.ui_collection import CollectionTab
 
     engine = fresh_engine()
     collection, upload = _crash_after_save(tmp_path, engine)
-    app = ChatApp(engine, collection)
+    app = CollectionTab(engine, collection)
     notice, *_ = app.add_files([str(upload)], progress=NOOP)
     assert "quokka.txt" in {d.doc_id for d, _ in engine.documents()}
     assert "quokka.txt: added and ready for questions" in notice and "already" not in notice

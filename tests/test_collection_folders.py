@@ -12,11 +12,11 @@ GIT = shutil.which("git")
 UPLOAD_SCRIPT = """
 import sys
 import app
-from qa.ui import ChatApp
+from qa.ui_collection import CollectionTab
 
 args = app.parse_args([])  # the defaults of `make run`
 engine = app.open_engine(args.index, args.source)
-notice, *_ = ChatApp(engine, args.source, args.uploads).add_files([sys.argv[1]], progress=lambda *a, **k: None)
+notice, *_ = CollectionTab(engine, args.source, args.uploads).add_files([sys.argv[1]], progress=lambda *a, **k: None)
 print(notice)
 print("cited:", engine.ask(sys.argv[2], 1).excerpts[0].citation.doc_id)
 """
