@@ -53,7 +53,7 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
                                    visible=doc_filter is not None)
                 remove = gr.Button("Delete…", variant="stop", size="sm", elem_id="qa-delete")
             with gr.Row(visible=False, elem_id="qa-delete-confirm", elem_classes="qa-confirm") as delete_ask:
-                delete_text = gr.Markdown()
+                delete_text = gr.HTML()
                 delete_yes = gr.Button("Yes, delete", variant="stop", size="sm", elem_id="qa-delete-yes")
                 delete_no = gr.Button("Cancel", size="sm", elem_id="qa-delete-no")
             article = gr.HTML(placeholder(), elem_id="qa-preview", padding=True)
@@ -85,8 +85,8 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
 
 
 def confirm_delete_text(doc_id: str) -> str:
-    return (f"Delete **{escape(doc_id)}**? Its file is removed from the collection folder and its passages from "
-            "the index. This cannot be undone.")
+    return (f"<p>Delete <b>{escape(doc_id)}</b>? Its file is removed from the collection folder and its passages "
+            "from the index. This cannot be undone.</p>")
 
 
 def preview(doc: Document, passages: int, copies: list[str]) -> str:
