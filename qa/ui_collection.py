@@ -41,12 +41,13 @@ class CollectionTab:
 
     # ---- what the table and the status line show ----------------------------------------
     def table(self) -> list[list]:
-        """One row per article, newest first; undated articles last, by title."""
+        """One row per article, newest first (by date and time; the column shows the day); undated ones last.
+        Copies stays empty until a `groups` hook is given."""
         copies = self.groups() if self.groups else {}
         docs = sorted(self.engine.documents(), key=lambda dn: (dn[0].title or dn[0].doc_id).lower())
         docs.sort(key=lambda dn: dn[0].date or "", reverse=True)
-        return [[d.date or "", shorten(d.title) or "", d.doc_id, n, len(copies.get(d.doc_id, ()))]
-                for d, n in docs]
+        return [[(d.date or "")[:10], shorten(d.title) or "", d.doc_id, n,
+                 len(copies.get(d.doc_id, ())) if self.groups else ""] for d, n in docs]
 
     def status(self) -> str:
         docs = self.engine.documents()

@@ -43,9 +43,9 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
     selected = gr.State("")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=360):
-            table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "number", "number"],
+            table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "number", "str"],
                                  interactive=False, wrap=True, elem_id="qa-docs", label="Articles (newest first)",
-                                 column_widths=["14%", "46%", "26%", "7%", "7%"], max_height=640)
+                                 column_widths=["15%", "40%", "24%", "12%", "9%"], max_height=640)
         with gr.Column(scale=2, min_width=320, elem_id="qa-preview-col"):
             with gr.Row(visible=False, elem_id="qa-article-actions") as actions:
                 download = gr.DownloadButton("Download", visible=False, size="sm", elem_id="qa-download")

@@ -70,12 +70,12 @@ def page(browser, app):
 
 def rows(page) -> list[list[str]]:
     """The table's rows as shown: [date, title, file, passages, copies]."""
-    body = page.locator("#qa-docs table tbody tr")
-    return [[c.strip() for c in body.nth(i).locator("td").all_inner_texts()] for i in range(body.count())]
+    body = page.locator("#qa-docs [role=row]:has([role=gridcell])")  # Gradio 6's table: a grid of divs
+    return [[c.strip() for c in body.nth(i).locator("[role=gridcell]").all_inner_texts()] for i in range(body.count())]
 
 
 def select(page, doc_id: str):
-    page.locator("#qa-docs td", has_text=doc_id).first.click()
+    page.locator("#qa-docs [role=gridcell]", has_text=doc_id).first.click()
     preview = page.locator("#qa-preview .qa-docmeta", has_text=doc_id)
     preview.wait_for(timeout=30_000)
     return page.locator("#qa-preview")
