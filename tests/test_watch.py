@@ -141,3 +141,29 @@ def test_the_index_folder_inside_the_collection_is_ignored(tmp_path, fresh_engin
         assert not any(d.startswith("index/") for d in _ids(engine))
     finally:
         watcher.stop()
+
+
+def test_qa_watch_prints_one_line_per_update_and_stops_on_ctrl_c(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from .support import ROOT
+
+    folder, index = tmp_path / "articles", tmp_path / "index"
+    folder.mkdir()
+    (folder / "first.txt").write_text(_article("Moss survey", "The moss survey found 31 species on the old wall."))
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "watch", "--source", str(folder), "--index", str(index)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert "1 added" in proc.stdout.readline()  # the first update brings the index up to date
+        for line in proc.stderr:  # start-up output ends with the line that says it is watching
+            if line.startswith("watching"):
+                break
+        (folder / "second.txt").write_text(_article("Heron count", "Observers counted 58 grey herons."))
+        line = proc.stdout.readline()
+        assert line.startswith("watch: update 1 (") and "1 added" in line, line
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=WAIT) == 0
+    finally:
+        proc.kill()
