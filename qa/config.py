@@ -111,6 +111,9 @@ class RetrievalSettings:
     coverage_weight: float = 0.3
     confidence_depth: int = 5  # `answered` judges the first 5 excerpts however many were asked for
     highlight_embed_depth: int = 3  # ties between sentences are broken by the model in the first 3 excerpts
+    # a filter allowing at most this many passages scores their vectors directly (exact) instead of a FAISS
+    # search with an id selector (benchmarks/filters.py)
+    filter_exact_max: int = 4096
 
 
 @dataclass(frozen=True)
