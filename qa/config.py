@@ -140,6 +140,18 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
+class GroupSettings:
+    """How syndicated and near-duplicate articles are found: MinHash of word shingles, LSH (qa/syndication.py)."""
+
+    shingle_words: int = 2
+    # estimated Jaccard of 2-word shingles at or above which two articles carry one story: a machine-reworded
+    # copy measured 0.37, different stories on one topic at most 0.074 (eval/syndication.py, docs/quality.md)
+    threshold: float = 0.2
+    num_perm: int = 128
+    seed: int = 1
+
+
+@dataclass(frozen=True)
 class Settings:
     chunk: ChunkSettings = ChunkSettings()
     model: ModelSettings = ModelSettings()
@@ -147,6 +159,7 @@ class Settings:
     vectors: VectorIndexSettings = VectorIndexSettings()
     build: BuildSettings = BuildSettings()
     answer: AnswerSettings = AnswerSettings()
+    groups: GroupSettings = GroupSettings()
     load: LoadSettings = LoadSettings()  # not part of index_key: a limit changes which files load, not passages
 
     def index_key(self) -> dict:

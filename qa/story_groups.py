@@ -30,7 +30,7 @@ def has_tables(store: Store) -> bool:
 def signatures(store: Store) -> dict[str, tuple[str, np.ndarray]]:
     """doc id -> (the sha256 of the text it was computed from, its MinHash signature)."""
     rows = store.query("SELECT doc_id, sha256, signature FROM story_signatures")
-    return {d: (h, np.frombuffer(blob, dtype=np.uint64)) for d, h, blob in rows}
+    return {d: (h, np.frombuffer(blob, dtype=np.uint32)) for d, h, blob in rows}
 
 
 def save_signatures(store: Store, keep: set[str], new: dict[str, tuple[str, np.ndarray]]) -> None:
@@ -40,7 +40,7 @@ def save_signatures(store: Store, keep: set[str], new: dict[str, tuple[str, np.n
         store.query("DELETE FROM story_signatures WHERE doc_id = ?", (doc_id,))
     for doc_id, (sha, signature) in new.items():
         store.query("INSERT OR REPLACE INTO story_signatures(doc_id, sha256, signature) VALUES (?, ?, ?)",
-                    (doc_id, sha, np.asarray(signature, dtype=np.uint64).tobytes()))
+                    (doc_id, sha, np.asarray(signature, dtype=np.uint32).tobytes()))
 
 
 def save_groups(store: Store, groups: list[list[str]]) -> None:
