@@ -25,6 +25,17 @@ class Catalog:
     passages: dict[str, np.ndarray] = field(default_factory=dict)
     dates: dict[str, str | None] = field(default_factory=dict)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # doc id -> the other articles of its story
+    # the passages of dated articles ordered by day (YYYY-MM-DD): a date range is one slice of them
+    days: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="U10"))
+    dated: np.ndarray = field(default_factory=lambda: _NO_IDS)
+
+    def __post_init__(self):
+        dated = [(d[:10], doc_id) for doc_id, d in self.dates.items() if d and doc_id in self.passages]
+        if dated and not len(self.dated):
+            dated.sort()
+            counts = [len(self.passages[doc_id]) for _, doc_id in dated]
+            self.days = np.repeat(np.array([day for day, _ in dated], dtype="U10"), counts)
+            self.dated = np.concatenate([self.passages[doc_id] for _, doc_id in dated])
 
     @classmethod
     def load(cls, store: Store) -> "Catalog":
@@ -54,7 +65,11 @@ class Catalog:
         for doc_id in filters.doc_ids:
             if doc_id not in self.dates:
                 raise UnknownDocument(f"no document '{doc_id}' in the index")
-        docs = list(dict.fromkeys(filters.doc_ids)) if filters.doc_ids else list(self.dates)
+        if not filters.doc_ids:  # a date range alone: one slice of the passages by day
+            lo = np.searchsorted(self.days, since, "left") if since else 0
+            hi = np.searchsorted(self.days, until, "right") if until else len(self.days)
+            return np.sort(self.dated[lo:hi])
+        docs = list(dict.fromkeys(filters.doc_ids))
         if since or until:
             docs = [d for d in docs if _within(self.dates[d], since, until)]
         chosen = [self.passages[d] for d in docs if d in self.passages]

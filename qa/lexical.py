@@ -86,12 +86,13 @@ class BM25:
         for c in terms:
             lo, hi = self.tf.indptr[c], self.tf.indptr[c + 1]
             rows, tf = self.tf.indices[lo:hi], self.tf.data[lo:hi]
+            term_idf = idf(n, int(self.alive[rows].sum()))  # over every live passage, filtered or not
             live = scorable[rows]
             rows, tf = rows[live], tf[live]
             if not len(rows):
                 continue
             norm = k1 * (1 - b + b * self.lengths[rows] / avgdl)
-            scores[rows] += idf(n, len(rows)) * tf * (k1 + 1) / (tf + norm)
+            scores[rows] += term_idf * tf * (k1 + 1) / (tf + norm)
         hits = np.flatnonzero(scores > 0)
         if len(hits) > k:
             hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
