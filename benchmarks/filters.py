@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import speedlib as lib
+from speed import print_table  # the same table as `make bench`
 from qa import story_groups, syndication
 from qa.config import SETTINGS
 from qa.embedder import Embedder
@@ -119,13 +120,6 @@ def grouping(engine: Engine) -> list[tuple]:
     took = time.perf_counter() - started
     return [("MinHash signature of one article (read + hash)", f"{per_article:.2f} ms", ""),
             (f"grouping all {len(signatures)} articles (LSH)", f"{took:.2f} s, {len(groups)} groups", "")]
-
-
-def print_table(rows: list[tuple[str, str, str]]) -> None:
-    width = max(len(r[0]) for r in rows)
-    print(f"\n| {'measure':<{width}} | result | note |\n|{'-' * (width + 2)}|---|---|")
-    for name, value, note in rows:
-        print(f"| {name:<{width}} | {value} | {note} |")
 
 
 if __name__ == "__main__":
