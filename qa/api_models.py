@@ -1,7 +1,7 @@
 """Typed shapes of what programs send and get back (REST and MCP): the `qa ask --json` object and articles."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Sequence
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -21,13 +21,17 @@ K = Annotated[int | None, BeforeValidator(_not_a_bool),
 
 
 class AskQuery(BaseModel):
-    """One question. Filters and a conversation will be further optional fields once the engine has them."""
+    """One question, optionally within a date range or chosen articles (filters apply before the top k is cut)."""
 
     # unknown parameters are refused, not ignored: a misspelt (or not yet supported) filter must not pass silently
     model_config = ConfigDict(extra="forbid")
 
     q: str = Field(description="the question, in plain words", examples=["When did China ban the sale of fentanyl?"])
     k: K = None
+    since: str | None = Field(None, description="only articles dated on or after this day (YYYY-MM-DD); "
+                                                "an article with no known date is outside any date filter")
+    until: str | None = Field(None, description="only articles dated on or before this day (YYYY-MM-DD), inclusive")
+    doc: list[str] = Field(default_factory=list, description="only these articles (doc ids; repeat the parameter)")
 
 
 class ExcerptOut(BaseModel):
@@ -84,6 +88,8 @@ class ArticleMeta(BaseModel):
     date: str | None = Field(description="ISO-8601, or null")
     date_text: str | None = Field(description="the date as the article writes it")
     url: str | None
+    also_in: list[str] = Field(default_factory=list, description="doc ids of other articles that carry the same "
+                                                                 "story (syndicated or near-duplicate copies)")
 
 
 class ArticleSummary(ArticleMeta):
@@ -116,11 +122,17 @@ def answer_out(answer: Answer) -> AnswerOut:
     return AnswerOut.model_validate(answer.to_json())
 
 
-def summary_out(doc: Document, passages: int) -> ArticleSummary:
+def summary_out(doc: Document, passages: int, also_in: Sequence[str] = ()) -> ArticleSummary:
     return ArticleSummary(doc_id=doc.doc_id, title=doc.title, byline=doc.byline, date=doc.date,
-                          date_text=doc.date_text, url=doc.url, passages=passages)
+                          date_text=doc.date_text, url=doc.url, passages=passages, also_in=list(also_in))
 
 
-def article_out(doc: Document) -> Article:
+def article_out(doc: Document, also_in: Sequence[str] = ()) -> Article:
     return Article(doc_id=doc.doc_id, title=doc.title, byline=doc.byline, date=doc.date, date_text=doc.date_text,
-                   url=doc.url, source=doc.source, sha256=doc.sha256, text=doc.text)
+                   url=doc.url, source=doc.source, sha256=doc.sha256, text=doc.text, also_in=list(also_in))
+
+
+def collection_out(articles: list[tuple[Document, int]], groups: list[tuple[str, ...]]) -> Collection:
+    """Every article with its passage count and the other articles of its story."""
+    others = {d: [o for o in group if o != d] for group in groups for d in group}
+    return Collection(articles=[summary_out(d, n, others.get(d.doc_id, ())) for d, n in articles])

@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR")
     a.add_argument("-k", type=int, default=5, help="how many excerpts (default 5)")
     a.add_argument("--json", action="store_true", help="print JSON (JSONL with '-')")
+    a.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+    a.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+    a.add_argument("--doc", action="append", default=[], metavar="DOC_ID",
+                   help="only this article (repeatable); see `qa show` and the ids in answers")
     a.set_defaults(run=_ask)
 
     s = sub.add_parser("show", help="print a document's metadata and full text")
@@ -108,13 +112,17 @@ def _build(args) -> int:
 def _ask(args) -> int:
     engine = _engine(args.index)
     engine.check_k(args.k)
+    try:
+        filters = engine.filters(args.since, args.until, args.doc)
+    except QuestionError as exc:  # the engine names the field; here it is a flag
+        raise QuestionError(f"--{exc}") from None
     if args.question != "-":
-        _print_answer(engine.ask(args.question, args.k), args.json)
+        _print_answer(engine.ask(args.question, args.k, filters=filters), args.json)
         return 0
     status = 0
     for line in sys.stdin:
         try:
-            _print_answer(engine.ask(line.rstrip("\n"), args.k), args.json)
+            _print_answer(engine.ask(line.rstrip("\n"), args.k, filters=filters), args.json)
         except QuestionError as exc:  # one bad line does not end the batch
             print(f"qa: error: {plain(str(exc))}", file=sys.stderr)
             status = EXIT_USAGE
@@ -159,13 +167,14 @@ def _show(args) -> int:
     if args.json:
         print(to_json({"doc_id": doc.doc_id, "title": doc.title, "byline": doc.byline, "date": doc.date,
                        "date_text": doc.date_text, "url": doc.url, "source": doc.source, "sha256": doc.sha256,
-                       "text": doc.text}))
+                       "also_in": list(engine.also_in(doc.doc_id)), "text": doc.text}))
         return 0
     written = f" ({doc.date_text})" if doc.date_text and doc.date_text != doc.date else ""
     for label, value in (("title", doc.title), ("byline", doc.byline), ("date", (doc.date or "") + written),
-                         ("url", doc.url), ("file", doc.source), ("id", doc.doc_id)):
+                         ("url", doc.url), ("file", doc.source), ("id", doc.doc_id),
+                         ("also in", ", ".join(engine.also_in(doc.doc_id)))):
         if value:
-            print(plain(f"{label:>6}: {value}"))
+            print(plain(f"{label:>7}: {value}"))
     print()
     print(plain(doc.text))
     return 0

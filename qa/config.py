@@ -119,6 +119,9 @@ class RetrievalSettings:
     coverage_weight: float = 0.3
     confidence_depth: int = 5  # `answered` judges the first 5 excerpts however many were asked for
     highlight_embed_depth: int = 3  # ties between sentences are broken by the model in the first 3 excerpts
+    # a filter allowing at most this many passages scores their vectors directly (exact) instead of a FAISS
+    # search with an id selector (benchmarks/filters.py)
+    filter_exact_max: int = 4096
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,18 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
+class GroupSettings:
+    """How syndicated and near-duplicate articles are found: MinHash of word shingles, LSH (qa/syndication.py)."""
+
+    shingle_words: int = 2
+    # estimated Jaccard of 2-word shingles at or above which two articles carry one story: a machine-reworded
+    # copy measured 0.37, different stories on one topic at most 0.074 (eval/syndication.py, docs/quality.md)
+    threshold: float = 0.2
+    num_perm: int = 128
+    seed: int = 1
+
+
+@dataclass(frozen=True)
 class Settings:
     chunk: ChunkSettings = ChunkSettings()
     model: ModelSettings = ModelSettings()
@@ -152,6 +167,7 @@ class Settings:
     vectors: VectorIndexSettings = VectorIndexSettings()
     build: BuildSettings = BuildSettings()
     answer: AnswerSettings = AnswerSettings()
+    groups: GroupSettings = GroupSettings()
     load: LoadSettings = LoadSettings()  # not part of index_key: a limit changes which files load, not passages
 
     def index_key(self) -> dict:

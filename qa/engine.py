@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import answer, derived, excerpts, indexer
+from . import answer, derived, excerpts, indexer, story_groups
+from .catalog import Catalog, check_date
 from .config import MAX_K, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
@@ -33,6 +34,7 @@ class LoadedGeneration:
     store: Store
     retriever: Retriever
     idf: excerpts.Idf
+    catalog: Catalog  # passage ids, dates and story groups by article: filters and `also_in`
 
 
 class Engine:
@@ -67,9 +69,9 @@ class Engine:
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         qvec = self.embedder.embed_query(question)
-        candidates = self._retrieve(loaded, question, qvec, k)
+        candidates = self._retrieve(loaded, question, qvec, k, filters)
         passages = self._load_passages(loaded, candidates)
-        chosen = self._select(passages, k)
+        chosen = self._select(loaded, passages, k)
         cosines = [candidates[p.passage_id].dense for p in chosen]
         score = self._judge(loaded, question, chosen, cosines)
         answered = bool(chosen) and score >= self.settings.retrieval.answer_threshold
@@ -80,16 +82,29 @@ class Engine:
         return Answer(question, answered, took, found, score, sentences, self._confidence(score, answered),
                       searched_for=question)
 
-    def _retrieve(self, loaded: LoadedGeneration, question: str, qvec: np.ndarray, k: int) -> dict[int, Candidate]:
-        """Candidates by passage id, best first: enough that k survive the removal of near-copies."""
-        found = loaded.retriever.retrieve(question, qvec, max(self.settings.retrieval.candidates, 4 * k))
+    def _retrieve(self, loaded: LoadedGeneration, question: str, qvec: np.ndarray, k: int,
+                  filters: Filters | None = None) -> dict[int, Candidate]:
+        """Candidates by passage id, best first: enough that k survive the removal of near-copies.
+
+        `filters` is applied inside both searches, before anything is cut to size.
+        """
+        allowed = loaded.catalog.allowed(filters)
+        found = loaded.retriever.retrieve(question, qvec, max(self.settings.retrieval.candidates, 4 * k), allowed)
         return {c.passage_id: c for c in found}
 
     @staticmethod
     def _load_passages(loaded: LoadedGeneration, candidates: dict[int, Candidate]) -> list[Passage]:
         return loaded.store.passages(candidates)
 
-    def _select(self, passages: list[Passage], k: int) -> list[Passage]:
+    def _select(self, loaded: LoadedGeneration, passages: list[Passage], k: int) -> list[Passage]:
+        """The k best passages, one article per story: the first article of a story group to come back
+        speaks for it (its excerpts list the others in `also_in`), its copies' passages are dropped."""
+        speaker: dict[str, str] = {}
+        for p in passages:
+            for other in loaded.catalog.also_in(p.doc_id):
+                speaker.setdefault(other, speaker.get(p.doc_id, p.doc_id))
+            speaker.setdefault(p.doc_id, p.doc_id)
+        passages = [p for p in passages if speaker[p.doc_id] == p.doc_id]
         return [passages[i] for i in excerpts.select(passages, k, self.settings.retrieval.dedup_jaccard)]
 
     def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float]) -> float:
@@ -129,7 +144,8 @@ class Engine:
         docs = loaded.store.document_meta(p.doc_id for p in chosen)
         return tuple(
             Excerpt(rank=rank, score=candidates[p.passage_id].score, text=p.text, citation=_citation(docs[p.doc_id], p),
-                    highlight=marked, passage_id=p.passage_id, cosine=candidates[p.passage_id].dense)
+                    highlight=marked, passage_id=p.passage_id, cosine=candidates[p.passage_id].dense,
+                    also_in=loaded.catalog.also_in(p.doc_id))
             for rank, (p, marked) in enumerate(zip(chosen, spans), start=1)
         )
 
@@ -185,6 +201,24 @@ class Engine:
         """Every indexed document (metadata only) with its passage count."""
         return self.store.documents()
 
+    def groups(self) -> list[tuple[str, ...]]:
+        """Every story carried by two or more articles (syndicated or near-duplicate copies): their doc ids."""
+        return Catalog(groups=story_groups.companions(self.store)).story_groups()
+
+    def also_in(self, doc_id: str) -> tuple[str, ...]:
+        """The other articles that carry the same story as `doc_id` (empty when it appears once)."""
+        self.document(doc_id)  # UnknownDocument for an id not in the index
+        return story_groups.companions(self.store).get(doc_id, ())
+
+    @staticmethod
+    def filters(since: str | None = None, until: str | None = None, doc_ids=()) -> Filters | None:
+        """Filters from a front end's fields (empty ones ignored), dates checked; None when there are none."""
+        if isinstance(doc_ids, str):
+            doc_ids = (doc_ids,)
+        docs = tuple(d.strip() for d in (doc_ids or ()) if isinstance(d, str) and d.strip())
+        found = Filters(check_date(since, "since"), check_date(until, "until"), docs)
+        return found or None
+
     def generation(self) -> int:
         """The newest committed generation of the index."""
         return self.store.generation()
@@ -211,7 +245,7 @@ class Engine:
         found = derived.load(pinned, GenerationFiles(self.index_dir), generation, self.settings,
                              lambda digests: self.store.record_digests(generation, digests))
         retriever = Retriever(found.vectors, found.bm25, self.settings.retrieval)
-        return LoadedGeneration(generation, pinned, retriever, found.bm25.idf_function())
+        return LoadedGeneration(generation, pinned, retriever, found.bm25.idf_function(), Catalog.load(pinned))
 
 
 def _citation(doc: Document, passage: Passage) -> Citation:

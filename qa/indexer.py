@@ -8,7 +8,7 @@ from typing import Callable
 
 from filelock import FileLock, Timeout
 
-from . import derived
+from . import derived, syndication
 from .chunker import Chunker
 from .config import Settings
 from .embedder import Embedder
@@ -99,7 +99,7 @@ def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Sett
 
     passages = [p for _, ps in todo for p in ps]
     report.passages_embedded = _embed_missing(store, embedder, passages, settings, progress, fresh)
-    if todo or report.removed or stored_key != key:
+    if todo or report.removed or stored_key != key or syndication.needed(store):
         _publish(store, report, todo, settings, embedder.backend)
     else:
         report.repaired = list(_verify(store, settings))
@@ -116,6 +116,7 @@ def _publish(store: Store, report: BuildReport, todo: list[tuple[Document, list[
         previous = store.generation()
         removed = store.passage_ids(changed)
         store.write_changes(report.removed, todo)
+        syndication.update(store, [d for d, _ in todo], settings.groups)
         added = store.passage_ids([d.doc_id for d, _ in todo])
         pause_for_crash_test("before_derive")
         digests = derived.derive(store, files, previous, previous + 1, removed, added, settings)

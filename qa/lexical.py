@@ -25,6 +25,7 @@ class BM25:
         self.lengths = np.zeros(0, dtype=np.float32)
         self.alive = np.zeros(0, dtype=bool)
         self.tf = sparse.csc_matrix((0, 0), dtype=np.float32)
+        self._by_id: tuple[np.ndarray, np.ndarray] | None = None  # (sorted ids, their rows), made on first filter
 
     def __len__(self) -> int:
         return int(self.alive.sum())
@@ -57,6 +58,7 @@ class BM25:
         self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
         self.lengths = np.concatenate([self.lengths, lengths])
         self.alive = np.concatenate([self.alive, np.ones(len(ids), dtype=bool)])
+        self._by_id = None
         return self
 
     def remove(self, ids) -> None:
@@ -67,28 +69,48 @@ class BM25:
         """The ids of the passages that can score, sorted."""
         return np.sort(self.ids[self.alive])
 
-    def search(self, query: str, k: int, k1: float, b: float) -> tuple[np.ndarray, np.ndarray]:
-        """The ids and scores of the k best passages, best first; empty when no term matches."""
+    def search(self, query: str, k: int, k1: float, b: float,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ids and scores of the k best passages, best first; empty when no term matches.
+
+        `allowed` (passage ids) limits the scoring to those passages; idf and the mean length stay those of
+        the whole index, so a passage scores the same with or without a filter.
+        """
         terms = [self.vocab[t] for t in dict.fromkeys(tokenize(query)) if t in self.vocab]
         n = len(self)
         if not terms or n == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         avgdl = float(self.lengths[self.alive].mean()) or 1.0
+        scorable = self.alive if allowed is None else self.alive & self._rows_of(allowed)
         scores = np.zeros(self.tf.shape[0], dtype=np.float32)
         for c in terms:
             lo, hi = self.tf.indptr[c], self.tf.indptr[c + 1]
             rows, tf = self.tf.indices[lo:hi], self.tf.data[lo:hi]
-            live = self.alive[rows]
+            term_idf = idf(n, int(self.alive[rows].sum()))  # over every live passage, filtered or not
+            live = scorable[rows]
             rows, tf = rows[live], tf[live]
             if not len(rows):
                 continue
             norm = k1 * (1 - b + b * self.lengths[rows] / avgdl)
-            scores[rows] += idf(n, len(rows)) * tf * (k1 + 1) / (tf + norm)
+            scores[rows] += term_idf * tf * (k1 + 1) / (tf + norm)
         hits = np.flatnonzero(scores > 0)
         if len(hits) > k:
             hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
         hits = hits[np.argsort(-scores[hits], kind="stable")]
         return self.ids[hits], scores[hits]
+
+    def _rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """A row mask of the passages `ids` (ids not in the index are left out)."""
+        if self._by_id is None:
+            order = np.argsort(self.ids, kind="stable")
+            self._by_id = (self.ids[order], order)
+        sorted_ids, order = self._by_id
+        ids = np.asarray(ids, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(sorted_ids, ids), max(len(sorted_ids) - 1, 0))
+        mask = np.zeros(len(self.ids), dtype=bool)
+        if len(sorted_ids):
+            mask[order[pos[sorted_ids[pos] == ids]]] = True
+        return mask
 
     def idf_function(self) -> Callable[[str], float]:
         """idf of a (tokenised) term over the live passages; 0 for a term no passage has.
@@ -113,6 +135,7 @@ class BM25:
         keep = np.flatnonzero(self.alive)
         self.tf = self.tf.tocsr()[keep].tocsc()
         self.ids, self.lengths, self.alive = self.ids[keep], self.lengths[keep], self.alive[keep]
+        self._by_id = None
         return self
 
     # ---- the file format: one .npz per index generation ----

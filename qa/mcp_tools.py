@@ -12,7 +12,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import WithJsonSchema
 from starlette.routing import BaseRoute
 
-from .api_models import AnswerOut, Article, Collection, answer_out, article_out, summary_out
+from .api_models import AnswerOut, Article, Collection, answer_out
+from .rest_api import article_of, articles_of
 from .config import MAX_K
 from .engine import Engine
 from .errors import QAError
@@ -33,7 +34,9 @@ ASK = (
     "marks the sentences that answer best, and `answer` lists the 1-3 sentences that answer most directly (each "
     "with its doc_id, start and end): quote those first. Quote `text` (or a highlighted part of it) exactly, never reworded, "
     "and cite every quote as [doc_id, start-end]. `answered` false means no excerpt is a confident match: tell "
-    "the user the articles may not say, and do not present the excerpts as the answer."
+    "the user the articles may not say, and do not present the excerpts as the answer. `since`/`until` "
+    "(YYYY-MM-DD) and `doc` (doc ids) search only those articles. `also_in` lists other articles that carry "
+    "the same story."
 )
 READ = (
     "Return one article's metadata and full text. Citations' start/end are character offsets into `text`: "
@@ -51,6 +54,11 @@ K_ARG = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "
                                        "description": f"how many excerpts, 1 to {MAX_K} (default 5)"})]
 DOC_ID = Annotated[Any, WithJsonSchema({"type": "string",
                                         "description": "the article's id, as in an excerpt or in list_articles"})]
+DATE = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None,
+                                      "description": "YYYY-MM-DD: only articles dated on or after (since) or on or "
+                                                     "before (until) this day; undated articles are left out"})]
+DOCS = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}],
+                                      "default": None, "description": "only these articles (doc ids)"})]
 
 
 def mcp_server(engine: Engine, limiter: CapacityLimiter) -> MCPServer:
@@ -63,17 +71,21 @@ def mcp_server(engine: Engine, limiter: CapacityLimiter) -> MCPServer:
         except QAError as exc:  # the one-line message reaches the assistant as the tool's error
             raise ToolError(str(exc)) from None
 
+    def ask(question, k, since, until, doc):
+        return engine.ask(question, k, filters=engine.filters(since, until, doc))
+
     @server.tool(description=ASK)
-    async def ask_articles(question: QUESTION, k: K_ARG = None) -> AnswerOut:
-        return answer_out(await call(engine.ask, question, k))
+    async def ask_articles(question: QUESTION, k: K_ARG = None, since: DATE = None, until: DATE = None,
+                           doc: DOCS = None) -> AnswerOut:
+        return answer_out(await call(ask, question, k, since, until, doc))
 
     @server.tool(description=READ)
     async def read_article(doc_id: DOC_ID) -> Article:
-        return article_out(await call(engine.document, str(doc_id)))
+        return await call(article_of, engine, str(doc_id))
 
     @server.tool(description=LIST)
     async def list_articles() -> Collection:
-        return Collection(articles=[summary_out(d, n) for d, n in await call(engine.documents)])
+        return await call(articles_of, engine)
 
     return server
 

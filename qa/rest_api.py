@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from .api_models import (AnswerOut, Article, AskQuery, Collection, ErrorOut, answer_out, article_out, summary_out)
+from .api_models import AnswerOut, Article, AskQuery, Collection, ErrorOut, answer_out, article_out, collection_out
 from .engine import Engine
 from .errors import IndexUnavailable, QAError, QuestionError, UnknownDocument, UsageError
 
@@ -30,25 +30,40 @@ def router(engine: Engine, limiter: CapacityLimiter) -> APIRouter:
 
     @api.get("/ask", response_model=AnswerOut, summary="Answer a question with cited, verbatim excerpts")
     async def ask_get(query: Annotated[AskQuery, Query()]) -> AnswerOut:
-        """The k best excerpts for `q`, best first: each is `article.text[start:end]` of article `doc_id`."""
-        return answer_out(await call(engine.ask, query.q, query.k))
+        """The k best excerpts for `q`, best first: each is `article.text[start:end]` of article `doc_id`.
+
+        `since`, `until` (YYYY-MM-DD) and `doc` (repeatable) limit the answer to those articles."""
+        return answer_out(await call(ask, engine, query))
 
     @api.post("/ask", response_model=AnswerOut, summary="The same, with the question in a JSON body")
     async def ask_post(query: AskQuery) -> AnswerOut:
         """As GET /api/ask, for long questions (and, later, a conversation that does not fit in a URL)."""
-        return answer_out(await call(engine.ask, query.q, query.k))
+        return answer_out(await call(ask, engine, query))
 
     @api.get("/articles", response_model=Collection, summary="The articles in the collection")
     async def articles() -> Collection:
-        return Collection(articles=[summary_out(d, n) for d, n in await call(engine.documents)])
+        return await call(articles_of, engine)
 
     @api.get("/articles/{doc_id:path}", response_model=Article, summary="One article's metadata and text",
              responses={404: {"model": ErrorOut, "description": "no article with that id"}})
     async def article(doc_id: str) -> Article:
         """`doc_id` as given in an answer's excerpts or in /api/articles (it may contain '/')."""
-        return article_out(await call(engine.document, doc_id))
+        return await call(article_of, engine, doc_id)
 
     return api
+
+
+def ask(engine: Engine, query: AskQuery):
+    """`engine.ask` with the query's question, k and filters."""
+    return engine.ask(query.q, query.k, filters=engine.filters(query.since, query.until, query.doc))
+
+
+def articles_of(engine: Engine) -> Collection:
+    return collection_out(engine.documents(), engine.groups())
+
+
+def article_of(engine: Engine, doc_id: str) -> Article:
+    return article_out(engine.document(doc_id), engine.also_in(doc_id))
 
 
 def status_of(exc: QAError) -> int:

@@ -8,6 +8,7 @@ import numpy as np
 from .config import RetrievalSettings
 from .fusion import normalised_score_fusion, reciprocal_rank_fusion
 from .lexical import BM25
+from .vector_index import search_allowed
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,17 @@ class Retriever:
         self.bm25 = bm25
         self.settings = settings
 
-    def retrieve(self, question: str, query_vector: np.ndarray, n: int | None = None) -> list[Candidate]:
-        """Up to `n` candidates, best first."""
+    def retrieve(self, question: str, query_vector: np.ndarray, n: int | None = None,
+                 allowed: np.ndarray | None = None) -> list[Candidate]:
+        """Up to `n` candidates, best first; only passages in `allowed` (sorted ids) when it is given.
+
+        Both sides search the allowed passages only, so a filter never empties a list cut before it.
+        """
         n = n or self.settings.candidates
         depth = max(n, self.settings.candidates)  # never fewer than the normalisation statistics need
         mode = self.settings.mode
-        dense_ids, dense_scores = self._dense(query_vector, depth) if mode != "lexical" else _EMPTY
-        lex_ids, lex_scores = self._lexical(question, depth) if mode != "dense" else _EMPTY
+        dense_ids, dense_scores = self._dense(query_vector, depth, allowed) if mode != "lexical" else _EMPTY
+        lex_ids, lex_scores = self._lexical(question, depth, allowed) if mode != "dense" else _EMPTY
         fused = self._fuse((dense_ids, dense_scores), (lex_ids, lex_scores))[:n]
         dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
         lexical = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
@@ -58,13 +63,15 @@ class Retriever:
             return reciprocal_rank_fusion([dense[0].tolist(), lexical[0].tolist()], weights, k=s.rrf_k)
         return normalised_score_fusion([dense, lexical], weights, method=s.fusion, stats_depth=s.candidates)
 
-    def _lexical(self, question: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def _lexical(self, question: str, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         # k1 and b only enter at query time, so the settings apply to an index fitted with any values
-        return self.bm25.search(question, n, self.settings.bm25_k1, self.settings.bm25_b)
+        return self.bm25.search(question, n, self.settings.bm25_k1, self.settings.bm25_b, allowed)
 
-    def _dense(self, query_vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def _dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if self.vectors.ntotal == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if allowed is not None:
+            return search_allowed(self.vectors, query_vector, n, allowed, self.settings.filter_exact_max)
         scores, ids = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), min(n, self.vectors.ntotal))
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]

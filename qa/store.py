@@ -253,10 +253,10 @@ class Store:
                 return self.db.execute(sql, tuple(params)).fetchall()
             except sqlite3.DatabaseError as exc:
                 raise _failure(self.folder, exc) from None
+    query = _rows  # for modules with their own tables (story_groups) or bulk reads (catalog): errors stay one line
 
     def _one(self, sql: str, params: Iterable = ()):
-        rows = self._rows(sql, params)
-        return rows[0] if rows else None
+        return next(iter(self._rows(sql, params)), None)
 
     def _many(self, sql: str, rows: list) -> None:
         with self._lock:

@@ -120,9 +120,17 @@ class ChatApp:
         chat.click(self.open_source, outputs=panel, api_visibility="private")
 
     def _api_fn(self):
-        def ask(question: str, k: int = 5) -> dict:
-            """Answer `question` with the k best excerpts: the same JSON object as `qa ask --json`."""
-            return self.ask_json(question, k)
+        def ask(question: str, k: int = 5, since: str | None = None, until: str | None = None,
+                doc: list[str] | None = None) -> dict:
+            """Answer `question` with the k best excerpts: the same JSON object as `qa ask --json`.
+
+            `since`/`until` (YYYY-MM-DD) and `doc` (doc ids) limit the answer to those articles.
+            """
+            try:
+                filters = self.engine.filters(since, until, doc or ())
+                return self.engine.ask(question, k, filters=filters).to_json()
+            except QAError as exc:
+                raise gr.Error(str(exc), print_exception=False) from None
 
         return ask
 

@@ -86,6 +86,38 @@ def prepare_for_search(index, settings: VectorIndexSettings) -> None:
         set_probes(index, _probes(faiss.downcast_index(index).nlist, settings))
 
 
+def search_allowed(index, query: np.ndarray, n: int, allowed: np.ndarray,
+                   exact_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (ids, scores) of the n passages among `allowed` (sorted ids) nearest to `query`, best first.
+
+    A few allowed passages (one article, a narrow date range) are scored directly: exact, and cheaper than a
+    search. More go through FAISS with an id selector; an IVF search that finds fewer than it should (the
+    allowed passages sit in lists it did not probe) is repeated over every list.
+    """
+    import faiss
+
+    want = min(n, len(allowed))
+    if want == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if len(allowed) <= exact_max:
+        scores = index.reconstruct_batch(np.ascontiguousarray(allowed, dtype=np.int64)) @ query
+        top = np.argsort(-scores, kind="stable")[:want]
+        return np.asarray(allowed, dtype=np.int64)[top], scores[top].astype(np.float32)
+    selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+    ivf = faiss.downcast_index(index) if is_ivf(index) else None
+    params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe) if ivf else faiss.SearchParameters(sel=selector)
+    ids, scores = _search(index, query, want, params)
+    if ivf is not None and len(ids) < want:
+        ids, scores = _search(index, query, want, faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist))
+    return ids, scores
+
+
+def _search(index, query: np.ndarray, n: int, params) -> tuple[np.ndarray, np.ndarray]:
+    scores, ids = index.search(query.reshape(1, -1).astype(np.float32), n, params=params)
+    keep = ids[0] >= 0
+    return ids[0][keep], scores[0][keep]
+
+
 def set_probes(index, nprobe: int) -> None:
     """Search `nprobe` lists of an IVF index (the benchmark sweeps this to measure recall)."""
     import faiss

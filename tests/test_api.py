@@ -7,7 +7,7 @@ from argparse import Namespace
 
 import pytest
 
-from .support import ROOT, SPUN
+from .support import PLAIN, ROOT, SPUN
 
 gradio_client = pytest.importorskip("gradio_client")
 CLI_KEYS = {"question", "searched_for", "answered", "confidence", "took_ms", "answer", "excerpts"}
@@ -43,6 +43,16 @@ def test_excerpts_are_verbatim_and_highlights_inside(client, app_server):
         document = (app_server.collection / e["doc_id"]).read_text(encoding="utf-8")
         assert document[e["start"]:e["end"]] == e["text"]
         assert all(e["start"] <= s < t <= e["end"] for s, t in e["highlight"])
+
+
+def test_ask_within_an_article_or_dates(client):
+    question = "When did China ban the sale of fentanyl?"
+    one = client.predict(question, 3, None, None, [SPUN], api_name="/ask")
+    assert [e["doc_id"] for e in one["excerpts"]] == [SPUN] * 3
+    dated = client.predict(question, 20, "2024-08-06", "2024-08-06", api_name="/ask")
+    assert {e["doc_id"] for e in dated["excerpts"]} == {PLAIN}  # SPUN has no date; PLAIN is 2024-08-06T20:00
+    with pytest.raises(Exception, match="since must be a date YYYY-MM-DD"):
+        client.predict(question, 3, "2024/08/06", api_name="/ask")
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t "])

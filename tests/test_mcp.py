@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .support import SEED_QUESTION as FENTANYL, SPUN, client_for, readme_mcp_configs
+from .support import PLAIN, SEED_QUESTION as FENTANYL, SPUN, client_for, readme_mcp_configs
 
 mcp = pytest.importorskip("mcp")
 pytest.importorskip("httpx2")
@@ -33,7 +33,7 @@ def test_lists_three_tools_that_say_how_to_cite(app_server, open_entry):
     for name in ("ask_articles", "read_article"):
         text = tools[name].description.lower()
         assert "verbatim" in text and "cite" in text and "doc_id" in text and "start-end" in text
-    assert set(tools["ask_articles"].input_schema["properties"]) == {"question", "k"}
+    assert set(tools["ask_articles"].input_schema["properties"]) == {"question", "k", "since", "until", "doc"}
     assert tools["ask_articles"].input_schema["required"] == ["question"]
     assert tools["read_article"].input_schema["required"] == ["doc_id"]
 
@@ -61,6 +61,19 @@ def test_each_tool_answers_with_verbatim_quotes(app_server, open_entry):
         assert e["text"] in (app_server.collection / e["doc_id"]).read_text(encoding="utf-8")
     ids = {a["doc_id"] for a in listed.structured_content["articles"]}
     assert ids == {p.name for p in app_server.collection.iterdir()} and SPUN in ids
+
+
+def test_ask_within_chosen_articles_or_dates(app_server, open_entry):
+    async def go():
+        async with client_for(open_entry, app_server.url) as client:
+            return (await client.call_tool("ask_articles", {"question": FENTANYL, "k": 3, "doc": [SPUN]}),
+                    await client.call_tool("ask_articles", {"question": FENTANYL, "k": 20, "since": "2024-01-01"}),
+                    await client.call_tool("ask_articles", {"question": FENTANYL, "until": "24-01-01"}))
+
+    one, dated, bad = run(go())
+    assert [e["doc_id"] for e in one.structured_content["excerpts"]] == [SPUN] * 3
+    assert {e["doc_id"] for e in dated.structured_content["excerpts"]} == {PLAIN}  # SPUN has no date
+    assert bad.is_error and "until must be a date YYYY-MM-DD, not '24-01-01'" in bad.content[0].text
 
 
 def test_tool_errors_are_one_line_messages(app_server, open_entry):

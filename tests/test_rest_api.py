@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .support import SPUN
+from .support import PLAIN, SPUN
 
 httpx = pytest.importorskip("httpx")
 FENTANYL = "When did China ban the sale of fentanyl?"
@@ -50,10 +50,11 @@ def test_excerpts_are_verbatim_spans_of_the_articles_the_api_serves(api, app_ser
 def test_articles_lists_the_collection(api, app_server):
     got = api.get("/api/articles").json()["articles"]
     assert {a["doc_id"] for a in got} == {p.name for p in app_server.collection.iterdir()}
-    assert all(set(a) == {"doc_id", "title", "byline", "date", "date_text", "url", "passages"} and a["passages"] >= 1
-               for a in got)
+    assert all(set(a) == {"doc_id", "title", "byline", "date", "date_text", "url", "passages", "also_in"}
+               and a["passages"] >= 1 and a["also_in"] == [] for a in got)  # the seeds are two different stories
     one = api.get(f"/api/articles/{SPUN}").json()
-    assert set(one) == {"doc_id", "title", "byline", "date", "date_text", "url", "source", "sha256", "text"}
+    assert set(one) == {"doc_id", "title", "byline", "date", "date_text", "url", "source", "sha256", "text",
+                        "also_in"}
     assert one["doc_id"] == SPUN
 
 
@@ -64,11 +65,24 @@ def test_articles_lists_the_collection(api, app_server):
     ({"q": "x", "k": "5.5"}, "k must be a whole number from 1 to 50"),
     ({"q": "   "}, "the question is empty"),
     ({"k": 3}, "q is required"),
-    ({"q": "x", "date_from": "2020"}, "unknown parameter 'date_from'"),  # filters come with the engine feature
+    ({"q": "x", "date_from": "2020"}, "unknown parameter 'date_from'"),  # a misspelt filter is not ignored
+    ({"q": "x", "since": "2024-02-30"}, "since must be a date YYYY-MM-DD, not '2024-02-30'"),
+    ({"q": "x", "since": "2025-01-01", "until": "2024-01-01"}, "since (2025-01-01) is after until (2024-01-01)"),
 ])
 def test_a_bad_question_or_k_is_a_400_with_one_line(api, params, message):
     r = api.get("/api/ask", params=params)
     assert r.status_code == 400 and r.json() == {"error": message}
+
+
+def test_filters_restrict_the_answer_get_and_post(api):
+    one = api.get("/api/ask", params={"q": FENTANYL, "k": 4, "doc": PLAIN}).json()
+    assert [e["doc_id"] for e in one["excerpts"]] == [PLAIN] * 4
+    both = api.get("/api/ask", params=[("q", FENTANYL), ("k", 20), ("doc", PLAIN), ("doc", SPUN)]).json()
+    assert {e["doc_id"] for e in both["excerpts"]} == {PLAIN, SPUN}
+    dated = api.post("/api/ask", json={"q": FENTANYL, "k": 20, "since": "2024-08-06", "until": "2024-08-06"}).json()
+    assert {e["doc_id"] for e in dated["excerpts"]} == {PLAIN}  # SPUN has no date; PLAIN is 2024-08-06T20:00
+    r = api.get("/api/ask", params={"q": FENTANYL, "doc": "nope.txt"})
+    assert r.status_code == 404 and r.json() == {"error": "no document 'nope.txt' in the index"}
 
 
 def test_k_true_is_refused_as_the_engine_does(api):
