@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import answer, derived, excerpts, indexer
-from .config import MAX_K, MAX_QUESTION_CHARS, SETTINGS, Settings
+from .config import MAX_K_JSON, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
 from .generations import GenerationFiles
@@ -139,8 +139,11 @@ class Engine:
         self.embedder.embed_query("warm up")
 
     # ---- checking requests: the one place that says what is valid ----------------------
-    def check_k(self, k) -> int:
-        """The one rule for k: None means the default; else a whole number from 1 to MAX_K (5.0 counts as 5)."""
+    def check_k(self, k, limit: int = MAX_K_JSON) -> int:
+        """The one rule for k: None means the default; else a whole number from 1 to `limit` (5.0 counts as 5).
+
+        `ask` allows MAX_K_JSON (programs); front ends that show excerpts to a person pass config.MAX_K.
+        """
         if k is None:
             return self.settings.retrieval.k
         if isinstance(k, float) and k.is_integer():
@@ -148,9 +151,9 @@ class Engine:
         if isinstance(k, str) and k.strip().isdigit():
             k = int(k)
         if isinstance(k, bool) or not isinstance(k, int):
-            raise QuestionError(f"k must be a whole number from 1 to {MAX_K}")
-        if not 1 <= k <= MAX_K:
-            raise QuestionError(f"k must be from 1 to {MAX_K}, not {k}")
+            raise QuestionError(f"k must be a whole number from 1 to {limit}")
+        if not 1 <= k <= limit:
+            raise QuestionError(f"k must be from 1 to {limit}, not {k}")
         return k
 
     @staticmethod
