@@ -6,6 +6,7 @@ import os
 import warnings
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -80,6 +81,9 @@ class Embedder:
                 # one thread for one short query: on a busy CPU (a build running beside the app) a
                 # second thread costs more in waiting than it saves (14 vs 21 ms measured under load 5)
                 self._query_model = OnnxEncoder(fp32_file, 1)
+                # the same int8 model on one thread for the few sentences an answer embeds: the build's
+                # threads wait on each other on a busy CPU, and one question should cost one core's work
+                self._sentence_model = OnnxEncoder(int8_file, 1)
                 return OnnxEncoder(int8_file, available_cores())
             except Exception as exc:  # any export or runtime failure: the fp32 model always works
                 warnings.warn(f"int8 ONNX backend failed ({type(exc).__name__}: {exc}); using fp32",
@@ -185,6 +189,30 @@ class Embedder:
         todo = [t for t, k in zip(texts, known) if k is None]
         fresh = iter(e.ids for e in self._fast_tokenizer.encode_batch(todo)) if todo else iter(())
         return [k if k is not None else next(fresh) for k in known]
+
+    def sentence_embedder(self) -> Callable[[list[str]], np.ndarray]:
+        """An `embed` for the sentences of one answer: one thread, each text embedded once.
+
+        The highlight's tie-break and the answer step often embed the same sentences; the vectors are the
+        build's (int8) ones, so answers are as before, only cheaper.
+        """
+        seen: dict[str, np.ndarray] = {}
+
+        def embed(texts: list[str]) -> np.ndarray:
+            todo = [t for t in dict.fromkeys(texts) if t not in seen]
+            if todo:
+                seen.update(zip(todo, self._embed_sentences(todo)))
+            if not texts:
+                return np.zeros((0, self.settings.dim), dtype=np.float32)
+            return np.stack([seen[t] for t in texts])
+
+        return embed
+
+    def _embed_sentences(self, texts: list[str]) -> np.ndarray:
+        model = self.model
+        if self.backend == "onnx-int8":
+            return self._embed_onnx(self._sentence_model, texts)
+        return self.embed(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
         """One normalised query vector, shape (dim,).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,15 +67,16 @@ class Engine:
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         qvec = self.embedder.embed_query(question)
+        embed = self.embedder.sentence_embedder()  # shared by the highlight and the answer: each sentence once
         candidates = self._retrieve(loaded, question, qvec, k)
         passages = self._load_passages(loaded, candidates)
         chosen = self._select(passages, k)
         cosines = [candidates[p.passage_id].dense for p in chosen]
         score = self._judge(loaded, question, chosen, cosines)
         answered = bool(chosen) and score >= self.settings.retrieval.answer_threshold
-        spans = self._highlight(loaded, question, chosen, qvec, answered)
+        spans = self._highlight(loaded, question, chosen, qvec, embed if answered else None)
         found = self._cite(loaded, chosen, candidates, spans)
-        sentences = self._answer(loaded, question, found, qvec) if answered else ()
+        sentences = self._answer(loaded, question, found, qvec, embed) if answered else ()
         took = (time.perf_counter() - started) * 1000
         return Answer(question, answered, took, found, score, sentences, self._confidence(score, answered),
                       searched_for=question)
@@ -99,14 +100,13 @@ class Engine:
                                    self.settings.retrieval.coverage_weight)
 
     def _highlight(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], qvec: np.ndarray,
-                   answered: bool) -> list[tuple[tuple[int, int], ...]]:
-        # embedding sentences to break a tie costs tens of ms: only worth it for a confident answer
-        embed = self.embedder.embed if answered else None
+                   embed: Callable | None) -> list[tuple[tuple[int, int], ...]]:
+        # embed is None unless the answer is confident: embedding sentences to break a tie costs a few ms
         return excerpts.highlight_all(question, chosen, loaded.idf, embed, qvec,
                                       self.settings.retrieval.highlight_embed_depth)
 
     def _answer(self, loaded: LoadedGeneration, question: str, found: tuple[Excerpt, ...],
-                qvec: np.ndarray) -> tuple[AnswerSentence, ...]:
+                qvec: np.ndarray, embed: Callable) -> tuple[AnswerSentence, ...]:
         """The sentences that answer directly, chosen across the first excerpts (see qa/answer.py)."""
         s = self.settings.answer
         candidates = answer.candidate_sentences(question, found[:s.depth], loaded.idf)
@@ -115,7 +115,7 @@ class Engine:
         scores = answer.score(question, candidates, s)
         # the model re-scores the most promising sentences: reworded text shares few words with the question
         top = np.argsort(-scores, kind="stable")[:s.embed_top]
-        scores[top] += s.cosine * (self.embedder.embed([candidates[i].text for i in top]) @ qvec)
+        scores[top] += s.cosine * (embed([candidates[i].text for i in top]) @ qvec)
         return answer.choose(candidates, scores, s)
 
     def _confidence(self, score: float, answered: bool) -> str:
