@@ -176,6 +176,16 @@ def ask_rows(title: str, index_dir: Path, questions: list[str], embedder: Embedd
             *stage_rows(f"{title} ask stage (mean, timed pass)", total, stages.seconds, len(questions), "ms")]
 
 
+def scifact_claims(data: Path) -> list[str]:
+    """The SciFact test claims, in file order."""
+    return [q.text for q in load_beir(data / "scifact", "test").questions]
+
+
+def full_indexes(work: Path) -> list[Path]:
+    """The full SciFact and SQuAD indexes a run left in `work` (donors of vectors for larger indexes)."""
+    return [p for p in (work / "scifact-index", work / "squad-index") if (p / "qa.sqlite").exists()]
+
+
 def real_text(data: Path, work: Path, n_docs: int, n_questions: int, quick: bool) -> list[Row]:
     """Every row of this benchmark (also called by benchmarks/speed.py)."""
     work.mkdir(parents=True, exist_ok=True)
