@@ -143,9 +143,13 @@ def _window_lengths(windows: list[str]) -> list[int]:
     return [len(e.ids) for e in tok.encode_batch(windows, add_special_tokens=False)]
 
 
-def full_index(name: str, corpus: dict[str, str], work: Path, embedder: Embedder) -> Path:
-    """An index of the whole corpus, kept in `work` (only what changed is rebuilt on the next run)."""
+def full_index(name: str, corpus: dict[str, str], work: Path, embedder: Embedder, donors: list[Path] = ()) -> Path:
+    """An index of the whole corpus, kept in `work` (only what changed is rebuilt on the next run); a new one
+    takes the vectors of the same texts from `donors` (indexes built with the same model)."""
     source, index_dir = work / f"{name}-src", work / f"{name}-index"
+    if not (index_dir / "qa.sqlite").exists():
+        for donor in donors:
+            print(f"{name} index: {lib.seed_vectors(index_dir, donor)} vectors taken from {donor}", flush=True)
     if not source.exists() or len(list(source.iterdir())) != len(corpus):
         write_files([(f"{doc_id}.txt", text) for doc_id, text in corpus.items()], source)
     started = time.perf_counter()
@@ -186,7 +190,7 @@ def full_indexes(work: Path) -> list[Path]:
     return [p for p in (work / "scifact-index", work / "squad-index") if (p / "qa.sqlite").exists()]
 
 
-def real_text(data: Path, work: Path, n_docs: int, n_questions: int, quick: bool) -> list[Row]:
+def real_text(data: Path, work: Path, n_docs: int, n_questions: int, quick: bool, donors: list[Path] = ()) -> list[Row]:
     """Every row of this benchmark (also called by benchmarks/speed.py)."""
     work.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = [("load average at the start (2 cores)", f"{os.getloadavg()[0]:.2f}", "")]
@@ -195,13 +199,13 @@ def real_text(data: Path, work: Path, n_docs: int, n_questions: int, quick: bool
     scifact = load_beir(data / "scifact", "test")
     corpus = scifact.corpus if not quick else dict(list(scifact.corpus.items())[:n_docs])
     claims = [q.text for q in scifact.questions][:n_questions]
-    rows += ask_rows("SciFact", full_index("scifact" + ("-quick" if quick else ""), corpus, work, embedder),
+    rows += ask_rows("SciFact", full_index("scifact" + ("-quick" if quick else ""), corpus, work, embedder, donors),
                      claims, embedder)
     squad = load_squad(data / "squad" / "dev-v1.1.rebuilt.json")
     paragraphs = squad.corpus if not quick else dict(list(squad.corpus.items())[:n_docs])
     squad_questions = [q.text for q in squad.questions if next(iter(q.relevant)) in paragraphs]
     picked = squad_questions[:: max(1, len(squad_questions) // n_questions)][:n_questions]
-    rows += ask_rows("SQuAD", full_index("squad" + ("-quick" if quick else ""), paragraphs, work, embedder),
+    rows += ask_rows("SQuAD", full_index("squad" + ("-quick" if quick else ""), paragraphs, work, embedder, donors),
                      picked, embedder)
     rows.append(("load average at the end", f"{os.getloadavg()[0]:.2f}", ""))
     return rows
@@ -214,12 +218,14 @@ def main() -> None:
     parser.add_argument("--docs", type=int, help="SciFact abstracts in the build run (default 1500; 150 --quick)")
     parser.add_argument("--questions", type=int, help="questions per collection (default 300; 40 --quick)")
     parser.add_argument("--quick", action="store_true", help="small subsets: a smoke run in a few minutes")
+    parser.add_argument("--vectors-from", type=Path, action="append", default=[], metavar="INDEX",
+                        help="take vectors for new full indexes from this index (e.g. a `qa eval` index)")
     args = parser.parse_args()
     n_docs = args.docs or (150 if args.quick else 1500)
     n_questions = args.questions or (40 if args.quick else 300)
     from speed import print_table
 
-    print_table(real_text(args.data, args.workdir, n_docs, n_questions, args.quick))
+    print_table(real_text(args.data, args.workdir, n_docs, n_questions, args.quick, args.vectors_from))
 
 
 if __name__ == "__main__":
