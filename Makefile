@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test test-fast setup index bench eval browser clean
+.PHONY: run test test-fast setup index bench bench-real eval browser clean
 
 # app.py builds or updates the index of seeds/ and articles/ (git-ignored; uploads go there) before the UI starts
 run: setup
@@ -41,8 +41,13 @@ browser:
 index: setup
 	$(VENV)/bin/qa build --index index
 
+# real text first (SciFact build vs raw fp32, SciFact/SQuAD ask per stage), then 1k/10k/100k; docs/speed.md
 bench: setup
 	$(PY) benchmarks/speed.py
+
+# only the real-text part (issue 14's measures), ~15 minutes the first time on 2 cores
+bench-real: setup
+	$(PY) benchmarks/speed.py --real-only
 
 # Answer quality on real benchmarks (minutes; not part of `make test`); results in docs/quality.md.
 BENCH ?= ../shared/benchmarks

@@ -1,6 +1,9 @@
-"""Speed benchmark (`make bench`): build throughput, query latency at 1k/10k/100k passages, updates, memory, start-up.
+"""Speed benchmark (`make bench`): real text first (benchmarks/realtext.py: SciFact build against raw fp32, SciFact
+and SQuAD ask latency per stage), then build throughput, query latency at 1k/10k/100k passages (mixed questions and
+SciFact claims), updates, memory, start-up.
 
     .venv/bin/python benchmarks/speed.py [--data ../shared/benchmarks] [--workdir /tmp/qa-speed] [--quick]
+                                         [--docs 1500] [--real-only]
 
 Real text: SciFact abstracts and SQuAD paragraphs as article files, copied under new names to reach the
 larger sizes (the embedding cache makes copies free, so only the ~14k unique passages are ever embedded,
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+import realtext
 import speedlib as lib
 from qa.chunker import Chunker, count_tokens
 from qa.config import SETTINGS
@@ -37,7 +41,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes and few questions: a smoke run")
     parser.add_argument("--throughput-docs", type=int, default=0, help="articles in the build-throughput run "
                         "(default 1200, ~3k passages; 100 with --quick)")
+    parser.add_argument("--docs", type=int, help="SciFact abstracts in the real-text build run (default 1500)")
+    parser.add_argument("--real-only", action="store_true", help="only the real-text part (benchmarks/realtext.py)")
     args = parser.parse_args()
+    real = realtext.real_text(args.data, args.workdir / "realtext", args.docs or (150 if args.quick else 1500),
+                              40 if args.quick else 300, args.quick)
+    if args.real_only:
+        return print_table(real)
+    claims = [q for q in realtext.scifact_claims(args.data)][: 40 if args.quick else 300]
     sizes = [300, 1000, 3000] if args.quick else [1000, 10_000, 100_000]
     throughput_docs = args.throughput_docs or (100 if args.quick else 1200)
     corpus = lib.load_corpus(args.data, 60 if args.quick else 400)
@@ -46,14 +57,16 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores: above ~1 means shared CPU)", flush=True)
     embedder = Embedder(SETTINGS)
     embedder.embed(["warm up"])
-    rows: list[tuple[str, str, str]] = [("embedding backend", embedder.backend, "")]
+    rows: list[tuple[str, str, str]] = [*real, ("embedding backend", embedder.backend, "")]
     rows += throughput(embedder, corpus, throughput_docs, work / "throughput")
     counts = lib.passage_counts(corpus, work / "counts.json", embedder.wordpieces)
     indexes = {}
     for size in sorted(sizes, reverse=True):  # the largest first: it embeds every unique text once
-        indexes[size] = prepare(corpus, counts, size, work, embedder, donor=indexes.get(max(sizes)))
+        donors = [indexes[max(sizes)][0]] if max(sizes) in indexes else realtext.full_indexes(args.workdir / "realtext")
+        indexes[size] = prepare(corpus, counts, size, work, embedder, donors)
     for size in sizes:
         rows += latency(indexes[size][0], size, corpus.questions, embedder)
+        rows += latency(indexes[size][0], size, claims, embedder, "SciFact claims, k=10", k=10)
     big_index, big_source = indexes[max(sizes)]
     rows += ann_recall(big_index, corpus.questions, embedder)
     rows += updates(big_index, big_source, embedder)
@@ -97,12 +110,13 @@ def throughput(embedder: Embedder, corpus: lib.Corpus, n_docs: int, index_dir: P
     ]
 
 
-def prepare(corpus, counts, size: int, work: Path, embedder, donor) -> tuple[Path, Path]:
-    """An index of about `size` passages, kept in `work` between runs."""
+def prepare(corpus, counts, size: int, work: Path, embedder, donors: list[Path]) -> tuple[Path, Path]:
+    """An index of about `size` passages, kept in `work` between runs; vectors come from `donors` where they can."""
     source, index_dir = work / f"src-{size}", work / f"index-{size}"
     lib.write_sources(corpus, lib.plan(counts, size), source)
-    if donor is not None and not (index_dir / "qa.sqlite").exists():
-        lib.seed_vectors(index_dir, donor[0])
+    if not (index_dir / "qa.sqlite").exists():
+        for donor in donors:
+            lib.seed_vectors(index_dir, donor)
     started = time.perf_counter()
     report = Engine(index_dir, embedder=embedder, create=True).build([source])
     print(f"index of {size}: {len(report.added) + len(report.updated)} articles indexed, "
@@ -110,16 +124,17 @@ def prepare(corpus, counts, size: int, work: Path, embedder, donor) -> tuple[Pat
     return index_dir, source
 
 
-def latency(index_dir: Path, size: int, questions: list[str], embedder) -> list[tuple]:
+def latency(index_dir: Path, size: int, questions: list[str], embedder, kind: str = "mixed questions",
+            k: int | None = None) -> list[tuple]:
     engine = Engine(index_dir, embedder=embedder)
     engine.warm_up()
-    took = [engine.ask(q).took_ms for q in questions]
+    took = [engine.ask(q, k).took_ms for q in questions]
     p50, p95 = lib.percentiles(took)
     n = engine.store.passage_count()
     target = "p50 <= 15, p95 <= 40" if size >= 100_000 else ""
-    print(f"latency at {n}: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
-    return [(f"ask took_ms p50 / p95 at {n} passages ({len(questions)} questions)", f"{p50:.1f} / {p95:.1f} ms",
-             target)]
+    print(f"latency at {n}, {kind}: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
+    return [(f"ask took_ms p50 / p95 at {n} passages ({len(questions)} {kind})",
+             f"{p50:.1f} / {p95:.1f} ms (load {os.getloadavg()[0]:.2f})", target)]
 
 
 def ann_recall(index_dir: Path, questions: list[str], embedder) -> list[tuple]:

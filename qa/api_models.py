@@ -5,19 +5,19 @@ from typing import Annotated, Sequence
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .config import MAX_K
+from .config import MAX_K_JSON
 from .records import Answer, Document
 
 
 def _not_a_bool(value):
     # pydantic reads true as 1; the engine's rule for k (Engine.check_k) refuses it, and so must every front end
     if isinstance(value, bool):
-        raise ValueError(f"k must be a whole number from 1 to {MAX_K}")
+        raise ValueError(f"k must be a whole number from 1 to {MAX_K_JSON}")
     return value
 
 
 K = Annotated[int | None, BeforeValidator(_not_a_bool),
-              Field(description=f"how many excerpts, 1 to {MAX_K} (default 5)")]
+              Field(description=f"how many excerpts, 1 to {MAX_K_JSON} (default 5)")]
 
 
 class AskQuery(BaseModel):

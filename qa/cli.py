@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_INDEX, DEFAULT_SOURCE, USER_SOURCE, default_sources
+from .config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_K, MAX_K_JSON, USER_SOURCE, default_sources
 from .console import ConsoleProgress, plain
 from .errors import QAError, QuestionError
 
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", help="answer a question ('-' reads one question a line from stdin)")
     a.add_argument("question")
     a.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR")
-    a.add_argument("-k", type=int, default=5, help="how many excerpts (default 5)")
+    a.add_argument("-k", type=int, default=5, help=f"how many excerpts (default 5; up to {MAX_K}, or {MAX_K_JSON} with --json)")
     a.add_argument("--json", action="store_true", help="print JSON (JSONL with '-')")
     a.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
     a.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
@@ -111,7 +111,8 @@ def _build(args) -> int:
 
 def _ask(args) -> int:
     engine = _engine(args.index)
-    engine.check_k(args.k)
+    # JSON is for programs, which may want deep lists; text is read by a person
+    engine.check_k(args.k, MAX_K_JSON if args.json else MAX_K)
     try:
         filters = engine.filters(args.since, args.until, args.doc)
     except QuestionError as exc:  # the engine names the field; here it is a flag

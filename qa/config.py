@@ -13,8 +13,10 @@ USER_SOURCE = ROOT / "articles"
 DEFAULT_INDEX = ROOT / "index"
 
 # File types the loader reads; anything else in a collection folder is skipped with a warning.
-# How many excerpts one question may ask for: programs (API, `qa ask --json`, evaluation) may want deep lists.
+# How many excerpts one question may ask for: a person reads a handful (the chat, `qa ask` as text); programs
+# (`qa ask --json`, the REST API, MCP, evaluation at depth 100, exports) may want deep lists.
 MAX_K = 50
+MAX_K_JSON = 1000
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: the model reads 256 wordpieces at most
 
 # 2: Markdown read as plain text; dates ISO-8601 with the text as written; source URLs

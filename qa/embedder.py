@@ -4,8 +4,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -71,7 +73,7 @@ class Embedder:
 
     @cached_property
     def model(self):
-        """The loaded encoder (an OnnxEncoder, or a SentenceTransformer for fp32 and bf16)."""
+        """The loaded encoder: one-thread OnnxEncoders (one a core) for int8, a SentenceTransformer for fp32 and bf16."""
         if self.backend == "onnx-int8":
             try:
                 from .onnx_model import OnnxEncoder, model_files
@@ -80,7 +82,12 @@ class Embedder:
                 # one thread for one short query: on a busy CPU (a build running beside the app) a
                 # second thread costs more in waiting than it saves (14 vs 21 ms measured under load 5)
                 self._query_model = OnnxEncoder(fp32_file, 1)
-                return OnnxEncoder(int8_file, available_cores())
+                # one-thread sessions of the int8 model, one a core, each running whole batches: faster than
+                # one session splitting every batch across threads that wait on each other (docs/speed.md).
+                # The first also embeds the few sentences of an answer: one question, one core's work.
+                workers = [OnnxEncoder(int8_file, 1) for _ in range(available_cores())]
+                self._sentence_model = workers[0]
+                return workers
             except Exception as exc:  # any export or runtime failure: the fp32 model always works
                 warnings.warn(f"int8 ONNX backend failed ({type(exc).__name__}: {exc}); using fp32",
                               RuntimeWarning, stacklevel=2)
@@ -167,16 +174,23 @@ class Embedder:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(ids), self.settings.dim), dtype=np.float32)
         size = self.settings.batch_size
-        for lo in range(0, len(order), size):
-            batch = order[lo:lo + size]
-            width = max(len(ids[i]) for i in batch)
-            tokens = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                tokens[row, :len(ids[i])] = ids[i]
-                mask[row, :len(ids[i])] = 1
-            out[batch] = model.hidden_mean(tokens, mask)
+        batches = [order[lo:lo + size] for lo in range(0, len(order), size)]
+        workers = model if isinstance(model, list) else [model]
+
+        def run(n: int) -> None:
+            out[batches[n]] = workers[n % len(workers)].hidden_mean(*_padded([ids[i] for i in batches[n]]))
+
+        if len(workers) == 1 or len(batches) == 1:
+            for n in range(len(batches)):
+                run(n)
+        else:  # onnxruntime releases the GIL: the sessions run side by side, one batch each at a time
+            for lo in range(0, len(batches), len(workers)):
+                list(self._pool.map(run, range(lo, min(lo + len(workers), len(batches)))))
         return out
+
+    @cached_property
+    def _pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(available_cores(), thread_name_prefix="qa-embed")
 
     def _token_ids(self, texts: list[str]) -> list:
         """Token ids with [CLS] and [SEP]: those `wordpieces` just computed, the rest in one batch call."""
@@ -185,6 +199,30 @@ class Embedder:
         todo = [t for t, k in zip(texts, known) if k is None]
         fresh = iter(e.ids for e in self._fast_tokenizer.encode_batch(todo)) if todo else iter(())
         return [k if k is not None else next(fresh) for k in known]
+
+    def sentence_embedder(self) -> Callable[[list[str]], np.ndarray]:
+        """An `embed` for the sentences of one answer: one thread, each text embedded once.
+
+        The highlight's tie-break and the answer step often embed the same sentences; the vectors are the
+        build's (int8) ones, so answers are as before, only cheaper.
+        """
+        seen: dict[str, np.ndarray] = {}
+
+        def embed(texts: list[str]) -> np.ndarray:
+            todo = [t for t in dict.fromkeys(texts) if t not in seen]
+            if todo:
+                seen.update(zip(todo, self._embed_sentences(todo)))
+            if not texts:
+                return np.zeros((0, self.settings.dim), dtype=np.float32)
+            return np.stack([seen[t] for t in texts])
+
+        return embed
+
+    def _embed_sentences(self, texts: list[str]) -> np.ndarray:
+        model = self.model
+        if self.backend == "onnx-int8":
+            return self._embed_onnx(self._sentence_model, texts)
+        return self.embed(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
         """One normalised query vector, shape (dim,).
@@ -196,6 +234,17 @@ class Embedder:
         if self.backend == "onnx-int8":
             return self._embed_onnx(self._query_model, [text])[0]
         return self._embed_torch(model, [text], False)[0]
+
+
+def _padded(rows: list) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask of one batch, zero-padded to its longest row."""
+    width = max(len(r) for r in rows)
+    tokens = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for n, r in enumerate(rows):
+        tokens[n, :len(r)] = r
+        mask[n, :len(r)] = 1
+    return tokens, mask
 
 
 def _truncate(ids, limit: int):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +11,7 @@ import numpy as np
 
 from . import answer, derived, excerpts, indexer, story_groups
 from .catalog import Catalog, check_date
-from .config import MAX_K, MAX_QUESTION_CHARS, SETTINGS, Settings
+from .config import MAX_K_JSON, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
 from .generations import GenerationFiles
@@ -69,15 +69,16 @@ class Engine:
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         qvec = self.embedder.embed_query(question)
+        embed = self.embedder.sentence_embedder()  # shared by the highlight and the answer: each sentence once
         candidates = self._retrieve(loaded, question, qvec, k, filters)
         passages = self._load_passages(loaded, candidates)
         chosen = self._select(loaded, passages, k)
         cosines = [candidates[p.passage_id].dense for p in chosen]
         score = self._judge(loaded, question, chosen, cosines)
         answered = bool(chosen) and score >= self.settings.retrieval.answer_threshold
-        spans = self._highlight(loaded, question, chosen, qvec, answered)
+        spans = self._highlight(loaded, question, chosen, qvec, embed if answered else None)
         found = self._cite(loaded, chosen, candidates, spans)
-        sentences = self._answer(loaded, question, found, qvec) if answered else ()
+        sentences = self._answer(loaded, question, found, qvec, embed) if answered else ()
         took = (time.perf_counter() - started) * 1000
         return Answer(question, answered, took, found, score, sentences, self._confidence(score, answered),
                       searched_for=question)
@@ -114,14 +115,13 @@ class Engine:
                                    self.settings.retrieval.coverage_weight)
 
     def _highlight(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], qvec: np.ndarray,
-                   answered: bool) -> list[tuple[tuple[int, int], ...]]:
-        # embedding sentences to break a tie costs tens of ms: only worth it for a confident answer
-        embed = self.embedder.embed if answered else None
+                   embed: Callable | None) -> list[tuple[tuple[int, int], ...]]:
+        # embed is None unless the answer is confident: embedding sentences to break a tie costs a few ms
         return excerpts.highlight_all(question, chosen, loaded.idf, embed, qvec,
                                       self.settings.retrieval.highlight_embed_depth)
 
     def _answer(self, loaded: LoadedGeneration, question: str, found: tuple[Excerpt, ...],
-                qvec: np.ndarray) -> tuple[AnswerSentence, ...]:
+                qvec: np.ndarray, embed: Callable) -> tuple[AnswerSentence, ...]:
         """The sentences that answer directly, chosen across the first excerpts (see qa/answer.py)."""
         s = self.settings.answer
         candidates = answer.candidate_sentences(question, found[:s.depth], loaded.idf)
@@ -130,7 +130,7 @@ class Engine:
         scores = answer.score(question, candidates, s)
         # the model re-scores the most promising sentences: reworded text shares few words with the question
         top = np.argsort(-scores, kind="stable")[:s.embed_top]
-        scores[top] += s.cosine * (self.embedder.embed([candidates[i].text for i in top]) @ qvec)
+        scores[top] += s.cosine * (embed([candidates[i].text for i in top]) @ qvec)
         return answer.choose(candidates, scores, s)
 
     def _confidence(self, score: float, answered: bool) -> str:
@@ -155,8 +155,11 @@ class Engine:
         self.embedder.embed_query("warm up")
 
     # ---- checking requests: the one place that says what is valid ----------------------
-    def check_k(self, k) -> int:
-        """The one rule for k: None means the default; else a whole number from 1 to MAX_K (5.0 counts as 5)."""
+    def check_k(self, k, limit: int = MAX_K_JSON) -> int:
+        """The one rule for k: None means the default; else a whole number from 1 to `limit` (5.0 counts as 5).
+
+        `ask` allows MAX_K_JSON (programs); front ends that show excerpts to a person pass config.MAX_K.
+        """
         if k is None:
             return self.settings.retrieval.k
         if isinstance(k, float) and k.is_integer():
@@ -164,9 +167,9 @@ class Engine:
         if isinstance(k, str) and k.strip().isdigit():
             k = int(k)
         if isinstance(k, bool) or not isinstance(k, int):
-            raise QuestionError(f"k must be a whole number from 1 to {MAX_K}")
-        if not 1 <= k <= MAX_K:
-            raise QuestionError(f"k must be from 1 to {MAX_K}, not {k}")
+            raise QuestionError(f"k must be a whole number from 1 to {limit}")
+        if not 1 <= k <= limit:
+            raise QuestionError(f"k must be from 1 to {limit}, not {k}")
         return k
 
     @staticmethod

@@ -11,7 +11,7 @@ import numpy as np
 
 from .eval_inputs import Benchmark, Question, load_benchmark, write_corpus
 from .errors import BenchmarkError
-from .config import MAX_K, SETTINGS, Settings
+from .config import MAX_K_JSON, SETTINGS, Settings
 
 MODES = ("hybrid", "dense", "lexical")
 CUTOFFS = (1, 5, 10)
@@ -42,8 +42,8 @@ def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, 
     from .engine import Engine
 
     bench = load_benchmark(inputs, split)
-    if not 1 <= k <= MAX_K:
-        raise BenchmarkError(f"-k must be from 1 to {MAX_K}")
+    if not 1 <= k <= MAX_K_JSON:
+        raise BenchmarkError(f"-k must be from 1 to {MAX_K_JSON}")
     questions = subset(bench.questions, limit) + bench.extra
     if not questions:
         raise BenchmarkError("the evaluation input has no questions")
@@ -87,7 +87,7 @@ def _collection(bench: Benchmark, index: Path, source: list[Path] | None) -> tup
 
 def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict[str, str], kind: str) -> Scored:
     """Ask `q` for enough excerpts to fill k distinct documents and score the document ranking."""
-    answer = engine.ask(q.text, min(MAX_K, 3 * k))
+    answer = engine.ask(q.text, min(MAX_K_JSON, 3 * k))
     docs: list[str] = []
     for e in answer.excerpts:
         doc = ids.get(e.citation.doc_id, e.citation.doc_id)

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 
 from .api_models import AnswerOut, Article, Collection, answer_out
 from .rest_api import article_of, articles_of
-from .config import MAX_K
+from .config import MAX_K_JSON
 from .engine import Engine
 from .errors import QAError
 
@@ -51,7 +51,7 @@ LIST = ("List every article in the collection: doc_id, title, byline, date and n
 # one-line message, where the SDK's own validation would answer a pydantic report (and read k=true as 1).
 QUESTION = Annotated[Any, WithJsonSchema({"type": "string", "description": "the question, in plain words"})]
 K_ARG = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None,
-                                       "description": f"how many excerpts, 1 to {MAX_K} (default 5)"})]
+                                       "description": f"how many excerpts, 1 to {MAX_K_JSON} (default 5)"})]
 DOC_ID = Annotated[Any, WithJsonSchema({"type": "string",
                                         "description": "the article's id, as in an excerpt or in list_articles"})]
 DATE = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -12,7 +13,7 @@ import numpy as np
 
 from .config import cache_dir
 
-EXPORT_VERSION = "2"  # bump when the export recipe changes, so cached files are remade
+EXPORT_VERSION = "3"  # bump when the export recipe changes, so cached files are remade
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -55,13 +56,35 @@ def _export(model_dir: str, fp32: Path, int8: Path) -> None:
 
 
 def _export_quiet(model_dir: str, fp32: Path, int8: Path) -> None:
-    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with tempfile.TemporaryDirectory(dir=fp32.parent) as work:
+        plain, eager, fused, small = (Path(work) / name for name in ("fp32.onnx", "eager.onnx", "fused.onnx", "int8.onnx"))
+        _to_onnx(model_dir, plain, "sdpa")
+        # the build's model: the attention written out op by op, so that onnxruntime's BERT optimiser can fuse
+        # it (and the embeddings, layer norms, GELU) into single kernels before the weights are quantised
+        _to_onnx(model_dir, eager, "eager")
+        shape = json.loads((Path(model_dir) / "config.json").read_text())
+        optimize_model(str(eager), model_type="bert", num_heads=shape["num_attention_heads"],
+                       hidden_size=shape["hidden_size"]).save_model_to_file(str(fused))
+        # MatMul and the fused attention's weights; the word-embedding table stays fp32 (quantising its Gather
+        # too cost 0.005 SciFact nDCG@10 for no speed), see docs/speed.md
+        quantize_dynamic(str(fused), str(small), per_channel=True, weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul", "Attention"],
+                         extra_options={"DefaultTensorType": 1})  # fused ops have no inferred output type
+        os.replace(plain, fp32)  # atomic: readers see no file or a whole one
+        os.replace(small, int8)
+
+
+def _to_onnx(model_dir: str, path: Path, attention: str) -> None:
+    """The transformer of the packaged model as ONNX (TorchScript exporter), its attention as `attention`."""
+    import torch
     import transformers
     from transformers import AutoModel
 
     transformers.utils.logging.disable_progress_bar()
-    model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+    model = AutoModel.from_pretrained(model_dir, local_files_only=True, attn_implementation=attention).eval()
 
     class Hidden(torch.nn.Module):
         """The transformer alone; pooling and normalising are done in numpy."""
@@ -75,20 +98,12 @@ def _export_quiet(model_dir: str, fp32: Path, int8: Path) -> None:
                               token_type_ids=token_type_ids).last_hidden_state
 
     dummy = torch.ones((2, 8), dtype=torch.int64)
-    with tempfile.TemporaryDirectory(dir=fp32.parent) as work:
-        plain, small = Path(work) / "fp32.onnx", Path(work) / "int8.onnx"
-        with torch.no_grad():
-            torch.onnx.export(
-                Hidden(model), (dummy, dummy, torch.zeros_like(dummy)), str(plain), input_names=list(_INPUTS),
-                output_names=["hidden"], opset_version=17, dynamo=False,
-                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "hidden")},
-            )
-        # MatMul weights only: the word-embedding table stays fp32 (quantising its Gather too cost 0.005
-        # SciFact nDCG@10 for no speed), see docs/speed.md
-        quantize_dynamic(str(plain), str(small), per_channel=True, weight_type=QuantType.QInt8,
-                         op_types_to_quantize=["MatMul"])
-        os.replace(plain, fp32)  # atomic: readers see no file or a whole one
-        os.replace(small, int8)
+    with torch.no_grad():
+        torch.onnx.export(
+            Hidden(model), (dummy, dummy, torch.zeros_like(dummy)), str(path), input_names=list(_INPUTS),
+            output_names=["hidden"], opset_version=17, dynamo=False,
+            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "hidden")},
+        )
 
 
 class OnnxEncoder:
@@ -101,6 +116,9 @@ class OnnxEncoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # threads sleep rather than spin while they wait: on a CPU shared with other work, spinning threads
+        # take the cores the others need (and each other's); measured faster under load (docs/speed.md)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
 
     def hidden_mean(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

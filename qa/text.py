@@ -23,8 +23,21 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+CACHED_CHARS = 4000  # texts up to this long (questions, sentences, passages) keep their tokens and sentences
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed word tokens without stop words (BM25's and the highlighter's terms)."""
+    # one answer tokenises the same sentences for the highlight, the confidence and the answer step
+    return list(_cached_tokens(text)) if len(text) <= CACHED_CHARS else _tokens(text)
+
+
+@lru_cache(maxsize=8192)
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    return tuple(_tokens(text))
+
+
+def _tokens(text: str) -> list[str]:
     words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS and len(w) < MAX_TOKEN_CHARS]
     return _stemmer().stemWords(words) if words else []
 
@@ -36,6 +49,17 @@ def word_set(text: str) -> set[str]:
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence (start, end) spans of `text`, trimmed of white space; every line break ends a sentence."""
+    if len(text) <= CACHED_CHARS:  # the highlight and the answer step split the same excerpts
+        return [(offset + s, offset + e) for s, e in _cached_spans(text)]
+    return _spans(text, offset)
+
+
+@lru_cache(maxsize=2048)
+def _cached_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(_spans(text, 0))
+
+
+def _spans(text: str, offset: int) -> list[tuple[int, int]]:
     import blingfire
 
     spans: list[tuple[int, int]] = []
@@ -62,3 +86,9 @@ def _line_sentences(line: str, blingfire) -> list[tuple[int, int]]:
         if trail > lead:
             spans.append((s + lead, s + trail))
     return spans or [(len(line) - len(line.lstrip()), len(line.rstrip()))]
+
+
+def forget_cached() -> None:
+    """Empty the caches of tokens and sentence spans (a benchmark's second pass must not find them filled)."""
+    _cached_tokens.cache_clear()
+    _cached_spans.cache_clear()

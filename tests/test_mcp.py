@@ -84,8 +84,8 @@ def test_tool_errors_are_one_line_messages(app_server, open_entry):
                     await client.call_tool("ask_articles", {"question": "x", "k": True}),
                     await client.call_tool("read_article", {"doc_id": "nope.txt"}))
 
-    for result, message in zip(run(go()), ["k must be from 1 to 50, not 0", "the question is empty",
-                                           "k must be a whole number from 1 to 50",
+    for result, message in zip(run(go()), ["k must be from 1 to 1000, not 0", "the question is empty",
+                                           "k must be a whole number from 1 to 1000",
                                            "no document 'nope.txt' in the index"]):
         assert result.is_error and message in result.content[0].text
         assert "\n" not in result.content[0].text and "Traceback" not in result.content[0].text

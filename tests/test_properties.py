@@ -56,7 +56,7 @@ def test_passage_offsets_are_exact(chunker, text):
 
 
 @settings(max_examples=60, **SETTINGS)
-@given(question=QUESTION, k=st.one_of(st.none(), st.integers(min_value=-3, max_value=60), st.floats(), st.text(max_size=3)))
+@given(question=QUESTION, k=st.one_of(st.none(), st.integers(min_value=-3, max_value=1003), st.floats(), st.text(max_size=3)))
 def test_ask_answers_faithfully_or_raises_question_error(seed_engine, question, k):
     from qa.errors import QuestionError
 
@@ -78,13 +78,13 @@ def test_ask_answers_faithfully_or_raises_question_error(seed_engine, question, 
 
 
 def _valid_k(k) -> bool:
-    """What Engine.check_k accepts: None, or a whole number from 1 to 50 (as an int, a whole float or digits)."""
+    """What Engine.ask accepts: None, or a whole number from 1 to 1000 (as an int, a whole float or digits)."""
     if k is None:
         return True
     if isinstance(k, bool):
         return False
     if isinstance(k, float):
-        return k.is_integer() and 1 <= k <= 50
+        return k.is_integer() and 1 <= k <= 1000
     if isinstance(k, str):
-        return k.strip().isdigit() and 1 <= int(k) <= 50
-    return 1 <= k <= 50
+        return k.strip().isdigit() and 1 <= int(k) <= 1000
+    return 1 <= k <= 1000

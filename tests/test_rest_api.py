@@ -59,10 +59,10 @@ def test_articles_lists_the_collection(api, app_server):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"q": "x", "k": 0}, "k must be from 1 to 50, not 0"),
-    ({"q": "x", "k": 51}, "k must be from 1 to 50, not 51"),
-    ({"q": "x", "k": "abc"}, "k must be a whole number from 1 to 50"),
-    ({"q": "x", "k": "5.5"}, "k must be a whole number from 1 to 50"),
+    ({"q": "x", "k": 0}, "k must be from 1 to 1000, not 0"),
+    ({"q": "x", "k": 1001}, "k must be from 1 to 1000, not 1001"),
+    ({"q": "x", "k": "abc"}, "k must be a whole number from 1 to 1000"),
+    ({"q": "x", "k": "5.5"}, "k must be a whole number from 1 to 1000"),
     ({"q": "   "}, "the question is empty"),
     ({"k": 3}, "q is required"),
     ({"q": "x", "date_from": "2020"}, "unknown parameter 'date_from'"),  # a misspelt filter is not ignored
@@ -87,7 +87,7 @@ def test_filters_restrict_the_answer_get_and_post(api):
 
 def test_k_true_is_refused_as_the_engine_does(api):
     r = api.post("/api/ask", json={"q": "x", "k": True})  # pydantic alone would read it as 1
-    assert r.status_code == 400 and r.json() == {"error": "k must be a whole number from 1 to 50"}
+    assert r.status_code == 400 and r.json() == {"error": "k must be a whole number from 1 to 1000"}
     assert api.post("/api/ask", json={"q": "x", "k": 2.0}).status_code == 200
 
 

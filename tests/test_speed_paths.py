@@ -124,3 +124,34 @@ def test_nothing_changed_build_loads_no_model(seed_engine):
     report = engine.build([copy])
     assert report.passages_embedded == 0 and not (report.added or report.updated or report.removed)
     assert not idle.loaded_anything()
+
+
+def test_an_answer_embeds_each_sentence_once_on_one_thread(seed_engine):
+    """The highlight's tie-break and the answer step share their sentence vectors: within one question no
+    text goes through the model twice, and sentences use the one-thread session, not the build's."""
+    from .support import seed_questions
+
+    embedder = seed_engine.embedder
+    seed_engine.warm_up()
+    if embedder.backend != "onnx-int8":
+        pytest.skip("the one-thread sentence session belongs to the int8 backend")
+    runs: list[tuple[str, tuple]] = []
+    sessions = {"sentence": embedder._sentence_model} | {f"build {n}": w for n, w in enumerate(embedder.model[1:])}
+    for name, session in sessions.items():
+        def run(ids, mask, name=name, original=session.hidden_mean):
+            runs.extend((name, tuple(row[m > 0].tolist())) for row, m in zip(ids, mask))
+            return original(ids, mask)
+        session.hidden_mean = run
+    try:
+        embedded = 0
+        for q in seed_questions():
+            runs.clear()
+            got = seed_engine.ask(q["question"])
+            texts = [text for _, text in runs]
+            assert len(texts) == len(set(texts)), q["question"]
+            assert {name for name, _ in runs} <= {"sentence"}
+            embedded += len(texts) if got.answered and got.answer else 0
+    finally:
+        for session in sessions.values():
+            del session.hidden_mean
+    assert embedded > 0  # answers were chosen with the model's help, so the check above saw sentences

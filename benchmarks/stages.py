@@ -1,0 +1,95 @@
+"""Per-stage wall time of a run: wraps named functions and methods, and charges each one its own time only."""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from functools import wraps
+
+
+class Stages:
+    """Exclusive seconds per stage: time inside a wrapped call, less the time of wrapped calls it made."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._stack: list[list[float]] = []  # per open call: [time spent in nested wrapped calls]
+        self._undo: list[tuple[object, str, object]] = []
+
+    def wrap(self, owner, name: str, stage: str) -> None:
+        """Time `owner.name` (a module function or a class's method) as `stage`; absent names are skipped,
+        so the benchmark outlives a renamed helper (its time then shows as "other")."""
+        original = owner.__dict__.get(name) if isinstance(owner, type) else getattr(owner, name, None)
+        if original is None or isinstance(original, (staticmethod, classmethod)):
+            return
+        stages = self
+
+        @wraps(original)
+        def timed(*args, **kwargs):
+            stages._stack.append([0.0])
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - started
+                nested = stages._stack.pop()[0]
+                stages.seconds[stage] += spent - nested
+                if stages._stack:
+                    stages._stack[-1][0] += spent
+
+        setattr(owner, name, timed)
+        self._undo.append((owner, name, original))
+
+    def restore(self) -> None:
+        for owner, name, original in reversed(self._undo):
+            setattr(owner, name, original)
+        self._undo.clear()
+
+    def __enter__(self) -> "Stages":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.restore()
+
+
+def wrap_build(stages: Stages) -> None:
+    """The stages of `Engine.build`: read, split, tokenise, embed, SQLite, FAISS, BM25, file writes."""
+    from qa import chunker, derived, embedder, generations, indexer, lexical, onnx_model, store, vector_index
+
+    for name in ("load", "scan"):
+        stages.wrap(indexer, name, "read files")
+    stages.wrap(chunker.Chunker, "split", "split into passages (sentences, tiktoken)")
+    for name in ("wordpieces", "_token_ids"):
+        stages.wrap(embedder.Embedder, name, "tokenise (model wordpieces)")
+    stages.wrap(embedder.Embedder, "embed", "embed (padding, batching)")
+    stages.wrap(onnx_model.OnnxEncoder, "hidden_mean", "embed (model run)")
+    for name in ("cache_vectors", "cached_vectors", "write_changes", "publish", "check", "passages", "vectors_of",
+                 "passage_ids", "document_hashes"):
+        stages.wrap(store.Store, name, "SQLite reads and writes")
+    for name in ("make_index", "update", "to_bytes"):
+        stages.wrap(vector_index, name, "FAISS")
+    for name in ("add", "to_bytes", "remove", "compact"):
+        stages.wrap(lexical.BM25, name, "BM25")
+    stages.wrap(generations.GenerationFiles, "write", "write files (fsync)")
+    stages.wrap(derived, "derive", "other")
+
+
+def wrap_ask(stages: Stages) -> None:
+    """The stages of `Engine.ask`."""
+    from qa import answer, embedder, engine, excerpts, retriever, store
+
+    stages.wrap(embedder.Embedder, "embed_query", "question embedding")
+    stages.wrap(embedder.Embedder, "embed", "sentence embedding (highlight tie-break, answer)")
+    stages.wrap(embedder.Embedder, "_embed_sentences", "sentence embedding (highlight tie-break, answer)")
+    stages.wrap(retriever.Retriever, "_dense", "vector search (FAISS)")
+    stages.wrap(retriever.Retriever, "_cosines", "vector search (FAISS)")
+    stages.wrap(retriever.Retriever, "_lexical", "BM25")
+    stages.wrap(retriever.Retriever, "_fuse", "fusion")
+    stages.wrap(retriever.Retriever, "retrieve", "fusion")
+    for name in ("passages", "document_meta"):
+        stages.wrap(store.Store, name, "passage reads (SQLite)")
+    stages.wrap(excerpts, "select", "near-copy selection")
+    stages.wrap(excerpts, "confidence", "confidence")
+    stages.wrap(excerpts, "highlight_all", "sentence split and highlight")
+    stages.wrap(engine.Engine, "_answer", "answer sentences")
+    stages.wrap(answer, "candidate_sentences", "answer sentences")
+    stages.wrap(engine.Engine, "_cite", "citations")
+    stages.wrap(engine.Engine, "ask", "other (checks, records)")
