@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .config import MAX_K
+from .config import MAX_K, MAX_PREVIOUS
 from .records import Answer, Document
 
 
@@ -21,13 +21,18 @@ K = Annotated[int | None, BeforeValidator(_not_a_bool),
 
 
 class AskQuery(BaseModel):
-    """One question. Filters and a conversation will be further optional fields once the engine has them."""
+    """One question, optionally with the earlier questions of its conversation."""
 
     # unknown parameters are refused, not ignored: a misspelt (or not yet supported) filter must not pass silently
     model_config = ConfigDict(extra="forbid")
 
     q: str = Field(description="the question, in plain words", examples=["When did China ban the sale of fentanyl?"])
     k: K = None
+    previous: list[str] | None = Field(
+        default=None, max_length=MAX_PREVIOUS * 5,
+        description="the earlier questions of the conversation, oldest first, so that a follow-up (\"Who said "
+                    "that?\") is understood with them; repeat the parameter in a GET (previous=...&previous=...)",
+        examples=[["When did China ban the sale of fentanyl?"]])
 
 
 class ExcerptOut(BaseModel):

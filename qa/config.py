@@ -16,6 +16,7 @@ DEFAULT_INDEX = ROOT / "index"
 # How many excerpts one question may ask for: programs (API, `qa ask --json`, evaluation) may want deep lists.
 MAX_K = 50
 MAX_QUESTION_CHARS = 2000  # longer questions are cut: the model reads 256 wordpieces at most
+MAX_PREVIOUS = 20  # earlier questions of a conversation that a follow-up is resolved with (the latest kept)
 
 # 2: Markdown read as plain text; dates ISO-8601 with the text as written; source URLs
 LOADER_VERSION = 2

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import answer, derived, excerpts, indexer
-from .config import MAX_K, MAX_QUESTION_CHARS, SETTINGS, Settings
+from . import answer, derived, excerpts, followup, indexer
+from .config import MAX_K, MAX_PREVIOUS, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
 from .generations import GenerationFiles
@@ -61,8 +61,10 @@ class Engine:
         `previous`: the earlier questions of the conversation, oldest first, so that a follow-up ("Who said
         that?") is understood with them. `filters`: which articles may answer (dates, doc ids).
         """
-        question = self.check_question(question)
+        asked = self.check_question(question)
         k = self.check_k(k)
+        # everything below works on the question as understood with the conversation; `question` stays as asked
+        question = followup.resolve(asked, self.check_previous(previous))
         loaded = self.loaded()
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
@@ -77,7 +79,7 @@ class Engine:
         found = self._cite(loaded, chosen, candidates, spans)
         sentences = self._answer(loaded, question, found, qvec) if answered else ()
         took = (time.perf_counter() - started) * 1000
-        return Answer(question, answered, took, found, score, sentences, self._confidence(score, answered),
+        return Answer(asked, answered, took, found, score, sentences, self._confidence(score, answered),
                       searched_for=question)
 
     def _retrieve(self, loaded: LoadedGeneration, question: str, qvec: np.ndarray, k: int) -> dict[int, Candidate]:
@@ -90,7 +92,7 @@ class Engine:
         return loaded.store.passages(candidates)
 
     def _select(self, passages: list[Passage], k: int) -> list[Passage]:
-        return [passages[i] for i in excerpts.select(passages, k, self.settings.retrieval.dedup_jaccard)]
+        return excerpts.distinct(passages, k, self.settings.retrieval.dedup_jaccard)
 
     def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float]) -> float:
         """How surely the first excerpts answer (see `excerpts.confidence`)."""
@@ -152,6 +154,17 @@ class Engine:
         if not 1 <= k <= MAX_K:
             raise QuestionError(f"k must be from 1 to {MAX_K}, not {k}")
         return k
+
+    def check_previous(self, previous) -> list[str]:
+        """The earlier questions of a conversation, oldest first: a list of texts (empty ones skipped), at
+        most MAX_PREVIOUS of the latest kept; QuestionError if it is not a list of texts."""
+        if previous is None:
+            return []
+        if isinstance(previous, (str, bytes)) or not isinstance(previous, Sequence) \
+                or not all(isinstance(p, str) for p in previous):
+            raise QuestionError("previous must be a list of earlier questions (texts)")
+        cleaned = [self.check_question(p) for p in previous if p.strip()]
+        return cleaned[-MAX_PREVIOUS:]
 
     @staticmethod
     def check_question(question) -> str:

@@ -31,7 +31,8 @@ ASK = (
     "Search the article collection and return the k passages that best answer `question`, best first. Each "
     "excerpt's `text` is copied verbatim from article `doc_id` at character offsets [start, end); `highlight` "
     "marks the sentences that answer best, and `answer` lists the 1-3 sentences that answer most directly (each "
-    "with its doc_id, start and end): quote those first. Quote `text` (or a highlighted part of it) exactly, never reworded, "
+    "with its doc_id, start and end): quote those first. For a follow-up question, pass the user's earlier "
+    "questions as `previous`; `searched_for` shows how the question was understood. Quote `text` (or a highlighted part of it) exactly, never reworded, "
     "and cite every quote as [doc_id, start-end]. `answered` false means no excerpt is a confident match: tell "
     "the user the articles may not say, and do not present the excerpts as the answer."
 )
@@ -49,6 +50,11 @@ LIST = ("List every article in the collection: doc_id, title, byline, date and n
 QUESTION = Annotated[Any, WithJsonSchema({"type": "string", "description": "the question, in plain words"})]
 K_ARG = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None,
                                        "description": f"how many excerpts, 1 to {MAX_K} (default 5)"})]
+PREVIOUS = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}],
+                                          "default": None,
+                                          "description": "the user's earlier questions in this conversation, oldest "
+                                                         "first, so that a follow-up (\"Who said that?\") is "
+                                                         "understood with them"})]
 DOC_ID = Annotated[Any, WithJsonSchema({"type": "string",
                                         "description": "the article's id, as in an excerpt or in list_articles"})]
 
@@ -64,8 +70,8 @@ def mcp_server(engine: Engine, limiter: CapacityLimiter) -> MCPServer:
             raise ToolError(str(exc)) from None
 
     @server.tool(description=ASK)
-    async def ask_articles(question: QUESTION, k: K_ARG = None) -> AnswerOut:
-        return answer_out(await call(engine.ask, question, k))
+    async def ask_articles(question: QUESTION, k: K_ARG = None, previous: PREVIOUS = None) -> AnswerOut:
+        return answer_out(await call(engine.ask, question, k, previous))
 
     @server.tool(description=READ)
     async def read_article(doc_id: DOC_ID) -> Article:

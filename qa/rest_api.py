@@ -31,12 +31,12 @@ def router(engine: Engine, limiter: CapacityLimiter) -> APIRouter:
     @api.get("/ask", response_model=AnswerOut, summary="Answer a question with cited, verbatim excerpts")
     async def ask_get(query: Annotated[AskQuery, Query()]) -> AnswerOut:
         """The k best excerpts for `q`, best first: each is `article.text[start:end]` of article `doc_id`."""
-        return answer_out(await call(engine.ask, query.q, query.k))
+        return answer_out(await call(engine.ask, query.q, query.k, query.previous or ()))
 
     @api.post("/ask", response_model=AnswerOut, summary="The same, with the question in a JSON body")
     async def ask_post(query: AskQuery) -> AnswerOut:
-        """As GET /api/ask, for long questions (and, later, a conversation that does not fit in a URL)."""
-        return answer_out(await call(engine.ask, query.q, query.k))
+        """As GET /api/ask, for long questions and conversations that do not fit in a URL."""
+        return answer_out(await call(engine.ask, query.q, query.k, query.previous or ()))
 
     @api.get("/articles", response_model=Collection, summary="The articles in the collection")
     async def articles() -> Collection:
@@ -99,4 +99,7 @@ def validation_message(errors: list[dict], engine: Engine) -> str:
             return str(exc)
     if name == "q":
         return "the question must be text"
+    if loc and loc[0] == "previous":
+        return "previous must be a list of earlier questions (texts)" if kind != "too_long" else \
+            "previous: too many earlier questions"
     return f"{name}: {err.get('msg', 'not valid')}"

@@ -233,9 +233,14 @@ class ChatApp:
         return table
 
     def _api_fn(self):
-        def ask(question: str, k: int = 5) -> dict:
-            """Answer `question` with the k best excerpts: the same JSON object as `qa ask --json`."""
-            return self.ask_json(question, k)
+        def ask(question: str, k: int = 5, previous: list[str] | None = None) -> dict:
+            """Answer `question` with the k best excerpts: the same JSON object as `qa ask --json`.
+
+            `previous`: the earlier questions of the conversation, oldest first (for follow-ups)."""
+            try:
+                return self.engine.ask(question, k, previous=previous or ()).to_json()
+            except QAError as exc:
+                raise gr.Error(str(exc), print_exception=False) from None
 
         return ask
 

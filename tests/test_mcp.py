@@ -33,7 +33,7 @@ def test_lists_three_tools_that_say_how_to_cite(app_server, open_entry):
     for name in ("ask_articles", "read_article"):
         text = tools[name].description.lower()
         assert "verbatim" in text and "cite" in text and "doc_id" in text and "start-end" in text
-    assert set(tools["ask_articles"].input_schema["properties"]) == {"question", "k"}
+    assert set(tools["ask_articles"].input_schema["properties"]) == {"question", "k", "previous"}
     assert tools["ask_articles"].input_schema["required"] == ["question"]
     assert tools["read_article"].input_schema["required"] == ["doc_id"]
 
@@ -61,6 +61,21 @@ def test_each_tool_answers_with_verbatim_quotes(app_server, open_entry):
         assert e["text"] in (app_server.collection / e["doc_id"]).read_text(encoding="utf-8")
     ids = {a["doc_id"] for a in listed.structured_content["articles"]}
     assert ids == {p.name for p in app_server.collection.iterdir()} and SPUN in ids
+
+
+def test_ask_articles_understands_a_follow_up_with_previous(app_server, open_entry):
+    earlier = "Which veterinary anesthetic did China move to regulate?"
+
+    async def go():
+        async with client_for(open_entry, app_server.url) as client:
+            return (await client.call_tool("ask_articles", {"question": "When?", "k": 2, "previous": [earlier]}),
+                    await client.call_tool("ask_articles", {"question": "When?", "previous": "oops"}))
+
+    asked, bad = run(go())
+    answer = asked.structured_content
+    assert not asked.is_error and answer["question"] == "When?" and "anesthetic" in answer["searched_for"]
+    assert "July 15" in answer["answer"][0]["text"]
+    assert bad.is_error and "previous must be a list" in bad.content[0].text
 
 
 def test_tool_errors_are_one_line_messages(app_server, open_entry):

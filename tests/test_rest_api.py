@@ -71,6 +71,20 @@ def test_a_bad_question_or_k_is_a_400_with_one_line(api, params, message):
     assert r.status_code == 400 and r.json() == {"error": message}
 
 
+def test_ask_takes_the_earlier_questions_of_a_conversation(api):
+    earlier = "Which veterinary anesthetic did China move to regulate?"
+    got = api.get("/api/ask", params=[("q", "When?"), ("k", "2"), ("previous", "hello"), ("previous", earlier)]).json()
+    assert got["question"] == "When?" and "anesthetic" in got["searched_for"]
+    assert "July 15" in got["answer"][0]["text"]
+    posted = api.post("/api/ask", json={"q": "When?", "k": 2, "previous": ["hello", earlier]}).json()
+    assert posted["searched_for"] == got["searched_for"] and posted["answer"] == got["answer"]
+    alone = api.get("/api/ask", params={"q": "When?", "k": 2}).json()
+    assert alone["searched_for"] == "When?"
+    for body in ({"q": "When?", "previous": "not a list"}, {"q": "When?", "previous": [1]}):
+        r = api.post("/api/ask", json=body)
+        assert r.status_code == 400 and r.json() == {"error": "previous must be a list of earlier questions (texts)"}
+
+
 def test_k_true_is_refused_as_the_engine_does(api):
     r = api.post("/api/ask", json={"q": "x", "k": True})  # pydantic alone would read it as 1
     assert r.status_code == 400 and r.json() == {"error": "k must be a whole number from 1 to 50"}
