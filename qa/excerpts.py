@@ -49,11 +49,11 @@ def distinct(passages: list[Passage], k: int, jaccard: float) -> list[Passage]:
     for p in passages:
         if len(chosen) == k:
             break
-        hit = next((i for i, c in enumerate(chosen) if overlaps(p, c)), None)
-        if hit is not None:
-            if hit not in merged:
-                chosen[hit] = union(chosen[hit], p)
-                merged.add(hit)
+        hits = [i for i, c in enumerate(chosen) if overlaps(p, c)]
+        if hits:
+            if len(hits) == 1 and hits[0] not in merged:  # bridging two excerpts would make them share text
+                chosen[hits[0]] = union(chosen[hits[0]], p)
+                merged.add(hits[0])
             continue
         if len(chosen) < k and all(not near_duplicate(p, c, jaccard, words) for c in chosen):
             chosen.append(p)
