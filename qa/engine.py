@@ -73,14 +73,13 @@ class Engine:
         passages = self._load_passages(loaded, candidates)
         chosen = self._select(passages, k)
         cosines = [candidates[p.passage_id].dense for p in chosen]
-        score = self._judge(loaded, question, chosen, cosines)
-        answered = bool(chosen) and score >= self.settings.retrieval.answer_threshold
+        score, label = self._judge(loaded, question, chosen, cosines)
+        answered = label != "none"
         spans = self._highlight(loaded, question, chosen, qvec, answered)
         found = self._cite(loaded, chosen, candidates, spans)
         sentences = self._answer(loaded, question, found, qvec) if answered else ()
         took = (time.perf_counter() - started) * 1000
-        return Answer(asked, answered, took, found, score, sentences, self._confidence(score, answered),
-                      searched_for=question)
+        return Answer(asked, answered, took, found, score, sentences, label, searched_for=question)
 
     def _retrieve(self, loaded: LoadedGeneration, question: str, qvec: np.ndarray, k: int) -> dict[int, Candidate]:
         """Candidates by passage id, best first: enough that k survive the removal of near-copies."""
@@ -94,11 +93,21 @@ class Engine:
     def _select(self, passages: list[Passage], k: int) -> list[Passage]:
         return excerpts.distinct(passages, k, self.settings.retrieval.dedup_jaccard)
 
-    def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float]) -> float:
-        """How surely the first excerpts answer (see `excerpts.confidence`)."""
-        depth = self.settings.retrieval.confidence_depth
-        return excerpts.confidence(question, [p.text for p in chosen[:depth]], cosines[:depth], loaded.idf,
-                                   self.settings.retrieval.coverage_weight)
+    def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float]
+               ) -> tuple[float, str]:
+        """How surely the first excerpts answer (see `excerpts.confidence`), and the level a reader sees."""
+        r = self.settings.retrieval
+        texts, cosines = [p.text for p in chosen[:r.confidence_depth]], cosines[:r.confidence_depth]
+        score = excerpts.confidence(question, texts, cosines, loaded.idf, r.coverage_weight)
+        if score >= r.high_threshold:
+            return score, "high"
+        if score >= r.answer_threshold:
+            return score, "low"
+        # a short question on a small collection: low cosines, but one sentence holds most of its rare terms
+        if texts and max(cosines) >= r.min_cosine \
+                and excerpts.sentence_coverage(question, texts, loaded.idf) >= r.sentence_coverage:
+            return score, "low"
+        return score, "none"
 
     def _highlight(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], qvec: np.ndarray,
                    answered: bool) -> list[tuple[tuple[int, int], ...]]:
@@ -119,11 +128,6 @@ class Engine:
         top = np.argsort(-scores, kind="stable")[:s.embed_top]
         scores[top] += s.cosine * (self.embedder.embed([candidates[i].text for i in top]) @ qvec)
         return answer.choose(candidates, scores, s)
-
-    def _confidence(self, score: float, answered: bool) -> str:
-        if not answered:
-            return "none"
-        return "high" if score >= self.settings.retrieval.high_threshold else "low"
 
     @staticmethod
     def _cite(loaded: LoadedGeneration, chosen: list[Passage], candidates: dict[int, Candidate],
