@@ -109,7 +109,7 @@ class RetrievalSettings:
     # did Wang Wenbin say?"). "high" at high_threshold, which no calibration off-topic question reached.
     # Calibrated on eval/calibration/ + 400 SQuAD dev questions outside the reported 2,000 (eval/confidence_features.py,
     # docs/quality.md "Confidence"); measured on eval/seeds.jsonl, eval/offtopic.jsonl and the reported 2,000.
-    answer_threshold: float = 0.625
+    answer_threshold: float = 0.575
     sentence_coverage: float = 0.5
     min_cosine: float = 0.1
     high_threshold: float = 0.85
