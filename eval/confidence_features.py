@@ -54,6 +54,9 @@ def features(index: Path, questions: list[tuple[str, bool]], collection: str) ->
     return rows
 
 
+GRID = [(t / 1000, s / 100, c / 100) for t in range(450, 700, 25) for s in range(50, 101, 5) for c in (0, 10, 20, 30)]
+
+
 def rule(r: dict, t: float, s: float, c: float) -> bool:
     """The engine's rule (qa/engine.py `_judge`): answered when cos + 0.3 cov >= t, or scov >= s with cos >= c."""
     return r["cos"] + 0.3 * r["cov"] >= t or (r["scov"] >= s and r["cos"] >= c)
@@ -69,9 +72,8 @@ def rates(rows: list[dict], t: float, s: float, c: float) -> list[float]:
 def choose(rows: list[dict]) -> None:
     """Print the best rules by the calibration objective: the mean off-topic "none" less 1.5 x the summed
     answerable "none" (a wrong "none" hides a right answer; a wrong "low" still shows the closest excerpts)."""
-    grid = [(t / 1000, s / 100, c / 100) for t in range(450, 700, 25) for s in range(50, 101, 5) for c in (0, 10, 20, 30)]
     scored = []
-    for t, s, c in grid:
+    for t, s, c in GRID:
         seed_ans, seed_off, squad_ans, squad_off = rates(rows, t, s, c)
         scored.append(((seed_off + squad_off) / 2 - 1.5 * (seed_ans + squad_ans), t, s, c))
     for objective, t, s, c in sorted(scored, reverse=True)[:8]:
@@ -92,8 +94,16 @@ def main() -> None:
         args.out.write_text(json.dumps(rows))
     print(f"{len(rows)} rows in {args.out}; none rates [seed answerable, seed off-topic, SQuAD answerable, "
           f"SQuAD off-topic] of the engine's rule: {rates(rows, 0.575, 0.5, 0.1)}")
+    for coll in ("seeds", "squad"):
+        for answerable in (True, False):
+            cos = [r["cos"] for r in rows if r["collection"] == coll and r["answerable"] == answerable]
+            print(f"{coll} {'answerable' if answerable else 'off-topic'}: median best cosine {np.median(cos):.3f}")
     if not args.held_out:
         choose(rows)
+    else:  # for the record only: the best the rule's family could do if it were chosen on these sets
+        feasible = [(min(r[1], r[3]), t, s, c, r) for t, s, c in GRID for r in [rates(rows, t, s, c)]
+                    if r[0] <= 0.10 and r[2] <= 0.10]
+        print("best off-topic none with answerable none <= 0.10 on both:", max(feasible, default=None))
 
 
 def gather(args) -> list[dict]:
