@@ -54,7 +54,7 @@ BENCH ?= ../shared/benchmarks
 eval: setup
 	$(VENV)/bin/qa eval eval/seeds.jsonl eval/offtopic.jsonl --source seeds --index /tmp/qa-seeds --compare
 	$(VENV)/bin/qa eval $(BENCH)/scifact --index /tmp/qa-scifact --compare
-	$(VENV)/bin/qa eval $(BENCH)/squad/dev-v1.1.rebuilt.json eval/offtopic.jsonl --source seeds --index /tmp/qa-squad-seeds --limit 2000 --compare
+	$(VENV)/bin/qa eval $(BENCH)/squad/dev-v1.1.rebuilt.json eval/offtopic.jsonl eval/dialogues.jsonl --source seeds --index /tmp/qa-squad-seeds --limit 2000 --compare
 
 clean:
 	rm -rf $(VENV) index/qa.sqlite* index/*.faiss index/bm25-*.npz index/*.tmp* index/.build.lock

@@ -5,7 +5,7 @@ from typing import Annotated, Sequence
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .config import MAX_K_JSON
+from .config import MAX_K_JSON, MAX_PREVIOUS
 from .records import Answer, Document
 
 
@@ -21,7 +21,8 @@ K = Annotated[int | None, BeforeValidator(_not_a_bool),
 
 
 class AskQuery(BaseModel):
-    """One question, optionally within a date range or chosen articles (filters apply before the top k is cut)."""
+    """One question, optionally within a date range or chosen articles (filters apply before the top k is cut),
+    and with the earlier questions of its conversation."""
 
     # unknown parameters are refused, not ignored: a misspelt (or not yet supported) filter must not pass silently
     model_config = ConfigDict(extra="forbid")
@@ -32,6 +33,11 @@ class AskQuery(BaseModel):
                                                 "an article with no known date is outside any date filter")
     until: str | None = Field(None, description="only articles dated on or before this day (YYYY-MM-DD), inclusive")
     doc: list[str] = Field(default_factory=list, description="only these articles (doc ids; repeat the parameter)")
+    previous: list[str] | None = Field(
+        default=None, max_length=MAX_PREVIOUS * 5,
+        description="the earlier questions of the conversation, oldest first, so that a follow-up (\"Who said "
+                    "that?\") is understood with them; repeat the parameter in a GET (previous=...&previous=...)",
+        examples=[["When did China ban the sale of fentanyl?"]])
 
 
 class ExcerptOut(BaseModel):

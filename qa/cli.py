@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_K, MAX_K_JSON, USER_SOURCE, default_sources
 from .console import ConsoleProgress, plain
-from .errors import QAError, QuestionError
+from .errors import QAError, QuestionError, UsageError
 
 EXIT_USAGE = 2
 # Article text is untrusted: ESC, BEL and C1 controls would reach the terminal as commands (clear the
@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
     a.add_argument("--doc", action="append", default=[], metavar="DOC_ID",
                    help="only this article (repeatable); see `qa show` and the ids in answers")
+    a.add_argument("--chat", action="store_true",
+                   help="with '-': the lines are one conversation (follow-ups understood with the questions "
+                        "before them); an empty line starts a new one")
     a.set_defaults(run=_ask)
 
     s = sub.add_parser("show", help="print a document's metadata and full text")
@@ -118,15 +121,24 @@ def _ask(args) -> int:
     except QuestionError as exc:  # the engine names the field; here it is a flag
         raise QuestionError(f"--{exc}") from None
     if args.question != "-":
+        if args.chat:
+            raise UsageError("--chat reads a conversation from stdin: give '-' as the question")
         _print_answer(engine.ask(args.question, args.k, filters=filters), args.json)
         return 0
     status = 0
+    conversation: list[str] = []  # the earlier questions of the current conversation (--chat)
     for line in sys.stdin:
+        question = line.rstrip("\n")
+        if not question.strip():  # skipped; with --chat it ends the conversation
+            conversation = []
+            continue
         try:
-            _print_answer(engine.ask(line.rstrip("\n"), args.k, filters=filters), args.json)
+            _print_answer(engine.ask(question, args.k, previous=conversation, filters=filters), args.json)
         except QuestionError as exc:  # one bad line does not end the batch
             print(f"qa: error: {plain(str(exc))}", file=sys.stderr)
             status = EXIT_USAGE
+        if args.chat:
+            conversation.append(question)
         sys.stdout.flush()
     return status
 
@@ -136,6 +148,8 @@ def _print_answer(answer, as_json: bool) -> None:
         print(to_json(answer.to_json()))
         return
     tty = sys.stdout.isatty()
+    if answer.searched_for and answer.searched_for != answer.question:  # a follow-up, understood with earlier turns
+        print(plain(f"(searched for: {answer.searched_for})\n"))
     if not answer.answered:
         print("No confident match in the collection; the closest excerpts are shown below.\n")
     for e in answer.excerpts:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import answer, derived, excerpts, indexer, story_groups
+from . import answer, derived, excerpts, followup, indexer, story_groups
 from .catalog import Catalog, check_date
-from .config import MAX_K_JSON, MAX_QUESTION_CHARS, SETTINGS, Settings
+from .config import MAX_K_JSON, MAX_PREVIOUS, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
 from .generations import GenerationFiles
@@ -63,8 +63,10 @@ class Engine:
         `previous`: the earlier questions of the conversation, oldest first, so that a follow-up ("Who said
         that?") is understood with them. `filters`: which articles may answer (dates, doc ids).
         """
-        question = self.check_question(question)
+        asked = self.check_question(question)
         k = self.check_k(k)
+        # everything below works on the question as understood with the conversation; `question` stays as asked
+        question = followup.resolve(asked, self.check_previous(previous))
         loaded = self.loaded()
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
@@ -74,14 +76,13 @@ class Engine:
         passages = self._load_passages(loaded, candidates)
         chosen = self._select(loaded, passages, k)
         cosines = [candidates[p.passage_id].dense for p in chosen]
-        score = self._judge(loaded, question, chosen, cosines)
-        answered = bool(chosen) and score >= self.settings.retrieval.answer_threshold
+        score, label = self._judge(loaded, question, chosen, cosines)
+        answered = label != "none"
         spans = self._highlight(loaded, question, chosen, qvec, embed if answered else None)
         found = self._cite(loaded, chosen, candidates, spans)
         sentences = self._answer(loaded, question, found, qvec, embed) if answered else ()
         took = (time.perf_counter() - started) * 1000
-        return Answer(question, answered, took, found, score, sentences, self._confidence(score, answered),
-                      searched_for=question)
+        return Answer(asked, answered, took, found, score, sentences, label, searched_for=question)
 
     def _retrieve(self, loaded: LoadedGeneration, question: str, qvec: np.ndarray, k: int,
                   filters: Filters | None = None) -> dict[int, Candidate]:
@@ -106,13 +107,23 @@ class Engine:
                 speaker.setdefault(other, speaker.get(p.doc_id, p.doc_id))
             speaker.setdefault(p.doc_id, p.doc_id)
         passages = [p for p in passages if speaker[p.doc_id] == p.doc_id]
-        return [passages[i] for i in excerpts.select(passages, k, self.settings.retrieval.dedup_jaccard)]
+        return excerpts.distinct(passages, k, self.settings.retrieval.dedup_jaccard)
 
-    def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float]) -> float:
-        """How surely the first excerpts answer (see `excerpts.confidence`)."""
-        depth = self.settings.retrieval.confidence_depth
-        return excerpts.confidence(question, [p.text for p in chosen[:depth]], cosines[:depth], loaded.idf,
-                                   self.settings.retrieval.coverage_weight)
+    def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float]
+               ) -> tuple[float, str]:
+        """How surely the first excerpts answer (see `excerpts.confidence`), and the level a reader sees."""
+        r = self.settings.retrieval
+        texts, cosines = [p.text for p in chosen[:r.confidence_depth]], cosines[:r.confidence_depth]
+        score = excerpts.confidence(question, texts, cosines, loaded.idf, r.coverage_weight)
+        if score >= r.high_threshold:
+            return score, "high"
+        if score >= r.answer_threshold:
+            return score, "low"
+        # a short question on a small collection: low cosines, but one sentence holds most of its rare terms
+        if texts and max(cosines) >= r.min_cosine \
+                and excerpts.sentence_coverage(question, texts, loaded.idf) >= r.sentence_coverage:
+            return score, "low"
+        return score, "none"
 
     def _highlight(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], qvec: np.ndarray,
                    embed: Callable | None) -> list[tuple[tuple[int, int], ...]]:
@@ -132,11 +143,6 @@ class Engine:
         top = np.argsort(-scores, kind="stable")[:s.embed_top]
         scores[top] += s.cosine * (embed([candidates[i].text for i in top]) @ qvec)
         return answer.choose(candidates, scores, s)
-
-    def _confidence(self, score: float, answered: bool) -> str:
-        if not answered:
-            return "none"
-        return "high" if score >= self.settings.retrieval.high_threshold else "low"
 
     @staticmethod
     def _cite(loaded: LoadedGeneration, chosen: list[Passage], candidates: dict[int, Candidate],
@@ -171,6 +177,17 @@ class Engine:
         if not 1 <= k <= limit:
             raise QuestionError(f"k must be from 1 to {limit}, not {k}")
         return k
+
+    def check_previous(self, previous) -> list[str]:
+        """The earlier questions of a conversation, oldest first: a list of texts (empty ones skipped), at
+        most MAX_PREVIOUS of the latest kept; QuestionError if it is not a list of texts."""
+        if previous is None:
+            return []
+        if isinstance(previous, (str, bytes)) or not isinstance(previous, Sequence) \
+                or not all(isinstance(p, str) for p in previous):
+            raise QuestionError("previous must be a list of earlier questions (texts)")
+        cleaned = [self.check_question(p) for p in previous if p.strip()]
+        return cleaned[-MAX_PREVIOUS:]
 
     @staticmethod
     def check_question(question) -> str:

@@ -25,6 +25,14 @@ class Question:
     answerable: bool = True
 
 
+@dataclass(frozen=True)
+class Dialogue:
+    """A conversation: questions asked in turn, each with its own gold; later ones lean on earlier ones."""
+
+    name: str
+    turns: tuple[Question, ...]
+
+
 @dataclass
 class Benchmark:
     """Questions plus, for BEIR and SQuAD, the corpus they are asked against (doc_id -> text)."""
@@ -35,6 +43,7 @@ class Benchmark:
     corpus: dict[str, str] | None = None
     titles: dict[str, str] = field(default_factory=dict)
     extra: list[Question] = field(default_factory=list)  # from further JSONL inputs, never subsampled
+    dialogues: list[Dialogue] = field(default_factory=list)  # from JSONL inputs whose rows have `turns`
 
 
 def load_benchmark(paths: list[Path], split: str = "test") -> Benchmark:
@@ -50,10 +59,15 @@ def load_benchmark(paths: list[Path], split: str = "test") -> Benchmark:
         bench = load_beir(first, split)
     elif first.suffix.lower() == ".json":
         bench = load_squad(first)
+    elif is_dialogue_file(first):
+        bench = Benchmark(first.stem, "jsonl", [], dialogues=load_dialogues(first))
     else:
         bench = Benchmark(first.stem, "jsonl", load_jsonl(first))
-    for p in extra:  # e.g. off-topic questions asked of the same corpus
-        bench.extra.extend(load_jsonl(p))
+    for p in extra:  # e.g. off-topic questions, or dialogues, asked of the same corpus
+        if is_dialogue_file(p):
+            bench.dialogues.extend(load_dialogues(p))
+        else:
+            bench.extra.extend(load_jsonl(p))
         bench.name += f"+{p.stem}"
     return bench
 
@@ -76,6 +90,32 @@ def load_jsonl(path: Path) -> list[Question]:
         questions.append(Question(f"{Path(path).stem}:{number}", text, relevant, row.get("must"),
                                   answerable=answerable))
     return questions
+
+
+def is_dialogue_file(path: Path) -> bool:
+    """Whether a JSONL input holds dialogues (rows with `turns`) rather than single questions."""
+    first = next((line for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()), "")
+    try:
+        return isinstance(json.loads(first), dict) and "turns" in json.loads(first)
+    except ValueError:
+        return False
+
+
+def load_dialogues(path: Path) -> list[Dialogue]:
+    """Dialogues: one object a line, `{"dialogue": name, "turns": [{"question", "doc_id", "must"?}, ...]}`."""
+    dialogues = []
+    for number, row in enumerate(_jsonl_rows(Path(path)), start=1):
+        turns = row.get("turns") if isinstance(row, dict) else None
+        if not isinstance(turns, list) or not turns or not all(isinstance(t, dict) for t in turns):
+            raise BenchmarkError(f"{path}:{number}: expected a JSON object with a list of 'turns'")
+        name = str(row.get("dialogue") or f"{Path(path).stem}:{number}")
+        questions = []
+        for i, t in enumerate(turns, start=1):
+            if not t.get("question") or not t.get("doc_id"):
+                raise BenchmarkError(f"{path}:{number}: turn {i} needs a 'question' and a 'doc_id'")
+            questions.append(Question(f"{name}:{i}", str(t["question"]), {str(t["doc_id"]): 1}, t.get("must")))
+        dialogues.append(Dialogue(name, tuple(questions)))
+    return dialogues
 
 
 def load_beir(folder: Path, split: str) -> Benchmark:

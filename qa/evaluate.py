@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from .eval_inputs import Benchmark, Question, load_benchmark, write_corpus
+from .eval_inputs import Benchmark, Dialogue, Question, load_benchmark, write_corpus
 from .errors import BenchmarkError
 from .config import MAX_K_JSON, SETTINGS, Settings
 
@@ -45,7 +45,7 @@ def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, 
     if not 1 <= k <= MAX_K_JSON:
         raise BenchmarkError(f"-k must be from 1 to {MAX_K_JSON}")
     questions = subset(bench.questions, limit) + bench.extra
-    if not questions:
+    if not questions and not bench.dialogues:
         raise BenchmarkError("the evaluation input has no questions")
     engine = Engine(index, settings=settings, embedder=embedder, create=True)
     names, texts = _collection(bench, Path(index), source)
@@ -60,7 +60,9 @@ def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, 
         tuned = replace(settings, retrieval=replace(settings.retrieval, mode=mode))
         run_engine = Engine(index, settings=tuned, embedder=engine.embedder)
         scored = [score_question(run_engine, q, k, ids, texts, bench.kind) for q in questions]
-        results[mode] = summarise(scored)
+        results[mode] = summarise(scored) if scored else {}
+        if bench.dialogues:
+            results[mode].update(followups(run_engine, bench.dialogues, k, ids, texts, bench.kind))
         if progress:
             progress(f"{mode}: " + ", ".join(f"{key} {value}" for key, value in results[mode].items()
                                              if key in ("nDCG@10", "recall@1")))
@@ -85,12 +87,27 @@ def _collection(bench: Benchmark, index: Path, source: list[Path] | None) -> tup
     return write_corpus(bench.corpus, index / "corpus"), bench.corpus
 
 
-def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict[str, str], kind: str) -> Scored:
-    """Ask `q` for enough excerpts to fill k distinct documents and score the document ranking."""
-    answer = engine.ask(q.text, min(MAX_K_JSON, 3 * k))
+def followups(engine, dialogues: list[Dialogue], k: int, ids: dict[str, str], texts: dict[str, str],
+              kind: str) -> dict:
+    """recall@1 of every turn after the first, asked with the earlier questions of its dialogue and alone."""
+    later = [(d.turns[:i], q) for d in dialogues for i, q in enumerate(d.turns) if i > 0]
+    with_conv = [score_question(engine, q, k, ids, texts, kind, [p.text for p in before]) for before, q in later]
+    alone = [score_question(engine, q, k, ids, texts, kind) for _, q in later]
+    first = [score_question(engine, d.turns[0], k, ids, texts, kind) for d in dialogues]
+    return {"followup_turns": len(later),
+            "followup_recall@1_with": _mean([1 in s.ranks for s in with_conv]),
+            "followup_recall@1_without": _mean([1 in s.ranks for s in alone]),
+            "dialogue_first_turn_recall@1": _mean([1 in s.ranks for s in first])}
+
+
+def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict[str, str], kind: str,
+                   previous: list[str] | None = None) -> Scored:
+    """Ask `q` (after the `previous` questions of its conversation) for enough excerpts to fill k distinct
+    documents and score the document ranking."""
+    answer = engine.ask(q.text, min(MAX_K_JSON, 3 * k), previous=previous or ())
     docs: list[str] = []
     for e in answer.excerpts:
-        doc = ids.get(e.citation.doc_id, e.citation.doc_id)
+        doc = _bench_id(e.citation.doc_id, ids, q.relevant)
         if q.must and doc in q.relevant and q.must not in e.text:
             doc = f"{doc}#without-phrase"  # the right article, but not the passage that says it
         if doc not in docs:
@@ -98,7 +115,7 @@ def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict
     grades = [q.relevant.get(d, 0) for d in docs[:k]]
     ranks = [r for r, g in enumerate(grades, start=1) if g > 0]
     hit = answer_hit = first_hit = None
-    if kind == "squad" and docs and q.relevant.get(docs[0]):
+    if kind == "squad" and docs and q.relevant.get(docs[0]) and docs[0] in texts:
         top = answer.excerpts[0]
         text = texts[docs[0]]
         hit = any(contains_answer(text[s:e], q.answers) for s, e in top.highlight)
@@ -107,6 +124,14 @@ def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict
         first_hit = bool(answer.excerpts) and _highlight_holds(answer.excerpts[0], q.answers)
     return Scored(q.answerable, answer.answered, answer.took_ms, ranks, q.relevant, grades,
                   answer.confidence_score, hit, answer_hit, first_hit, answer.confidence)
+
+
+def _bench_id(doc_id: str, ids: dict[str, str], relevant: dict[str, int]) -> str:
+    """The benchmark's id of an indexed document: a corpus file's, or a gold id that the index prefixes
+    with its folder's name when there are several folders ("seeds/x.txt" for "x.txt")."""
+    if doc_id in ids:
+        return ids[doc_id]
+    return next((gold for gold in relevant if doc_id.endswith("/" + gold)), doc_id)
 
 
 def _highlight_holds(excerpt, answers: tuple[str, ...]) -> bool:

@@ -12,14 +12,13 @@ Idf = Callable[[str], float]  # lexical.BM25.idf_function(): idf of a term, with
 
 
 def near_duplicate(a: Passage, b: Passage, jaccard: float, words: dict | None = None) -> bool:
-    """Same text in two articles, or two windows of one article that mostly overlap.
+    """Same text in two articles, or two windows of one article that overlap at all (they would show the
+    same sentence twice).
 
     `words` caches each passage's word set across calls (select compares one passage with many).
     """
-    if a.doc_id == b.doc_id:
-        overlap = min(a.end, b.end) - max(a.start, b.start)
-        if overlap > 0.5 * min(a.end - a.start, b.end - b.start):
-            return True
+    if overlaps(a, b):
+        return True
     wa, wb = _words(a, words), _words(b, words)
     if not wa or not wb:
         return a.text.strip() == b.text.strip()
@@ -33,6 +32,39 @@ def _words(p: Passage, cache: dict | None) -> set[str]:
     if key not in cache:
         cache[key] = word_set(p.text)
     return cache[key]
+
+
+def overlaps(a: Passage, b: Passage) -> bool:
+    """Two windows of one article that share text."""
+    return a.doc_id == b.doc_id and max(a.start, b.start) < min(a.end, b.end)
+
+
+def distinct(passages: list[Passage], k: int, jaccard: float) -> list[Passage]:
+    """The first `k` passages that add something, best first: a window that overlaps a better one of its
+    article is merged into it (once: the excerpt stays at most two windows long) or else dropped, and a
+    near-copy of a better passage (the same story in another file) is dropped. No sentence shows twice."""
+    chosen: list[Passage] = []
+    merged: set[int] = set()  # positions in `chosen` that already took in a neighbour
+    words: dict = {}
+    for p in passages:
+        if len(chosen) == k:
+            break
+        hits = [i for i, c in enumerate(chosen) if overlaps(p, c)]
+        if hits:
+            if len(hits) == 1 and hits[0] not in merged:  # bridging two excerpts would make them share text
+                chosen[hits[0]] = union(chosen[hits[0]], p)
+                merged.add(hits[0])
+            continue
+        if len(chosen) < k and all(not near_duplicate(p, c, jaccard, words) for c in chosen):
+            chosen.append(p)
+    return chosen
+
+
+def union(a: Passage, b: Passage) -> Passage:
+    """One passage spanning two overlapping windows of an article; it keeps `a`'s id and rank."""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    text = first.text + second.text[first.end - second.start:] if second.end > first.end else first.text
+    return Passage(a.doc_id, min(a.position, b.position), first.start, max(a.end, b.end), text, a.passage_id)
 
 
 def select(passages: list[Passage], k: int, jaccard: float) -> list[int]:
@@ -107,3 +139,12 @@ def confidence(question: str, texts: list[str], cosines: list[float], idf: Idf, 
     if not texts:
         return 0.0
     return max(cosines) + coverage_weight * coverage(question, texts, idf)
+
+
+def sentence_coverage(question: str, texts: list[str], idf: Idf) -> float:
+    """The largest idf-weighted share of the question's terms that one sentence of `texts` holds (0..1).
+
+    An answer sits in one sentence: off-topic questions pick up their words here and there across a
+    passage, answerable ones find most of them together.
+    """
+    return coverage(question, [text[s:e] for text in texts for s, e in sentence_spans(text)], idf)

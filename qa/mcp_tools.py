@@ -32,7 +32,8 @@ ASK = (
     "Search the article collection and return the k passages that best answer `question`, best first. Each "
     "excerpt's `text` is copied verbatim from article `doc_id` at character offsets [start, end); `highlight` "
     "marks the sentences that answer best, and `answer` lists the 1-3 sentences that answer most directly (each "
-    "with its doc_id, start and end): quote those first. Quote `text` (or a highlighted part of it) exactly, never reworded, "
+    "with its doc_id, start and end): quote those first. For a follow-up question, pass the user's earlier "
+    "questions as `previous`; `searched_for` shows how the question was understood. Quote `text` (or a highlighted part of it) exactly, never reworded, "
     "and cite every quote as [doc_id, start-end]. `answered` false means no excerpt is a confident match: tell "
     "the user the articles may not say, and do not present the excerpts as the answer. `since`/`until` "
     "(YYYY-MM-DD) and `doc` (doc ids) search only those articles. `also_in` lists other articles that carry "
@@ -52,6 +53,11 @@ LIST = ("List every article in the collection: doc_id, title, byline, date and n
 QUESTION = Annotated[Any, WithJsonSchema({"type": "string", "description": "the question, in plain words"})]
 K_ARG = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None,
                                        "description": f"how many excerpts, 1 to {MAX_K_JSON} (default 5)"})]
+PREVIOUS = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}],
+                                          "default": None,
+                                          "description": "the user's earlier questions in this conversation, oldest "
+                                                         "first, so that a follow-up (\"Who said that?\") is "
+                                                         "understood with them"})]
 DOC_ID = Annotated[Any, WithJsonSchema({"type": "string",
                                         "description": "the article's id, as in an excerpt or in list_articles"})]
 DATE = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None,
@@ -71,13 +77,13 @@ def mcp_server(engine: Engine, limiter: CapacityLimiter) -> MCPServer:
         except QAError as exc:  # the one-line message reaches the assistant as the tool's error
             raise ToolError(str(exc)) from None
 
-    def ask(question, k, since, until, doc):
-        return engine.ask(question, k, filters=engine.filters(since, until, doc))
+    def ask(question, k, since, until, doc, previous):
+        return engine.ask(question, k, previous, filters=engine.filters(since, until, doc))
 
     @server.tool(description=ASK)
     async def ask_articles(question: QUESTION, k: K_ARG = None, since: DATE = None, until: DATE = None,
-                           doc: DOCS = None) -> AnswerOut:
-        return answer_out(await call(ask, question, k, since, until, doc))
+                           doc: DOCS = None, previous: PREVIOUS = None) -> AnswerOut:
+        return answer_out(await call(ask, question, k, since, until, doc, previous))
 
     @server.tool(description=READ)
     async def read_article(doc_id: DOC_ID) -> Article:

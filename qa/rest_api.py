@@ -32,12 +32,13 @@ def router(engine: Engine, limiter: CapacityLimiter) -> APIRouter:
     async def ask_get(query: Annotated[AskQuery, Query()]) -> AnswerOut:
         """The k best excerpts for `q`, best first: each is `article.text[start:end]` of article `doc_id`.
 
-        `since`, `until` (YYYY-MM-DD) and `doc` (repeatable) limit the answer to those articles."""
+        `since`, `until` (YYYY-MM-DD) and `doc` (repeatable) limit the answer to those articles; `previous`
+        (repeatable) gives the earlier questions of the conversation."""
         return answer_out(await call(ask, engine, query))
 
     @api.post("/ask", response_model=AnswerOut, summary="The same, with the question in a JSON body")
     async def ask_post(query: AskQuery) -> AnswerOut:
-        """As GET /api/ask, for long questions (and, later, a conversation that does not fit in a URL)."""
+        """As GET /api/ask, for long questions and conversations that do not fit in a URL."""
         return answer_out(await call(ask, engine, query))
 
     @api.get("/articles", response_model=Collection, summary="The articles in the collection")
@@ -54,8 +55,9 @@ def router(engine: Engine, limiter: CapacityLimiter) -> APIRouter:
 
 
 def ask(engine: Engine, query: AskQuery):
-    """`engine.ask` with the query's question, k and filters."""
-    return engine.ask(query.q, query.k, filters=engine.filters(query.since, query.until, query.doc))
+    """`engine.ask` with the query's question, k, conversation and filters."""
+    return engine.ask(query.q, query.k, query.previous or (),
+                      filters=engine.filters(query.since, query.until, query.doc))
 
 
 def articles_of(engine: Engine) -> Collection:
@@ -114,4 +116,7 @@ def validation_message(errors: list[dict], engine: Engine) -> str:
             return str(exc)
     if name == "q":
         return "the question must be text"
+    if loc and loc[0] == "previous":
+        return "previous must be a list of earlier questions (texts)" if kind != "too_long" else \
+            "previous: too many earlier questions"
     return f"{name}: {err.get('msg', 'not valid')}"

@@ -121,14 +121,15 @@ class ChatApp:
 
     def _api_fn(self):
         def ask(question: str, k: int = 5, since: str | None = None, until: str | None = None,
-                doc: list[str] | None = None) -> dict:
+                doc: list[str] | None = None, previous: list[str] | None = None) -> dict:
             """Answer `question` with the k best excerpts: the same JSON object as `qa ask --json`.
 
-            `since`/`until` (YYYY-MM-DD) and `doc` (doc ids) limit the answer to those articles.
+            `since`/`until` (YYYY-MM-DD) and `doc` (doc ids) limit the answer to those articles; `previous`: the
+            earlier questions of the conversation, oldest first (for follow-ups).
             """
             try:
                 filters = self.engine.filters(since, until, doc or ())
-                return self.engine.ask(question, k, filters=filters).to_json()
+                return self.engine.ask(question, k, previous=previous or (), filters=filters).to_json()
             except QAError as exc:
                 raise gr.Error(str(exc), print_exception=False) from None
 

@@ -49,6 +49,21 @@ def test_ask_stdin_jsonl(built):
     assert [x["question"] for x in lines] == ["When did China ban fentanyl?", "Who wrote the article?"]
 
 
+def test_ask_stdin_chat_keeps_the_conversation_until_an_empty_line(built):
+    lines = "Which veterinary anesthetic did China move to regulate?\nWhen?\n\nWhen?\n"
+    out = qa("ask", "-", "--index", str(built / "index"), "--json", "--chat", "-k", "2", stdin=lines)
+    assert out.returncode == 0, out.stderr
+    got = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["question"] for x in got] == [lines.split("\n")[0], "When?", "When?"]
+    assert "anesthetic" in got[1]["searched_for"] and "July 15" in got[1]["answer"][0]["text"]
+    assert got[2]["searched_for"] == "When?"  # the empty line started a new conversation
+    plain_run = qa("ask", "-", "--index", str(built / "index"), "--json", "-k", "2", stdin=lines)
+    assert plain_run.returncode == 0 and plain_run.stderr == ""  # without --chat the empty line is skipped
+    assert [json.loads(x)["searched_for"] for x in plain_run.stdout.splitlines()][1] == "When?"
+    human = qa("ask", "-", "--index", str(built / "index"), "--chat", "-k", "1", stdin=lines)
+    assert "(searched for: When? " in human.stdout
+
+
 def test_show(built):
     out = qa("show", PLAIN, "--index", str(built / "index"), "--json")
     data = json.loads(out.stdout)

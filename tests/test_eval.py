@@ -91,6 +91,20 @@ def test_squad_highlight_and_abstention(tmp_path, embedder):
     assert metrics["highlight_has_answer"] == 1.0 and metrics["highlight_questions"] == 2
     assert metrics["abstain_recall"] == 1.0 and metrics["abstain_precision"] == 1.0
     assert metrics["answered_rate_answerable"] == 1.0
+    # dialogues: each turn after the first is scored asked with its conversation and alone, in the same run
+    turns = [{"question": "What does the angle of the waggle dance give?", "doc_id": "001-000"},
+             {"question": "Who performs it?", "doc_id": "001-000"},
+             {"question": "Where does it return to?", "doc_id": "001-000"}]
+    dialogues = tmp_path / "dialogues.jsonl"
+    dialogues.write_text(json.dumps({"dialogue": "bees", "turns": turns}) + "\n")
+    report = evaluate([squad, off, dialogues], tmp_path / "index", k=10, embedder=embedder)
+    metrics = report["modes"]["hybrid"]
+    assert report["questions"] == 3 and metrics["followup_turns"] == 2
+    assert metrics["followup_recall@1_with"] == 1.0 and metrics["dialogue_first_turn_recall@1"] == 1.0
+    assert 0.0 <= metrics["followup_recall@1_without"] <= 1.0
+    with pytest.raises(BenchmarkError, match="turns"):
+        (tmp_path / "bad-dialogue.jsonl").write_text(json.dumps({"turns": "x"}) + "\n")
+        load_benchmark([squad, tmp_path / "bad-dialogue.jsonl"])
 
 
 def test_seed_question_set_through_the_cli(tmp_path):

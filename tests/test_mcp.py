@@ -33,7 +33,8 @@ def test_lists_three_tools_that_say_how_to_cite(app_server, open_entry):
     for name in ("ask_articles", "read_article"):
         text = tools[name].description.lower()
         assert "verbatim" in text and "cite" in text and "doc_id" in text and "start-end" in text
-    assert set(tools["ask_articles"].input_schema["properties"]) == {"question", "k", "since", "until", "doc"}
+    assert set(tools["ask_articles"].input_schema["properties"]) == {"question", "k", "since", "until", "doc",
+                                                                     "previous"}
     assert tools["ask_articles"].input_schema["required"] == ["question"]
     assert tools["read_article"].input_schema["required"] == ["doc_id"]
 
@@ -74,6 +75,20 @@ def test_ask_within_chosen_articles_or_dates(app_server, open_entry):
     assert [e["doc_id"] for e in one.structured_content["excerpts"]] == [SPUN] * 3
     assert {e["doc_id"] for e in dated.structured_content["excerpts"]} == {PLAIN}  # SPUN has no date
     assert bad.is_error and "until must be a date YYYY-MM-DD, not '24-01-01'" in bad.content[0].text
+
+def test_ask_articles_understands_a_follow_up_with_previous(app_server, open_entry):
+    earlier = "Which veterinary anesthetic did China move to regulate?"
+
+    async def go():
+        async with client_for(open_entry, app_server.url) as client:
+            return (await client.call_tool("ask_articles", {"question": "When?", "k": 2, "previous": [earlier]}),
+                    await client.call_tool("ask_articles", {"question": "When?", "previous": "oops"}))
+
+    asked, bad = run(go())
+    answer = asked.structured_content
+    assert not asked.is_error and answer["question"] == "When?" and "anesthetic" in answer["searched_for"]
+    assert "July 15" in answer["answer"][0]["text"]
+    assert bad.is_error and "previous must be a list" in bad.content[0].text
 
 
 def test_tool_errors_are_one_line_messages(app_server, open_entry):

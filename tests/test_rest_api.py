@@ -84,6 +84,19 @@ def test_filters_restrict_the_answer_get_and_post(api):
     r = api.get("/api/ask", params={"q": FENTANYL, "doc": "nope.txt"})
     assert r.status_code == 404 and r.json() == {"error": "no document 'nope.txt' in the index"}
 
+def test_ask_takes_the_earlier_questions_of_a_conversation(api):
+    earlier = "Which veterinary anesthetic did China move to regulate?"
+    got = api.get("/api/ask", params=[("q", "When?"), ("k", "2"), ("previous", "hello"), ("previous", earlier)]).json()
+    assert got["question"] == "When?" and "anesthetic" in got["searched_for"]
+    assert "July 15" in got["answer"][0]["text"]
+    posted = api.post("/api/ask", json={"q": "When?", "k": 2, "previous": ["hello", earlier]}).json()
+    assert posted["searched_for"] == got["searched_for"] and posted["answer"] == got["answer"]
+    alone = api.get("/api/ask", params={"q": "When?", "k": 2}).json()
+    assert alone["searched_for"] == "When?"
+    for body in ({"q": "When?", "previous": "not a list"}, {"q": "When?", "previous": [1]}):
+        r = api.post("/api/ask", json=body)
+        assert r.status_code == 400 and r.json() == {"error": "previous must be a list of earlier questions (texts)"}
+
 
 def test_k_true_is_refused_as_the_engine_does(api):
     r = api.post("/api/ask", json={"q": "x", "k": True})  # pydantic alone would read it as 1

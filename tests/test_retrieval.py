@@ -125,3 +125,13 @@ def test_retrieval_modes(seed_engine):
     assert len(results["dense"]) == 5 and len(results["hybrid"]) >= 5
     with pytest.raises(ValueError):
         Retriever(loaded.retriever.vectors, loaded.retriever.bm25, replace(SETTINGS.retrieval, mode="magic"))
+
+
+def test_overlapping_windows_merge_once_and_keep_the_list_full():
+    text = " ".join(f"Sentence {i} of the harbour report." for i in range(30))
+    window = [(0, 200), (150, 350), (300, 500), (600, 800)]
+    ranked = [_passage("a.txt", s, text[s:e], pid) for pid, (s, e) in enumerate(window, start=1)]
+    ranked.append(_passage("c.txt", 0, "Mexico's navy intercepted a fishing boat carrying methamphetamine.", 9))
+    got = excerpts.distinct(ranked, 3, jaccard=0.8)
+    assert [(p.doc_id, p.start, p.end) for p in got] == [("a.txt", 0, 350), ("a.txt", 600, 800), ("c.txt", 0, 66)]
+    assert got[0].text == text[0:350] and got[0].passage_id == 1  # the better window's id: its scores stay
