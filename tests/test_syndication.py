@@ -83,3 +83,23 @@ def test_a_doc_filter_on_the_copy_answers_from_the_copy(tmp_path, fresh_engine):
                         filters=Filters(doc_ids=(SPUN,)))
     assert [e.citation.doc_id for e in answer.excerpts] == [SPUN] * 3
     assert all(e.also_in == ("wire.txt",) for e in answer.excerpts)
+
+
+def test_an_index_made_before_grouping_is_grouped_by_its_next_build(tmp_path, fresh_engine):
+    import sqlite3
+
+    src = tmp_path / "articles"
+    shutil.copytree(SEEDS, src)
+    (src / "wire.txt").write_text(ORIGINAL.read_text())
+    engine = fresh_engine()
+    engine.build([src])
+    with sqlite3.connect(engine.index_dir / "qa.sqlite") as db:  # as an index built before grouping existed
+        db.execute("DROP TABLE story_groups")
+        db.execute("DROP TABLE story_signatures")
+    before = engine.generation()
+    assert engine.groups() == []
+    report = engine.build([src])
+    assert report.added == report.updated == report.removed == [] and engine.generation() == before + 1
+    assert engine.groups() == [(SPUN, "wire.txt")]
+    engine.build([src])
+    assert engine.generation() == before + 1  # grouped once; nothing changed since
