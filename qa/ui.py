@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from . import ui_render as render
+from .ui_scripts import CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
 from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
 from .console import UNITS
 from .engine import Engine
@@ -26,56 +27,6 @@ EXAMPLES = (
 MAX_TURNS = 50  # the conversation kept per browser session; older turns drop off the top
 ASK_CONCURRENCY = 4  # questions answered at once (UI and API share the group); builds run one at a time
 
-# Clicks inside the conversation: a citation reaches Python as a `click` event with its data; Copy writes the
-# answer's Markdown (its relative links made absolute here, where the page's address is known). After each new
-# value the conversation box scrolls so that the newest turn's top is in view.
-CHAT_JS = """
-const copyText = (text) => {
-  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
-  const area = document.createElement('textarea');  // plain http on another host: no clipboard API
-  area.value = text; area.style.position = 'fixed'; area.style.opacity = '0';
-  document.body.appendChild(area); area.select(); document.execCommand('copy'); area.remove();
-  return Promise.resolve();
-};
-element.addEventListener('click', (event) => {
-  const copy = event.target.closest('.qa-copy');
-  if (copy) {
-    const base = location.origin + location.pathname;
-    copyText(copy.dataset.md.replaceAll('](?doc=', '](' + base + '?doc=')).then(() => copy.classList.add('qa-done'));
-    return;
-  }
-  const btn = event.target.closest('.qa-cite-btn');
-  if (!btn) return;
-  trigger('click', {doc_id: btn.dataset.doc, start: Number(btn.dataset.start),
-                    end: Number(btn.dataset.end), hl: btn.dataset.hl || ''});
-});
-const toNewest = () => {
-  const box = element.querySelector('.qa-chat');
-  const turns = box ? box.querySelectorAll('.qa-turn') : [];
-  if (!turns.length) return;
-  const last = turns[turns.length - 1];
-  box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top;
-  const top = last.getBoundingClientRect().top;
-  if (top < 0 || top > window.innerHeight * 0.8) window.scrollBy(0, top - 8);
-};
-watch('value', () => requestAnimationFrame(toNewest));
-"""
-# After the source panel shows a new article, scroll its text so the cited passage is in view.
-SCROLL_JS = """
-watch('value', () => {
-  const mark = element.querySelector('#qa-cited');
-  const box = element.querySelector('.qa-doctext');
-  if (!mark || !box) return;
-  box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 4;
-  const r = element.getBoundingClientRect();
-  if (r.top < 0 || r.top > window.innerHeight) element.scrollIntoView({block: 'start'});
-});
-"""
-# The conversation is kept in the tab's sessionStorage: it survives a reload of that tab, and only that tab's.
-STORAGE_KEY = "qa-conversation"
-SAVE_JS = f"(saved) => {{ sessionStorage.setItem('{STORAGE_KEY}', saved || '[]'); }}"
-RESTORE_JS = f"(saved) => sessionStorage.getItem('{STORAGE_KEY}') || '[]'"
-FOCUS_JS = "() => { document.querySelector('#qa-question textarea, #qa-question input')?.focus(); }"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EMPTY_QUESTION = "Type a question first, then press Enter."
 
@@ -398,7 +349,7 @@ def _span(text: str) -> tuple[int, int]:
 
 
 CSS = render.CSS + """
-#qa-hint { min-height: 0; }
+#qa-hint:not(:has(.qa-hint)) { display: none; }
 #qa-ask-row { flex-wrap: nowrap; gap: 8px; }
 #qa-filters { margin-top: 4px; }
 .qa-title { margin: 4px 0 0 0; font-size: 1.6em; }
@@ -410,6 +361,8 @@ CSS = render.CSS + """
 #qa-build-result { min-height: 80px; }
 .qa-status { text-align: right; color: var(--body-text-color-subdued); font-size: .9em; background: none; }
 @media (max-width: 600px) {
+  #qa-header { flex-wrap: wrap; gap: 0; }
+  #qa-header > * { min-width: 100% !important; }
   .qa-title { font-size: 1.3em; }
   .qa-title span { display: block; margin-left: 0; }
   .qa-status { text-align: left; }
