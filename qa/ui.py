@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import date
 from pathlib import Path
+from uuid import uuid4
 
 import gradio as gr
 
 from . import ui_render as render
-from .ui_scripts import CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
+from .ui_scripts import ASK_JS, CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
 from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
 from .console import UNITS
 from .engine import Engine
@@ -41,6 +43,8 @@ class ChatApp:
         self.uploads = Path(uploads) if uploads else self.sources[-1]
         if self.uploads not in self.sources:
             self.sources.append(self.uploads)
+        self._claimed: set[str] = set()
+        self._claims_lock = threading.Lock()
 
     # ---- answering ----------------------------------------------------------------------
     def ask_json(self, question: str, k: int | None = None) -> dict:
@@ -56,18 +60,20 @@ class ChatApp:
         Returns (conversation, question box, Ask button, hint, pending question, *example buttons)."""
         question = (question or "").strip()
         problem = EMPTY_QUESTION if not question else _filter_problem(since, until)
-        if problem:
-            return gr.skip(), gr.skip(), gr.skip(), render.hint(problem), "", *self._examples(None)
+        if problem:  # the pending question is left alone: a second Enter may come while one is answered
+            return gr.skip(), gr.skip(), gr.skip(), render.hint(problem), gr.skip(), *self._examples(None)
         locked = gr.update(interactive=False)
         return (render.pending(turns, question), gr.update(value="", interactive=False), locked, render.hint(),
-                question, *self._examples(False))
+                {"id": uuid4().hex, "question": question}, *self._examples(False))
 
-    def respond(self, question: str, turns: list[dict], since: str, until: str, doc_ids: list[str] | None):
-        """Answer the pending question with the conversation's earlier questions and the filters.
+    def respond(self, pending: dict | None, turns: list[dict], since: str, until: str, doc_ids: list[str] | None):
+        """Answer the pending question with the conversation's earlier questions and the filters, once: the
+        chain of a second submit reads the same pending question and finds it claimed.
 
         Returns (conversation, turns, saved turns as JSON, hint)."""
-        if not question:
+        if not pending or not self._claim(pending.get("id", "")):
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        question = pending["question"]
         previous = [t.get("question", "") for t in turns]
         try:
             answer = self.engine.ask(question, previous=previous, filters=_filters(since, until, doc_ids))
@@ -75,6 +81,16 @@ class ChatApp:
             return render.conversation(turns), turns, gr.skip(), render.hint(str(exc))
         turns = [*turns, answer.to_json()][-MAX_TURNS:]
         return render.conversation(turns), turns, json.dumps(turns), render.hint()
+
+    def _claim(self, question_id: str) -> bool:
+        """True for the first caller with this id only."""
+        with self._claims_lock:
+            if question_id in self._claimed:
+                return False
+            if len(self._claimed) > 10_000:  # ids of long-answered questions: no chain still holds them
+                self._claimed.clear()
+            self._claimed.add(question_id)
+            return True
 
     def unlock(self):
         """The question box, Ask and the examples usable again."""
@@ -224,7 +240,7 @@ class ChatApp:
         return demo
 
     def _chat_tab(self, demo: gr.Blocks) -> None:
-        turns, pending = gr.State([]), gr.State("")
+        turns, pending = gr.State([]), gr.State(None)
         saved = gr.Textbox(visible=False, elem_id="qa-saved")  # the turns as JSON, on their way to sessionStorage
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
@@ -243,15 +259,18 @@ class ChatApp:
                                 padding=True)
         private = dict(api_visibility="private")
         filters = [since, until, self.doc_filter]
-        first = dict(fn=self.start, outputs=[chat, question, send, hint, pending, *examples], queue=False, **private)
-        for trigger, asked in [(question.submit, question), (send.click, question),
-                               *[(b.click, b) for b in examples]]:
-            (trigger(inputs=[asked, turns, *filters], **first)
-             .then(self.respond, inputs=[pending, turns, *filters], outputs=[chat, turns, saved, hint],
-                   concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, **private)
-             .then(self.unlock, outputs=[question, send, *examples], queue=False, **private)
-             .then(None, inputs=saved, js=SAVE_JS, **private)
-             .then(None, js=FOCUS_JS, **private))
+        # One listener for Enter and Ask: while its first step runs, a second Enter or click is dropped (Gradio's
+        # trigger_mode "once" is per listener), and that step disables both. An example fills the box and clicks Ask.
+        (gr.on([question.submit, send.click], self.start, inputs=[question, turns, *filters],
+               outputs=[chat, question, send, hint, pending, *examples], queue=False, trigger_mode="once", **private)
+         .then(self.respond, inputs=[pending, turns, *filters], outputs=[chat, turns, saved, hint],
+               concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, **private)
+         .then(self.unlock, outputs=[question, send, *examples], queue=False, **private)
+         .then(None, inputs=saved, js=SAVE_JS, **private)
+         .then(None, js=FOCUS_JS, **private))
+        for button in examples:
+            button.click(lambda text: text, inputs=button, outputs=question, queue=False, **private).then(
+                None, js=ASK_JS, **private)
         clear.click(self.clear, outputs=[chat, turns, saved, panel, hint], queue=False, **private).then(
             None, inputs=saved, js=SAVE_JS, **private)
         chat.click(self.open_source, outputs=panel, **private)

@@ -98,8 +98,10 @@ def test_respond_passes_the_earlier_questions_and_the_filters(seed_engine, tmp_p
             return seed_engine.ask(question, k, previous=previous, filters=filters)
 
     app = ChatApp(Recording(), tmp_path)
-    _, turns, saved, _ = app.respond(SEED_QUESTION, [], "", "", None)
-    _, turns, saved, _ = app.respond("When?", turns, "2019-01-01", "", [SPUN])
+    _, turns, saved, _ = app.respond({"id": "1", "question": SEED_QUESTION}, [], "", "", None)
+    second = app.start("When?", turns, "2019-01-01", "", [SPUN])[4]
+    _, turns, saved, _ = app.respond(second, turns, "2019-01-01", "", [SPUN])
+    app.respond(second, turns, "", "", None)  # a second chain with the same pending question: not asked again
     assert calls[1] == ("When?", [SEED_QUESTION], Filters("2019-01-01", None, (SPUN,)))
     assert [t["question"] for t in json.loads(saved)] == [SEED_QUESTION, "When?"]
     hint = app.start("   ", turns, "", "", None)[3]
