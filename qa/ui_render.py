@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlencode
 
 from .loader import shorten
 from .records import Document
+from .ui_style import CSS  # noqa: F401  (ui.py and older callers take the style from here)
 
-NO_MATCH = ("No confident match in the collection. The closest excerpts are shown below, "
-            "marked as weak: check them before relying on them.")
-WELCOME = ("Ask a question about the articles in the collection. Answers are passages quoted word for word, "
-           "each with its source; click a source to read the whole article with the passage highlighted.")
+NO_ANSWER = "No answer in the collection."
+NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
+CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
+NOTHING = "Nothing in the collection matches this question."
+WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
+           "each with its source; click a numbered source to read the whole article with the passage highlighted.")
 
 
 def marked(text: str, base: int, spans, css_class: str = "best") -> str:
@@ -32,34 +36,146 @@ def conversation(turns: list[dict]) -> str:
     return '<div class="qa-chat">' + "".join(_turn(t, i) for i, t in enumerate(turns)) + "</div>"
 
 
+def pending(turns: list[dict], question: str) -> str:
+    """The conversation with `question` shown as being answered."""
+    ask = _question(question) + '<p class="qa-pending" role="status">Looking through the articles…</p>'
+    body = "".join(_turn(t, i) for i, t in enumerate(turns))
+    return f'<div class="qa-chat">{body}<section class="qa-turn qa-asking">{ask}</section></div>'
+
+
+def confidence_of(answer: dict) -> str:
+    """high | low | none; answers saved before the three levels existed say only `answered`."""
+    level = answer.get("confidence")
+    if level in ("high", "low", "none"):
+        return level
+    return "high" if answer.get("answered") else "none"
+
+
+def _question(text: str) -> str:
+    return f'<div class="qa-question"><span class="qa-who">You</span><p>{escape(text)}</p></div>'
+
+
 def _turn(answer: dict, index: int) -> str:
-    weak = not answer["answered"]
-    head = f'<p class="qa-nomatch" role="status">{escape(NO_MATCH)}</p>' if weak else ""
-    if not answer["excerpts"]:
-        head = '<p class="qa-nomatch" role="status">Nothing in the collection matches this question.</p>'
-    items = "".join(_excerpt(e, weak, index) for e in answer["excerpts"])
-    took = f'<span class="qa-took">{answer["took_ms"]:.0f} ms</span>'
-    return (f'<section class="qa-turn" id="turn-{index}">'
-            f'<div class="qa-question"><span class="qa-who">You</span><p>{escape(answer["question"])}</p></div>'
-            f'<div class="qa-answer">{head}<ol class="qa-excerpts">{items}</ol>{took}</div></section>')
+    level = confidence_of(answer)
+    excerpts = answer.get("excerpts") or []
+    searched = answer.get("searched_for") or ""
+    parts = [_question(answer.get("question", ""))]
+    if searched and searched.strip() != answer.get("question", "").strip():
+        parts.append(f'<p class="qa-searched">searched for: <q>{escape(searched)}</q></p>')
+    parts.append(_card(answer, level, excerpts))
+    if excerpts:
+        items = "".join(_excerpt(e, level) for e in excerpts)
+        label = "Closest passages" if level == "none" else "Sources"
+        folded = "" if level == "none" else " open"
+        parts.append(f'<details class="qa-sources"{folded}><summary>{label} ({len(excerpts)})</summary>'
+                     f'<ol class="qa-excerpts">{items}</ol></details>')
+    took = float(answer.get("took_ms") or 0)
+    parts.append(f'<span class="qa-took">{took:.0f} ms</span>')
+    return f'<section class="qa-turn qa-{level}" id="turn-{index}">{"".join(parts)}</section>'
 
 
-def _excerpt(e: dict, weak: bool, turn: int) -> str:
-    quote = marked(e["text"], e["start"], e["highlight"])
-    title = shorten(e["title"]) or e["doc_id"]  # indexes built before titles were capped hold whole ones
-    spans = ",".join(f"{int(s)}-{int(h)}" for s, h in e["highlight"])
-    attrs = (f'data-doc="{escape(e["doc_id"])}" data-start="{int(e["start"])}" data-end="{int(e["end"])}" '
-             f'data-hl="{escape(spans)}" data-turn="{turn}" data-rank="{int(e["rank"])}"')
-    date = e.get("date_text") or e["date"]  # as the article writes it; the ISO form is in the JSON
-    meta = [escape(date)] if date else []
-    meta += [f'<span class="qa-file">{escape(e["doc_id"])}</span>', f'chars {int(e["start"])}–{int(e["end"])}',
-             f'score {float(e["score"]):.3f}']
-    badge = '<span class="qa-weak-badge">weak match</span>' if weak else ""
-    return (f'<li class="qa-excerpt{" qa-weak" if weak else ""}">'
-            f'<blockquote>{quote}</blockquote>'
-            f'<div class="qa-cite"><button type="button" class="qa-cite-btn" {attrs} '
-            f'title="Open the article with this passage highlighted">[{int(e["rank"])}] {escape(title)}</button>'
-            f'<span class="qa-meta">{" · ".join(meta)}</span>{badge}</div></li>')
+def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
+    """The direct answer: quoted sentences with numbered chips, or the no-answer message; plus Copy."""
+    if not excerpts:
+        return f'<div class="qa-card"><p class="qa-nomatch" role="status">{escape(NOTHING)}</p></div>'
+    if level == "none":
+        return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(NO_ANSWER)}</strong> '
+                f'{escape(NO_ANSWER_MORE)}</p></div>')
+    sentences = answer.get("answer") or _fallback(excerpts)
+    quotes = "".join(f"<li><q>{escape(s['text'])}</q> {_chip(s, excerpts)}</li>" for s in sentences)
+    caution = f'<p class="qa-caution" role="status">{escape(CAUTION)}</p>' if level == "low" else ""
+    md = escape(markdown(answer), quote=True)
+    copy = (f'<button type="button" class="qa-copy" data-md="{md}" '
+            'title="Copy the answer with its citations as Markdown">Copy</button>')
+    return (f'<div class="qa-card">{caution}<ol class="qa-answer-sents">{quotes}</ol>'
+            f'<div class="qa-actions">{copy}</div></div>')
+
+
+def _fallback(excerpts: list[dict]) -> list[dict]:
+    """Answers saved before `answer` existed: the first excerpt's highlighted sentences stand in."""
+    e = excerpts[0]
+    return [{"doc_id": e["doc_id"], "start": s, "end": t, "text": e["text"][s - e["start"]:t - e["start"]]}
+            for s, t in e.get("highlight") or []][:3]
+
+
+def source_of(sentence: dict, excerpts: list[dict]) -> dict | None:
+    """The excerpt that holds `sentence`, else the first one from its article, else None."""
+    same = [e for e in excerpts if e["doc_id"] == sentence["doc_id"]]
+    inside = [e for e in same if e["start"] <= sentence["start"] and sentence["end"] <= e["end"]]
+    return (inside or same or [None])[0]
+
+
+def _chip(sentence: dict, excerpts: list[dict]) -> str:
+    e = source_of(sentence, excerpts)
+    start, end = (e["start"], e["end"]) if e else (sentence["start"], sentence["end"])
+    number = int(e["rank"]) if e else "·"
+    title = escape(_title(e or sentence))
+    return (f'<button type="button" class="qa-cite-btn qa-chip" data-doc="{escape(sentence["doc_id"])}" '
+            f'data-start="{int(start)}" data-end="{int(end)}" data-hl="{int(sentence["start"])}-{int(sentence["end"])}" '
+            f'title="Open {title}, characters {int(sentence["start"])}–{int(sentence["end"])}">[{number}]</button>')
+
+
+def _title(e: dict) -> str:
+    return shorten(e.get("title")) or e["doc_id"]  # indexes built before titles were capped hold whole ones
+
+
+def link(doc_id: str, start: int, end: int, hl: tuple[int, int] | None = None) -> str:
+    """The query string that opens the app with this passage (and sentence) highlighted in the source panel."""
+    params = {"doc": doc_id, "start": int(start), "end": int(end)}
+    if hl:
+        params["hl"] = f"{int(hl[0])}-{int(hl[1])}"
+    return "?" + urlencode(params)
+
+
+def _excerpt(e: dict, level: str) -> str:
+    spans = [] if level == "none" else [(int(s), int(t)) for s, t in e.get("highlight") or []]
+    start, end = int(e["start"]), int(e["end"])
+    hl = ",".join(f"{s}-{t}" for s, t in spans)
+    attrs = (f'data-doc="{escape(e["doc_id"])}" data-start="{start}" data-end="{end}" data-hl="{escape(hl)}" '
+             f'data-rank="{int(e["rank"])}"')
+    details = f'characters {start}–{end} · rank {int(e["rank"])} · relevance score {float(e["score"]):.3f}'
+    meta = [escape(d) for d in [e.get("date_text") or e.get("date")] if d]  # as the article writes it
+    meta.append(f'<span class="qa-file">{escape(e["doc_id"])}</span>')
+    also = e.get("also_in") or []
+    if also:
+        names = ", ".join(also)
+        meta.append(f'<span class="qa-also" title="{escape(names)}">also in {len(also)} '
+                    f'article{"s" if len(also) > 1 else ""}</span>')
+    href = escape(link(e["doc_id"], start, end, spans[0] if spans else None))
+    meta.append(f'<a class="qa-link" href="{href}" title="A link that opens this passage">link</a>')
+    return (f'<li class="qa-excerpt">'
+            f'<div class="qa-cite"><button type="button" class="qa-cite-btn" {attrs} title="{details}">'
+            f'[{int(e["rank"])}] {escape(_title(e))}</button><span class="qa-meta">{" · ".join(meta)}</span></div>'
+            f'{_passage(e, spans, details)}</li>')
+
+
+def _passage(e: dict, spans: list[tuple[int, int]], details: str) -> str:
+    """The highlighted sentence(s) shown, the whole passage behind a disclosure."""
+    text, base = e["text"], int(e["start"])
+    whole = marked(text, base, spans)
+    if spans:
+        shown = " … ".join(marked(text[s - base:t - base], s, [(s, t)]) for s, t in spans)
+    else:
+        shown = escape(text[:240].rstrip()) + ("…" if len(text) > 240 else "")
+    return (f'<blockquote class="qa-gist">{shown}</blockquote>'
+            f'<details class="qa-whole"><summary>Show the whole passage</summary>'
+            f'<blockquote>{whole}</blockquote><p class="qa-details">{details}</p></details>')
+
+
+def markdown(answer: dict) -> str:
+    """The answer as Markdown: each sentence quoted, then its citation; links are relative (`?doc=…`)."""
+    excerpts = answer.get("excerpts") or []
+    lines = [f"**{answer.get('question', '')}**", ""]
+    for sentence in answer.get("answer") or _fallback(excerpts):
+        e = source_of(sentence, excerpts) or {"doc_id": sentence["doc_id"]}
+        start, end = int(sentence["start"]), int(sentence["end"])
+        cite = [f"*{_title(e)}*", e.get("date_text") or e.get("date"), f"`{sentence['doc_id']}`",
+                f"characters {start}–{end}", e.get("url")]
+        span = (e.get("start", start), e.get("end", end))
+        cite.append(f"[open the source]({link(sentence['doc_id'], *span, (start, end))})")
+        lines += [f"> {line}" if line else ">" for line in sentence["text"].splitlines() or [""]]
+        lines += ["", "— " + ", ".join(str(c) for c in cite if c), ""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]) -> str:
@@ -76,8 +192,13 @@ def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]
             f'<div class="qa-doctext">{body}</div></article>')
 
 
-def source_placeholder(message: str = "Click a source under an excerpt to read the whole article here.") -> str:
+def source_placeholder(message: str = "Click a numbered source to read the whole article here.") -> str:
     return f'<div class="qa-source qa-empty"><p>{escape(message)}</p></div>'
+
+
+def hint(message: str = "") -> str:
+    """A short line under the question box (an empty question, a bad date); empty when all is well."""
+    return f'<p class="qa-hint" role="status">{escape(message)}</p>' if message else ""
 
 
 def notice(lines: list[str], kind: str = "info") -> str:
@@ -86,44 +207,3 @@ def notice(lines: list[str], kind: str = "info") -> str:
         return f'<div class="qa-notice qa-{escape(kind)}"><p>{escape(lines[0])}</p></div>'
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
     return f'<div class="qa-notice qa-{escape(kind)}"><ul>{items}</ul></div>'
-
-
-CSS = """
-.qa-chat { display: flex; flex-direction: column; gap: 18px; }
-.qa-welcome { color: var(--body-text-color-subdued); margin: 8px 0; }
-.qa-turn { border-bottom: 1px solid var(--border-color-primary); padding-bottom: 14px; }
-.qa-question { display: flex; gap: 10px; align-items: baseline; }
-.qa-question p { margin: 0; font-weight: 600; font-size: 1.05em; white-space: pre-wrap; }
-.qa-who { background: var(--color-accent); color: white; border-radius: 10px; padding: 1px 8px; font-size: .8em; }
-.qa-excerpts { margin: 10px 0 0 0; padding-left: 0; list-style: none; display: flex; flex-direction: column; gap: 4px; }
-.qa-excerpt blockquote { margin: 0; padding: 8px 12px; border-left: 4px solid var(--color-accent);
-  background: var(--background-fill-secondary); white-space: pre-wrap; line-height: 1.5; }
-.qa-weak blockquote { border-left-color: #b0b0b0; opacity: .85; }
-mark.best { background: #ffe066; color: #1a1a1a; padding: 0 1px; border-radius: 2px; }
-.qa-cite { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-top: 4px; font-size: .88em; }
-.qa-cite-btn { background: none; border: none; padding: 0; color: var(--link-text-color, #2563eb); cursor: pointer;
-  font-weight: 600; text-align: left; text-decoration: underline; font-size: 1em; overflow-wrap: anywhere; }
-.qa-meta { color: var(--body-text-color-subdued); }
-.qa-file { font-family: var(--font-mono); font-size: .95em; }
-.qa-weak-badge { background: #eee; color: #555; border-radius: 8px; padding: 0 6px; font-size: .85em; }
-.qa-nomatch { background: #fff4e5; color: #7a4a00; border: 1px solid #f5c77e; border-radius: 6px; padding: 8px 10px; margin: 8px 0 0 0; }
-.qa-took { color: var(--body-text-color-subdued); font-size: .8em; }
-.qa-source h3 { margin: 0 0 6px 0; overflow-wrap: anywhere; }  /* a title of one unbroken word still wraps */
-.qa-docmeta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 0 0 6px 0; font-size: .9em; }
-.qa-docmeta dt { color: var(--body-text-color-subdued); }
-.qa-docmeta dd { margin: 0; word-break: break-all; }
-.qa-range { font-size: .85em; color: var(--body-text-color-subdued); margin: 0 0 6px 0; }
-.qa-doctext { white-space: pre-wrap; line-height: 1.55; max-height: 62vh; overflow-y: auto; padding: 10px 12px;
-  border: 1px solid var(--border-color-primary); border-radius: 6px; background: var(--background-fill-secondary); }
-mark.qa-passage { background: #dbeafe; color: inherit; border-radius: 2px; }
-mark.qa-passage mark.best { background: #ffd43b; }
-.qa-empty { color: var(--body-text-color-subdued); padding: 20px 4px; }
-.qa-notice ul, .qa-notice p { margin: 0; padding-left: 18px; }
-.qa-notice p { padding-left: 0; }
-.qa-chat blockquote, .qa-chat ol, .qa-chat p, .qa-source p, .qa-source dl { margin-top: 0; margin-bottom: 0; }
-.qa-cite button { margin: 0; }
-.qa-notice { border-radius: 6px; padding: 8px 10px; }
-.qa-error { background: #fdecec; color: #8a1c1c; }
-.qa-ok { background: #eaf7ee; color: #1d5b2e; }
-.qa-info { background: var(--background-fill-secondary); }
-"""

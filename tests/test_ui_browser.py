@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from .support import HOSTILE_NAME, PLAIN, SPUN, long_article
+from .support import HOSTILE_NAME, PLAIN, SEED_ANSWER, SPUN, long_article
 
 pytest.importorskip("playwright")
 pytestmark = pytest.mark.browser
@@ -54,11 +54,12 @@ def page(browser, app_server):
 
 def ask(pg, question: str) -> None:
     """Type a question, press Enter, wait for its answer to be the last turn on screen."""
-    before = pg.locator(".qa-turn").count()
+    answered = pg.locator(".qa-turn:not(.qa-asking)")
+    before = answered.count()
     box = pg.locator("#qa-question textarea, #qa-question input").first
     box.fill(question)
     box.press("Enter")
-    pg.locator(".qa-turn").nth(before).locator(".qa-cite-btn").first.wait_for(timeout=ANSWER_TIMEOUT)
+    answered.nth(before).locator(".qa-took").wait_for(timeout=ANSWER_TIMEOUT)
 
 
 def open_citation(pg, doc_id: str):
@@ -73,9 +74,12 @@ def test_ask_cite_and_check_source(page, app_server):
     ask(page, "When did China ban the sale of fentanyl?")
     turn = page.locator(".qa-turn").last
     assert "When did China ban the sale of fentanyl?" in turn.locator(".qa-question").inner_text()
+    assert SEED_ANSWER in turn.locator(".qa-card .qa-answer-sents").inner_text(), "the answer comes first"
     first = turn.locator(".qa-excerpt").first
-    assert first.locator("mark.best").count() >= 1, "the best sentence is highlighted"
-    assert SPUN in turn.inner_text() and "score" in first.inner_text() and "chars" in first.inner_text()
+    assert first.locator(".qa-gist mark.best").count() >= 1, "the best sentence is highlighted"
+    assert SPUN in turn.inner_text() and "score" not in first.inner_text(), "no raw score on the main line"
+    details = first.locator(".qa-cite-btn").get_attribute("title")
+    assert "characters" in details and "relevance score" in details, "offsets and score in the tooltip"
 
     panel = open_citation(page, SPUN)
     passage = panel.locator("mark.qa-passage")
@@ -94,7 +98,8 @@ def test_ask_cite_and_check_source(page, app_server):
 
 def test_conversation_stays_and_examples_ask(page):
     page.get_by_role("button", name="International Narcotics Control Board").click()
-    page.locator(".qa-turn .qa-cite-btn").first.wait_for(timeout=ANSWER_TIMEOUT)
+    page.locator(".qa-turn:not(.qa-asking) .qa-took").first.wait_for(timeout=ANSWER_TIMEOUT)
+    page.wait_for_function("() => !document.querySelector('#qa-question textarea, #qa-question input').disabled")
     ask(page, "What is the Counternarcotics Working Group?")
     assert page.locator(".qa-turn").count() == 2
     assert "International Narcotics Control Board" in page.locator(".qa-turn").first.inner_text()
@@ -103,15 +108,16 @@ def test_conversation_stays_and_examples_ask(page):
 def test_no_confident_match_is_said_plainly(page):
     ask(page, "recipe for sourdough bread with rye flour and caraway")
     turn = page.locator(".qa-turn").last
-    assert "No confident match" in turn.inner_text()
-    assert turn.locator(".qa-excerpt.qa-weak").count() == turn.locator(".qa-excerpt").count() > 0
+    assert "No answer in the collection" in turn.inner_text()
+    assert turn.locator(".qa-excerpt").count() > 0 and not turn.locator(".qa-excerpt").first.is_visible(), "folded"
+    assert turn.locator("mark").count() == 0 and turn.locator(".qa-answer-sents").count() == 0
 
 
 def test_hostile_article_renders_as_text(page):
     question = 'How many ships did the zebra lighthouse keeper count? <img src=x onerror="window.__pwned=4">'
     ask(page, question)
     turn = page.locator(".qa-turn").last
-    assert question in turn.inner_text() and "<script>" in turn.inner_text()
+    assert question in turn.inner_text() and "<script>" in turn.text_content()
     panel = open_citation(page, HOSTILE_NAME)
     text = panel.inner_text()
     assert "<script>window.__pwned = 2</script>" in text and 'onerror="window.__pwned=3"' in text
@@ -135,7 +141,7 @@ def test_upload_then_ask(page, app_server, tmp_path):
     page.get_by_role("tab", name="Chat").click()
     ask(page, "When did the Quokka Bridge open?")
     first = page.locator(".qa-turn").last.locator(".qa-excerpt").first
-    assert "3 March 2025" in first.inner_text()
+    assert "3 March 2025" in first.text_content()
     assert "quokka" in first.locator(".qa-cite-btn").get_attribute("data-doc").lower()
 
 

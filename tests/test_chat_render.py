@@ -1,0 +1,108 @@
+"""The chat's HTML and Markdown from real answers of the seed index, its filter fields, and what a tab restores."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from qa import ui_render as render
+from qa.records import Filters
+from qa.ui import ChatApp, _filters, _saved_turns
+
+from .support import PLAIN, SEED_ANSWER, SEED_QUESTION, SEEDS, SPUN
+
+OFF_TOPIC = "recipe for sourdough bread with rye flour and caraway"
+
+
+@pytest.fixture(scope="module")
+def answers(seed_engine):
+    return {q: seed_engine.ask(q).to_json() for q in (SEED_QUESTION, OFF_TOPIC)}
+
+
+def test_the_answer_card_quotes_the_sentence_and_its_chip_opens_it(answers):
+    answer = answers[SEED_QUESTION]
+    html = render.conversation([answer])
+    sentence = answer["answer"][0]
+    document = (SEEDS / sentence["doc_id"]).read_text(encoding="utf-8")
+    assert SEED_ANSWER in sentence["text"] and document[sentence["start"]:sentence["end"]] == sentence["text"]
+    card = html.split('class="qa-card"')[1].split("</div></div>")[0]
+    assert sentence["text"] in card and "Copy" in card and "qa-caution" not in card
+    chip = re.search(r'<button type="button" class="qa-cite-btn qa-chip" ([^>]*)>\[(\d+)\]</button>', card)
+    attrs = dict(re.findall(r'data-(\w+)="([^"]*)"', chip.group(1)))
+    source = render.source_of(sentence, answer["excerpts"])
+    assert int(chip.group(2)) == source["rank"] and attrs["doc"] == sentence["doc_id"] == SPUN
+    assert (int(attrs["start"]), int(attrs["end"])) == (source["start"], source["end"])
+    assert attrs["hl"] == f'{sentence["start"]}-{sentence["end"]}'
+    main_lines = re.sub(r'(title|data-md)="[^"]*"', "", html.split("qa-whole")[0])
+    assert "score" not in main_lines and "characters" not in main_lines, "offsets and scores stay off the main line"
+
+
+def test_no_answer_is_said_and_its_passages_are_folded_unmarked(answers):
+    answer = answers[OFF_TOPIC]
+    assert answer["confidence"] == "none"
+    html = render.conversation([answer])
+    assert render.NO_ANSWER in html and "<mark" not in html and 'class="qa-answer-sents"' not in html
+    assert '<details class="qa-sources"><summary>Closest passages' in html, "folded: no `open`"
+
+
+def test_low_confidence_shows_a_caution(answers):
+    answer = {**answers[SEED_QUESTION], "confidence": "low"}
+    assert render.CAUTION in render.conversation([answer])
+    assert render.CAUTION not in render.conversation([answers[SEED_QUESTION]])
+
+
+def test_searched_for_and_also_in_are_shown_when_they_say_something(answers):
+    answer = answers[SEED_QUESTION]
+    assert "searched for" not in render.conversation([answer]), "the same as the question: not repeated"
+    excerpts = [{**answer["excerpts"][0], "also_in": [PLAIN, "other.txt"]}, *answer["excerpts"][1:]]
+    html = render.conversation([{**answer, "searched_for": "China ban fentanyl sale", "excerpts": excerpts}])
+    assert "searched for: <q>China ban fentanyl sale</q>" in html and "also in 2 articles" in html
+
+
+def test_markdown_quotes_each_sentence_then_cites_it(answers):
+    answer = answers[SEED_QUESTION]
+    md = render.markdown(answer).splitlines()
+    s = answer["answer"][0]
+    quoted = md.index(f"> {s['text']}")
+    cite = md[quoted + 2]
+    assert md[0] == f"**{SEED_QUESTION}**" and cite.startswith("— *")
+    assert f"`{s['doc_id']}`" in cite and f"characters {s['start']}–{s['end']}" in cite
+    assert f"&hl={s['start']}-{s['end']}" in cite and "](?doc=" in cite
+
+
+def test_filter_fields():
+    assert _filters(" 2024-01-01 ", "", ["a.txt"]) == Filters("2024-01-01", None, ("a.txt",))
+    assert not _filters("", None, None)
+    for since, until in [("06/08/2024", ""), ("2024-02-30", ""), ("", "2024"), ("2024-05-01", "2024-04-01")]:
+        with pytest.raises(ValueError):
+            _filters(since, until, None)
+
+
+def test_a_restored_conversation_is_checked(answers):
+    good = [answers[SEED_QUESTION]]
+    assert _saved_turns(json.dumps(good)) == good
+    for bad in ["", "not json", "{}", "[1, 2]", '[{"question": 3}]', '[{"question": "q", "excerpts": [{"x": 1}]}]']:
+        assert _saved_turns(bad) == [], bad
+
+
+def test_respond_passes_the_earlier_questions_and_the_filters(seed_engine, tmp_path):
+    calls = []
+
+    class Recording:  # the real engine, with each call to ask noted
+        def __getattr__(self, name):
+            return getattr(seed_engine, name)
+
+        def ask(self, question, k=None, previous=(), filters=None):
+            calls.append((question, list(previous), filters))
+            return seed_engine.ask(question, k, previous=previous, filters=filters)
+
+    app = ChatApp(Recording(), tmp_path)
+    _, turns, saved, _ = app.respond({"id": "1", "question": SEED_QUESTION}, [], "", "", None)
+    second = app.start("When?", turns, "2019-01-01", "", [SPUN])[4]
+    _, turns, saved, _ = app.respond(second, turns, "2019-01-01", "", [SPUN])
+    app.respond(second, turns, "", "", None)  # a second chain with the same pending question: not asked again
+    assert calls[1] == ("When?", [SEED_QUESTION], Filters("2019-01-01", None, (SPUN,)))
+    assert [t["question"] for t in json.loads(saved)] == [SEED_QUESTION, "When?"]
+    hint = app.start("   ", turns, "", "", None)[3]
+    assert "Type a question first" in hint and len(calls) == 2
