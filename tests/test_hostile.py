@@ -82,7 +82,7 @@ def test_hostile_questions_leave_the_index_intact(seed_engine):
 
 
 # ---- questions through `qa ask` ---------------------------------------------------------------------
-def test_cli_answers_odd_questions_and_rejects_empty_ones(seed_engine):
+def test_cli_answers_odd_questions_and_skips_empty_lines(seed_engine):
     lines = [q for q in ODD_QUESTIONS.values() if "\n" not in q and "\ud800" not in q and "\u2028" not in q
              and "\x0c" not in q and "\u0085" not in q] + ["", "   "]
     proc = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "-", "--json", "-k", "2",
@@ -90,8 +90,8 @@ def test_cli_answers_odd_questions_and_rejects_empty_ones(seed_engine):
                           capture_output=True, text=True, timeout=300)
     answers = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(answers) == len(lines) - 2 and all(len(a["excerpts"]) == 2 for a in answers)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.splitlines() == ["qa: error: the question is empty"] * 2
+    # a blank line in a batch is skipped, not an error (with --chat it would start a new conversation)
+    assert proc.returncode == 0 and proc.stderr == ""
 
 
 @pytest.mark.parametrize("question", [ODD_QUESTIONS["100k characters"], "fentanyl\x01\x07\x1b[31m ban\x7f China\x0b",
