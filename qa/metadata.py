@@ -9,14 +9,18 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _CLOCK = r"(?:,?\s+(?:at\s+)?\d{1,2}:\d{2}(?:\s*[AP]\.?M\.?)?(?:\s+[A-Z]{2,4})?)?"
 # Only finds the line that states the date; dateparser reads it. A looser finder would take any sentence
 # with a number in it for a dateline.
+_DATE = (rf"\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}{_CLOCK}"
+         rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}{_CLOCK}"
+         rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?")
 _DATELINE = re.compile(
     rf"^\s*(?:(?:Published|Updated|Posted|Date)\s*(?:on)?\s*:?\s*)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?("
-    rf"\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}{_CLOCK}"
-    rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}{_CLOCK}"
-    rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}})?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?"
-    rf")\s*$",
+    rf"{_DATE})\s*$",
     re.IGNORECASE,
 )
+# A wire story's first paragraph opens with its dateline: "WASHINGTON, March 3, 2025 (Reuters) - The ...".
+# The place in capitals and the dash after the date keep an ordinary sentence from passing for one.
+_WIRE_DATELINE = re.compile(
+    rf"^\s*[A-Z][A-Z.'’\- ]+(?:,\s*[A-Z][\w.'’ ]+?)?,\s+({_DATE})\s*(?:\([^()]{{1,40}}\)\s*)?[-–—]")
 _HAS_CLOCK = re.compile(r"\d{1,2}:\d{2}")
 HEADLINE_MAX_CHARS = 120
 HEADLINE_MAX_WORDS = 20
@@ -52,7 +56,7 @@ def _parse(text: str):
 
 def dateline(line: str) -> str | None:
     """The date as written when `line` is a dateline ("06 Aug 2024, 20:00 PM EDT"), else None."""
-    m = _DATELINE.match(line)
+    m = _DATELINE.match(line) or _WIRE_DATELINE.match(line)
     return m.group(1).strip() if m else None
 
 
@@ -86,9 +90,12 @@ def head_metadata(text: str) -> dict:
             continue
         if "byline" not in found and (m := _BYLINE.match(stripped)):
             found["byline"] = m.group(1).strip()
-        elif "date_text" not in found and (written := dateline(stripped)):
+            continue
+        if "date_text" not in found and (written := dateline(stripped)):
             found["date_text"] = written
-        elif "lead" not in found:
+            if not _WIRE_DATELINE.match(stripped):  # a wire dateline also opens the story's first paragraph
+                continue
+        if "lead" not in found:
             found["lead"] = stripped
             if looks_like_headline(stripped):
                 found["title"] = stripped

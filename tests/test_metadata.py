@@ -88,6 +88,19 @@ def test_plain_text_dateline_and_headline(tmp_path):
     assert doc.text == DATELINE_TXT  # plain text is kept as it is
 
 
+@pytest.mark.parametrize("line, written", [
+    ("WASHINGTON, March 3, 2025 (Reuters) - The Senate voted on Monday.", "March 3, 2025"),
+    ("SAN JUAN, Puerto Rico, 5 May 2023 (AP) — Police said on Friday.", "5 May 2023"),
+    ("LONDON, Jan 5 (Reuters) - A wire dateline without its year.", None),
+    ("The Senate, March 3, 2025 - a sentence, not a dateline.", None),
+])
+def test_a_wire_dateline_dates_the_story_and_still_opens_it(tmp_path, line, written):
+    doc = _load(tmp_path, "wire.txt", f"Senate votes on rural towers\nBy Laura Chen\n\n{line}\n")
+    assert (doc.title, doc.byline, doc.date_text) == ("Senate votes on rural towers", "Laura Chen", written)
+    alone = _load(tmp_path, "lead.txt", f"{line}\nMore of the story.\n")  # no headline: its title is cut from it
+    assert alone.title.startswith(line[:30]) and alone.date_text == written
+
+
 def test_plain_text_without_a_headline_gets_a_cut_title_and_its_file_name(tmp_path):
     doc = _load(tmp_path, "ferry.txt", NO_TITLE_TXT)
     cut, _, name = doc.title.partition(" (")
