@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from .apprunner import launch, stop, wait_until_up
-from .support import HOSTILE_NAME, HOSTILE_TEXT, SEEDS
+from .support import CHROMIUM, CHROMIUM_ARGS, HOSTILE_NAME, HOSTILE_TEXT, SEEDS
 
 # Fixtures that load the model (directly or by starting the app): tests using them are in the slow tier.
 MODEL_FIXTURES = {"embedder", "seed_engine", "fresh_engine", "app_server"}
@@ -70,3 +71,15 @@ def app_server(tmp_path_factory):
     yield SimpleNamespace(url=url, collection=collection, index=base / "index", log=base / "app.log")
     stop(proc)
     log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright (which cannot download a browser here), once per module."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (make browser installs it)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

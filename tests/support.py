@@ -6,11 +6,13 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +24,10 @@ SPUN = "000_b9860484f37b842b.txt"
 PLAIN = "002_b36ef5ac26814476.txt"
 SEED_QUESTION = "When did China ban the sale of fentanyl?"
 SEED_ANSWER = "banned the sale of fentanyl in 2019"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ANSWER_TIMEOUT = 60_000  # ms, for the browser tests; the CPU is shared with other work in CI
 _SYLLABLES = ["ka", "lo", "mir", "zen", "tha", "vor", "qui", "bel", "dra", "nus", "pex", "ro", "sil", "gu", "fen", "yar"]
 _NOUNS = ["harbour", "council", "orchard", "railway", "library", "bridge", "festival", "mill", "observatory", "market"]
 _VERBS = ["reported", "noted", "confirmed", "described", "recorded", "announced"]
@@ -199,3 +205,43 @@ def client_for(entry: dict, base_url: str, password: str | None = None):
     headers = {k: v.replace("change-me", password or "") for k, v in entry.get("headers", {}).items()}
     http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300))
     return mcp.Client(streamable_http_client(base_url.rstrip("/") + url.path, http_client=http))
+
+
+# ---- shared by several test modules (no test module imports another) ----------------------------
+def qa(*args, stdin=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+def pdf_bytes(page_streams: list[bytes], copies: int = 1, title: str | None = None) -> bytes:
+    """A PDF whose pages draw `page_streams` (Flate-compressed), the whole list repeated `copies` times.
+
+    Repeated pages share one content stream object, so a file of a few KB can hold thousands of pages or
+    megabytes of text: the shape of a PDF bomb.
+    """
+    objs: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    streams = []
+    for s in page_streams:
+        data = zlib.compress(s, 9)
+        objs.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
+        streams.append(len(objs))
+    kids = []
+    for _ in range(copies):
+        for sid in streams:
+            objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                        b"/Resources << /Font << /F1 3 0 R >> >> >>" % sid)
+            kids.append(len(objs))
+    objs[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+    info = None
+    if title is not None:
+        objs.append(b"<< /Title (" + title.encode("latin-1") + b") >>")
+        info = len(objs)
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    trailer = b"/Size %d /Root 1 0 R" % (len(objs) + 1) + (b" /Info %d 0 R" % info if info else b"")
+    return out + b"trailer\n<< " + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref

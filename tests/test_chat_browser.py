@@ -6,8 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .support import PLAIN, SEED_ANSWER, SEED_QUESTION, SPUN
-from .test_ui_browser import ANSWER_TIMEOUT, browser  # noqa: F401  (the module's browser, launched once)
+from .support import ANSWER_TIMEOUT, PLAIN, SEED_ANSWER, SEED_QUESTION, SPUN
 
 pytest.importorskip("playwright")
 pytestmark = pytest.mark.browser

@@ -1,19 +1,12 @@
 """The `qa` command line, run as a user would run it."""
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from .support import PLAIN, SEEDS
+from .support import PLAIN, SEEDS, qa
 
 
-def qa(*args, stdin=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], input=stdin, capture_output=True,
-                          text=True, env=env, timeout=300)
 
 
 @pytest.fixture(scope="module")

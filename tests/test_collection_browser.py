@@ -14,7 +14,6 @@ import pytest
 from .apprunner import launch, stop, wait_until_up
 from .newsite import ARTICLE_TITLE, news_site
 from .support import ROOT, SEEDS
-from .test_ui_browser import browser  # noqa: F401 (the fixture: chromium launched as the project's rules say)
 
 pytest.importorskip("playwright")
 pytestmark = [pytest.mark.browser, pytest.mark.model]  # the app's start-up build loads the model

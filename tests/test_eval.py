@@ -8,8 +8,7 @@ from qa.eval_inputs import file_name, load_benchmark
 from qa.errors import BenchmarkError
 from qa.evaluate import evaluate, format_table, ndcg, subset
 
-from .support import ROOT, SEEDS
-from .test_cli import qa
+from .support import ROOT, SEEDS, qa
 
 DOCS = {
     "amylase": ("Salivary amylase", "Amylase in saliva breaks starch down into maltose while food is chewed."),

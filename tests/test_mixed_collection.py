@@ -8,8 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from .newsite import ARTICLE_FACT, ARTICLE_TITLE, news_site
-from .test_attacks import pdf_bytes
-from .test_cli import qa
+from .support import pdf_bytes, qa
 
 pytestmark = pytest.mark.model  # every test here reads an index that `qa build` made with the model
 

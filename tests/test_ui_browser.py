@@ -2,39 +2,21 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from .support import HOSTILE_NAME, PLAIN, SEED_ANSWER, SPUN, long_article
+from .support import ANSWER_TIMEOUT, HOSTILE_NAME, PLAIN, SEED_ANSWER, SPUN, long_article
 
 pytest.importorskip("playwright")
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-ANSWER_TIMEOUT = 60_000  # ms; the CPU is shared with other work in CI
 NEW_ARTICLE = (
     "Quokka Bridge opens in Tallinn\n"
     "The Quokka Bridge over the Pirita river in Tallinn opened to traffic on 3 March 2025 "
     "after seven years of construction. It carries four lanes and a tram line.\n"
 )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (make browser installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
