@@ -202,10 +202,12 @@ class CollectionTab:
         return (render.notice(lines, kind), self.table(), self.status(), "", view.placeholder(),
                 gr.DownloadButton(value=None, visible=False), gr.Row(visible=False))
 
-    @staticmethod
-    def ask_within(doc_id: str):
-        """The chat's article filter set to this article, and the Chat tab shown."""
-        return gr.update(value=[doc_id] if doc_id else []), gr.Tabs(selected="chat")
+    def ask_within(self, doc_id: str):
+        """The chat's article filter set to this article, and the Chat tab shown. The choices are sent with the
+        value: the browser drops a value that is not among the choices it holds."""
+        choices = sorted(((shorten(d.title) or d.doc_id, d.doc_id) for d, _ in self.engine.documents()),
+                         key=lambda c: c[0].lower())
+        return gr.update(choices=choices, value=[doc_id] if doc_id else []), gr.Tabs(selected="chat")
 
     # ---- layout -------------------------------------------------------------------------
     def build(self, status: gr.HTML, tabs: gr.Tabs | None = None, doc_filter: gr.components.Component | None = None

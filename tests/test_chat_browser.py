@@ -226,8 +226,19 @@ def test_bad_filter_dates_get_a_short_message(page):
     page.locator("#qa-hint", has_text="YYYY-MM-DD").wait_for()
     assert turns(page).count() == 0 and box.input_value() == SEED_QUESTION, "nothing asked, the question kept"
     page.locator("#qa-filter-since input, #qa-filter-since textarea").first.fill("2024-01-01")
-    ask(page, SEED_QUESTION)
-    assert page.locator("#qa-hint").inner_text().strip() == ""
+    # The refused submit's event chain may still be finishing on a loaded machine, and Enter is ignored until it
+    # has (one question at a time): press again, as a user would, until the question is taken.
+    for _ in range(30):
+        box.press("Enter")
+        try:
+            page.locator(".qa-turn").first.wait_for(timeout=2_000)
+            break
+        except Exception:  # playwright's TimeoutError: the Enter came while the chain was still running
+            continue
+    turns(page).first.locator(".qa-took").wait_for(timeout=ANSWER_TIMEOUT)
+    assert turns(page).count() == 1 and page.locator("#qa-hint").inner_text().strip() == ""
+    files = page.locator(".qa-turn .qa-file").all_inner_texts()
+    assert files and SPUN not in files, "the undated article is outside a date filter"
 
 
 def shoot(pg, name: str, **options) -> None:

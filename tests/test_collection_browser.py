@@ -13,7 +13,7 @@ import pytest
 
 from .apprunner import launch, stop, wait_until_up
 from .newsite import ARTICLE_TITLE, news_site
-from .support import ROOT, SEEDS
+from .support import ANSWER_TIMEOUT, ROOT, SEEDS
 
 pytest.importorskip("playwright")
 pytestmark = [pytest.mark.browser, pytest.mark.model]  # the app's start-up build loads the model
@@ -95,6 +95,20 @@ def test_the_table_is_newest_first_and_an_article_opens_and_downloads(page, app)
         page.locator("#qa-download").click()
     got = Path(download.value.path()).read_bytes()
     assert got == (app.collection / "old.txt").read_bytes() and download.value.suggested_filename == "old.txt"
+
+
+def test_ask_within_this_article_sets_the_chat_filter(page, app):
+    select(page, "old.txt")
+    page.locator("#qa-ask-within").click()
+    box = page.locator("#qa-question textarea, #qa-question input").first
+    box.wait_for(state="visible", timeout=30_000)  # the Chat tab is shown
+    page.locator("#qa-filters").click()  # the folded Filters row shows the article chosen
+    page.locator("#qa-filter-docs", has_text="Harbour dredging ends").wait_for(timeout=30_000)
+    box.fill("How long did the dredging take?")
+    box.press("Enter")
+    page.locator(".qa-turn:not(.qa-asking) .qa-took").first.wait_for(timeout=ANSWER_TIMEOUT)
+    files = page.locator(".qa-turn .qa-file").all_inner_texts()
+    assert files and set(files) == {"old.txt"}, files
 
 
 def test_an_upload_appears_in_the_table(page, app, tmp_path):
