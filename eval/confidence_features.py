@@ -66,25 +66,26 @@ SIZES = {"seeds": 15, "squad": 3873}  # passages in the two collections (small_ 
 CAPS = {"seeds": 0.09, "squad": 0.08}  # the most answerable "none" a threshold may give on the calibration split
 
 
-def log_odds(rows: list[dict], weights: tuple[float, ...]) -> np.ndarray:
+def log_odds(rows: list[dict], weights: tuple[float, ...], features: tuple[str, ...] = FEATURES) -> np.ndarray:
     """The engine's log-odds that the excerpts answer (`excerpts.answer_log_odds`) for each row."""
-    x = np.array([[r[f] for f in FEATURES] for r in rows])
+    x = np.array([[r[f] for f in features] for r in rows])
     return x @ np.asarray(weights[:-1]) + weights[-1]
 
 
-def none_rates(rows: list[dict], weights: tuple[float, ...], odds: dict[str, float]) -> list[float]:
+def none_rates(rows: list[dict], weights: tuple[float, ...], odds: dict[str, float],
+               features: tuple[str, ...] = FEATURES) -> list[float]:
     """Share of "none" for [seed answerable, seed off-topic, SQuAD answerable, SQuAD off-topic]: "high" (signal
     at high_threshold) first, then "none" below the collection's log-odds (qa/engine.py `_judge`)."""
     high = SETTINGS.retrieval.high_threshold
-    none = [r["score"] < high and z < odds[r["collection"]] for r, z in zip(rows, log_odds(rows, weights))]
+    none = [r["score"] < high and z < odds[r["collection"]] for r, z in zip(rows, log_odds(rows, weights, features))]
     return [round(float(np.mean([n for r, n in zip(rows, none) if (r["collection"], r["answerable"]) == g])), 3)
             for g in (("seeds", True), ("seeds", False), ("squad", True), ("squad", False))]
 
 
-def fit(rows: list[dict]) -> tuple[tuple[float, ...], dict[str, float]]:
+def fit(rows: list[dict], features: tuple[str, ...] = FEATURES) -> tuple[tuple[float, ...], dict[str, float]]:
     """A logistic regression (Newton steps, a little L2; the four groups weigh the same), then per collection
     the highest log-odds threshold whose answerable "none" stays within CAPS: the most off-topic "none"."""
-    x = np.hstack([np.array([[r[f] for f in FEATURES] for r in rows]), np.ones((len(rows), 1))])
+    x = np.hstack([np.array([[r[f] for f in features] for r in rows]), np.ones((len(rows), 1))])
     y = np.array([r["answerable"] for r in rows], float)
     groups = [(r["collection"], r["answerable"]) for r in rows]
     w = np.array([1 / groups.count(g) for g in groups])
@@ -96,7 +97,7 @@ def fit(rows: list[dict]) -> tuple[tuple[float, ...], dict[str, float]]:
     weights = tuple(round(float(v), 2) for v in b)
     odds = {}
     for coll in SIZES:
-        z = log_odds([r for r in rows if r["collection"] == coll and r["answerable"]], weights)
+        z = log_odds([r for r in rows if r["collection"] == coll and r["answerable"]], weights, features)
         steps = [t / 20 for t in range(-80, 60)]
         odds[coll] = max(t for t in steps if np.mean(z < t) <= CAPS[coll])
     return weights, odds
