@@ -90,6 +90,7 @@ def wrap_ask(stages: Stages) -> None:
     stages.wrap(excerpts, "confidence", "confidence")
     stages.wrap(excerpts, "highlight_all", "sentence split and highlight")
     stages.wrap(engine.Engine, "_answer", "answer sentences")
-    stages.wrap(answer, "candidate_sentences", "answer sentences")
+    stages.wrap(answer, "sentences_of", "answer sentences")
+    stages.wrap(engine.Engine, "_judge", "confidence")
     stages.wrap(engine.Engine, "_cite", "citations")
     stages.wrap(engine.Engine, "ask", "other (checks, records)")

@@ -10,7 +10,8 @@ spaced 2,000 that `qa eval --limit 2000` reports; unanswerable = eval/calibratio
 none of them in eval/offtopic.jsonl) against both indexes. `qa eval` then measures on the held-out sets:
 eval/seeds.jsonl, the reported SQuAD 2,000 and eval/offtopic.jsonl. Both indexes must exist (`make eval`).
 Writes one row per question (each signal the engine could judge by), prints the none rates of the engine's
-rule and, on the calibration split, the best rules of its family (`--reuse` reads the rows back).
+rule and, on the calibration split, fits it: the logistic regression's weights and the log-odds an answer needs
+in each collection (qa/config.py `answer_weights`, `answer_odds`). `--reuse` reads the rows back.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from qa import answer as answer_mod, excerpts  # noqa: E402
+from qa.config import SETTINGS  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.eval_inputs import load_benchmark, load_jsonl  # noqa: E402
 from qa.evaluate import subset  # noqa: E402
@@ -44,40 +46,61 @@ def features(index: Path, questions: list[tuple[str, bool]], collection: str) ->
         dense = sorted((c.dense for c in found), reverse=True)
         sentences = answer_mod.candidate_sentences(text, top, loaded.idf)
         best = np.argsort(-answer_mod.score(text, sentences, engine.settings.answer), kind="stable")[:4]
-        scos = engine.embedder.embed([sentences[i].text for i in best]) @ qvec if len(best) else np.zeros(1)
+        scos = engine.embedder.sentence_embedder()([sentences[i].text for i in best]) @ qvec if len(best) else np.zeros(1)
         rows.append({"collection": collection, "q": text, "answerable": answerable,
                      "cos": max((e.cosine for e in top), default=0.0),
                      "cov": excerpts.coverage(text, [e.text for e in top], loaded.idf),
                      "scov": excerpts.sentence_coverage(text, [e.text for e in top], loaded.idf),
                      "dense": dense, "lex": max((c.lexical for c in found), default=0.0),
-                     "scos": float(scos.max()), "score": answer.confidence_score, "label": answer.confidence})
+                     "scos": float(scos.max()), "qidf": question_idf(text, loaded.idf), "score": answer.confidence_score, "label": answer.confidence})
     return rows
 
 
-GRID = [(t / 1000, s / 100, c / 100) for t in range(450, 700, 25) for s in range(50, 101, 5) for c in (0, 10, 20, 30)]
+def question_idf(text: str, idf) -> float:
+    """The largest BM25-like mass the question's terms could have: the sum of their idf."""
+    return float(sum(idf(t) or idf.unseen for t in set(excerpts.tokenize(text))))
 
 
-def rule(r: dict, t: float, s: float, c: float) -> bool:
-    """The engine's rule (qa/engine.py `_judge`): answered when cos + 0.3 cov >= t, or scov >= s with cos >= c."""
-    return r["cos"] + 0.3 * r["cov"] >= t or (r["scov"] >= s and r["cos"] >= c)
+FEATURES = ("cos", "cov", "scov", "scos")  # the order of RetrievalSettings.answer_weights
+SIZES = {"seeds": 15, "squad": 3873}  # passages in the two collections (small_ and large_collection)
+CAPS = {"seeds": 0.09, "squad": 0.08}  # the most answerable "none" a threshold may give on the calibration split
 
 
-def rates(rows: list[dict], t: float, s: float, c: float) -> list[float]:
-    """Share of "none" for [seed answerable, seed off-topic, SQuAD answerable, SQuAD off-topic]."""
-    return [round(float(np.mean([not rule(r, t, s, c) for r in rows
-                                 if r["collection"] == coll and r["answerable"] == answerable])), 3)
-            for coll in ("seeds", "squad") for answerable in (True, False)]
+def log_odds(rows: list[dict], weights: tuple[float, ...], features: tuple[str, ...] = FEATURES) -> np.ndarray:
+    """The engine's log-odds that the excerpts answer (`excerpts.answer_log_odds`) for each row."""
+    x = np.array([[r[f] for f in features] for r in rows])
+    return x @ np.asarray(weights[:-1]) + weights[-1]
 
 
-def choose(rows: list[dict]) -> None:
-    """Print the best rules by the calibration objective: the mean off-topic "none" less 1.5 x the summed
-    answerable "none" (a wrong "none" hides a right answer; a wrong "low" still shows the closest excerpts)."""
-    scored = []
-    for t, s, c in GRID:
-        seed_ans, seed_off, squad_ans, squad_off = rates(rows, t, s, c)
-        scored.append(((seed_off + squad_off) / 2 - 1.5 * (seed_ans + squad_ans), t, s, c))
-    for objective, t, s, c in sorted(scored, reverse=True)[:8]:
-        print(f"t {t:.3f} s {s:.2f} c {c:.2f}: objective {objective:.3f}, none rates {rates(rows, t, s, c)}")
+def none_rates(rows: list[dict], weights: tuple[float, ...], odds: dict[str, float],
+               features: tuple[str, ...] = FEATURES) -> list[float]:
+    """Share of "none" for [seed answerable, seed off-topic, SQuAD answerable, SQuAD off-topic]: "high" (signal
+    at high_threshold) first, then "none" below the collection's log-odds (qa/engine.py `_judge`)."""
+    high = SETTINGS.retrieval.high_threshold
+    none = [r["score"] < high and z < odds[r["collection"]] for r, z in zip(rows, log_odds(rows, weights, features))]
+    return [round(float(np.mean([n for r, n in zip(rows, none) if (r["collection"], r["answerable"]) == g])), 3)
+            for g in (("seeds", True), ("seeds", False), ("squad", True), ("squad", False))]
+
+
+def fit(rows: list[dict], features: tuple[str, ...] = FEATURES) -> tuple[tuple[float, ...], dict[str, float]]:
+    """A logistic regression (Newton steps, a little L2; the four groups weigh the same), then per collection
+    the highest log-odds threshold whose answerable "none" stays within CAPS: the most off-topic "none"."""
+    x = np.hstack([np.array([[r[f] for f in features] for r in rows]), np.ones((len(rows), 1))])
+    y = np.array([r["answerable"] for r in rows], float)
+    groups = [(r["collection"], r["answerable"]) for r in rows]
+    w = np.array([1 / groups.count(g) for g in groups])
+    w *= len(rows) / w.sum()
+    b = np.zeros(x.shape[1])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-x @ b))
+        b -= np.linalg.solve((x * (w * p * (1 - p))[:, None]).T @ x + 1e-3 * np.eye(len(b)), x.T @ (w * (p - y)) + 1e-3 * b)
+    weights = tuple(round(float(v), 2) for v in b)
+    odds = {}
+    for coll in SIZES:
+        z = log_odds([r for r in rows if r["collection"] == coll and r["answerable"]], weights, features)
+        steps = [t / 20 for t in range(-80, 60)]
+        odds[coll] = max(t for t in steps if np.mean(z < t) <= CAPS[coll])
+    return weights, odds
 
 
 def main() -> None:
@@ -92,18 +115,17 @@ def main() -> None:
     else:
         rows = gather(args)
         args.out.write_text(json.dumps(rows))
+    r = SETTINGS.retrieval
+    engine_odds = dict(zip(SIZES, r.answer_odds))
     print(f"{len(rows)} rows in {args.out}; none rates [seed answerable, seed off-topic, SQuAD answerable, "
-          f"SQuAD off-topic] of the engine's rule: {rates(rows, 0.575, 0.5, 0.1)}")
-    for coll in ("seeds", "squad"):
-        for answerable in (True, False):
-            cos = [r["cos"] for r in rows if r["collection"] == coll and r["answerable"] == answerable]
-            print(f"{coll} {'answerable' if answerable else 'off-topic'}: median best cosine {np.median(cos):.3f}")
+          f"SQuAD off-topic] of the engine's rule: {none_rates(rows, r.answer_weights, engine_odds)}")
+    print("labels the engine gave:", {g: round(float(np.mean([x["label"] == "none" for x in rows
+                                                               if (x["collection"], x["answerable"]) == g])), 3)
+                                      for g in (("seeds", True), ("seeds", False), ("squad", True), ("squad", False))})
     if not args.held_out:
-        choose(rows)
-    else:  # for the record only: the best the rule's family could do if it were chosen on these sets
-        feasible = [(min(r[1], r[3]), t, s, c, r) for t, s, c in GRID for r in [rates(rows, t, s, c)]
-                    if r[0] <= 0.10 and r[2] <= 0.10]
-        print("best off-topic none with answerable none <= 0.10 on both:", max(feasible, default=None))
+        weights, odds = fit(rows)
+        print(f"fitted: answer_weights {weights}, answer_odds {(odds['seeds'], odds['squad'])}: "
+              f"none rates {none_rates(rows, weights, odds)}")
 
 
 def gather(args) -> list[dict]:

@@ -66,17 +66,28 @@ def looks_like_heading(text: str) -> bool:
 
 def candidate_sentences(question: str, excerpts: tuple[Excerpt, ...] | list[Excerpt], idf: Idf) -> list[SentenceCandidate]:
     """Every sentence of the excerpts, in order, with its share of the question's (idf-weighted) terms."""
+    return sentences_of(question, [(e.citation.doc_id, e.citation.start, e.text, e.cosine) for e in excerpts], idf)
+
+
+def sentences_of(question: str, windows: list[tuple[str, int, str, float]], idf: Idf) -> list[SentenceCandidate]:
+    """Every sentence of the windows (doc_id, start in the document, text, cosine), as `candidate_sentences`."""
     terms = set(tokenize(question))
     weights = {t: idf(t) or idf.unseen for t in terms}
     total = sum(weights.values()) or 1.0
     found = []
-    for rank, e in enumerate(excerpts):
-        base = e.citation.start
-        for s, t in sentence_spans(e.text, offset=base):
-            text = e.text[s - base:t - base]
-            share = sum(w for term, w in weights.items() if term in set(tokenize(text))) / total
-            found.append(SentenceCandidate(e.citation.doc_id, s, t, text, rank, share, e.cosine))
+    for rank, (doc_id, base, text, cosine) in enumerate(windows):
+        for s, t in sentence_spans(text, offset=base):
+            sentence = text[s - base:t - base]
+            share = sum(w for term, w in weights.items() if term in set(tokenize(sentence))) / total
+            found.append(SentenceCandidate(doc_id, s, t, sentence, rank, share, cosine))
     return found
+
+
+def top_sentences(question: str, candidates: list[SentenceCandidate], settings: AnswerSettings
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates' scores (see `score`) and the indices of the `embed_top` best, which the model re-scores."""
+    scores = score(question, candidates, settings)
+    return scores, np.argsort(-scores, kind="stable")[:settings.embed_top]
 
 
 def score(question: str, candidates: list[SentenceCandidate], settings: AnswerSettings) -> np.ndarray:

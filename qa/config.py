@@ -113,15 +113,19 @@ class RetrievalSettings:
     bm25_k1: float = 0.9  # Anserini's defaults
     bm25_b: float = 0.4
     dedup_jaccard: float = 0.8  # word-set overlap above which two excerpts count as copies
-    # The signal: best dense cosine + coverage_weight x idf-weighted share of question terms found, over the first
-    # 5 excerpts. "none" below answer_threshold, unless one sentence holds sentence_coverage of the question's
-    # (idf-weighted) terms and the cosine is at least min_cosine: short questions on a small collection ("What
-    # did Wang Wenbin say?"). "high" at high_threshold, which no calibration off-topic question reached.
-    # Calibrated on eval/calibration/ + 400 SQuAD dev questions outside the reported 2,000 (eval/confidence_features.py,
-    # docs/quality.md "Confidence"); measured on eval/seeds.jsonl, eval/offtopic.jsonl and the reported 2,000.
-    answer_threshold: float = 0.575
-    sentence_coverage: float = 0.5
-    min_cosine: float = 0.1
+    # The signal shown (`confidence_score`): best dense cosine + coverage_weight x idf-weighted share of question
+    # terms found, over the first 5 excerpts; "high" at high_threshold, which no calibration off-topic question
+    # reached. "none" or "low" below it: a logistic regression over (best cosine, that share, the largest share one
+    # sentence holds, the best cosine of the answer step's top sentences) gives log-odds (answer_weights, then the
+    # intercept); "none" below answer_odds, which rises with the collection (a larger one holds closer passages by
+    # chance): answer_odds[0] up to small_collection passages, answer_odds[1] from large_collection, linear in
+    # log(passages) between. Fitted on eval/calibration/ + 400 SQuAD dev questions outside the reported 2,000
+    # (`eval/confidence_features.py`, docs/quality.md "Confidence"), measured on eval/seeds.jsonl,
+    # eval/offtopic.jsonl and the reported 2,000.
+    answer_weights: tuple[float, ...] = (-3.33, 0.45, 2.05, 8.89, -3.87)
+    answer_odds: tuple[float, float] = (-1.30, 0.35)
+    small_collection: int = 15
+    large_collection: int = 3873
     high_threshold: float = 0.85
     coverage_weight: float = 0.3
     confidence_depth: int = 5  # `answered` judges the first 5 excerpts however many were asked for

@@ -76,11 +76,13 @@ class Engine:
         passages = self._load_passages(loaded, candidates)
         chosen = self._select(loaded, passages, k)
         cosines = [candidates[p.passage_id].dense for p in chosen]
-        score, label = self._judge(loaded, question, chosen, cosines)
+        windows = [(p.doc_id, p.start, p.text, c) for p, c in zip(chosen[:self.settings.answer.depth], cosines)]
+        pool = answer.sentences_of(question, windows, loaded.idf)  # the answer step's candidates, judged first
+        score, label = self._judge(loaded, question, chosen, cosines, self._sentence_cosine(question, pool, qvec, embed))
         answered = label != "none"
         spans = self._highlight(loaded, question, chosen, qvec, embed if answered else None)
         found = self._cite(loaded, chosen, candidates, spans)
-        sentences = self._answer(loaded, question, found, qvec, embed) if answered else ()
+        sentences = self._answer(question, pool, qvec, embed) if answered else ()
         took = (time.perf_counter() - started) * 1000
         return Answer(asked, answered, took, found, score, sentences, label, searched_for=question)
 
@@ -109,21 +111,32 @@ class Engine:
         passages = [p for p in passages if speaker[p.doc_id] == p.doc_id]
         return excerpts.distinct(passages, k, self.settings.retrieval.dedup_jaccard)
 
-    def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float]
-               ) -> tuple[float, str]:
+    def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float],
+               sentence_cosine: Callable[[], float]) -> tuple[float, str]:
         """How surely the first excerpts answer (see `excerpts.confidence`), and the level a reader sees."""
         r = self.settings.retrieval
         texts, cosines = [p.text for p in chosen[:r.confidence_depth]], cosines[:r.confidence_depth]
         score = excerpts.confidence(question, texts, cosines, loaded.idf, r.coverage_weight)
         if score >= r.high_threshold:
             return score, "high"
-        if score >= r.answer_threshold:
-            return score, "low"
-        # a short question on a small collection: low cosines, but one sentence holds most of its rare terms
-        if texts and max(cosines) >= r.min_cosine \
-                and excerpts.sentence_coverage(question, texts, loaded.idf) >= r.sentence_coverage:
-            return score, "low"
-        return score, "none"
+        if not texts:
+            return score, "none"
+        features = (max(cosines), excerpts.coverage(question, texts, loaded.idf),
+                    excerpts.sentence_coverage(question, texts, loaded.idf), sentence_cosine())
+        needed = excerpts.odds_needed(loaded.retriever.vectors.ntotal, r.answer_odds, r.small_collection,
+                                      r.large_collection)
+        return score, "low" if excerpts.answer_log_odds(features, r.answer_weights) >= needed else "none"
+
+    def _sentence_cosine(self, question: str, sentences: list[answer.SentenceCandidate], qvec: np.ndarray,
+                         embed: Callable) -> Callable[[], float]:
+        """The best cosine of the sentences the answer step would embed, on demand: the same few sentences,
+        embedded once for both (a "high" answer never asks)."""
+        def best() -> float:
+            if not sentences:
+                return 0.0
+            _, top = answer.top_sentences(question, sentences, self.settings.answer)
+            return float((embed([sentences[i].text for i in top]) @ qvec).max())
+        return best
 
     def _highlight(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], qvec: np.ndarray,
                    embed: Callable | None) -> list[tuple[tuple[int, int], ...]]:
@@ -131,16 +144,14 @@ class Engine:
         return excerpts.highlight_all(question, chosen, loaded.idf, embed, qvec,
                                       self.settings.retrieval.highlight_embed_depth)
 
-    def _answer(self, loaded: LoadedGeneration, question: str, found: tuple[Excerpt, ...],
-                qvec: np.ndarray, embed: Callable) -> tuple[AnswerSentence, ...]:
+    def _answer(self, question: str, candidates: list[answer.SentenceCandidate], qvec: np.ndarray,
+                embed: Callable) -> tuple[AnswerSentence, ...]:
         """The sentences that answer directly, chosen across the first excerpts (see qa/answer.py)."""
         s = self.settings.answer
-        candidates = answer.candidate_sentences(question, found[:s.depth], loaded.idf)
         if not candidates:
             return ()
-        scores = answer.score(question, candidates, s)
+        scores, top = answer.top_sentences(question, candidates, s)
         # the model re-scores the most promising sentences: reworded text shares few words with the question
-        top = np.argsort(-scores, kind="stable")[:s.embed_top]
         scores[top] += s.cosine * (embed([candidates[i].text for i in top]) @ qvec)
         return answer.choose(candidates, scores, s)
 

@@ -148,3 +148,17 @@ def sentence_coverage(question: str, texts: list[str], idf: Idf) -> float:
     passage, answerable ones find most of them together.
     """
     return coverage(question, [text[s:e] for text in texts for s, e in sentence_spans(text)], idf)
+
+
+def answer_log_odds(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
+    """The log-odds that the excerpts answer: a logistic regression, `weights` ending with the intercept."""
+    return float(np.dot(features, weights[:-1]) + weights[-1])
+
+
+def odds_needed(passages: int, odds: tuple[float, float], small: int, large: int) -> float:
+    """The log-odds an answer needs in a collection of `passages`: the best cosine of an off-topic question rises
+    with the collection's size (more passages, closer ones by chance), so the bar does too, linear in log(size)."""
+    share = (np.log(max(passages, 1)) - np.log(small)) / (np.log(large) - np.log(small))
+    return float(odds[0] + (odds[1] - odds[0]) * np.clip(share, 0.0, 1.0))
+
+
