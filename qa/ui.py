@@ -112,8 +112,7 @@ class ChatApp:
 
     def doc_choices(self):
         """The article filter's choices: (title, doc id) by title."""
-        docs = sorted(self.engine.documents(), key=lambda d: (shorten(d[0].title) or d[0].doc_id).lower())
-        return gr.update(choices=[(shorten(d.title) or d.doc_id, d.doc_id) for d, _ in docs])
+        return gr.update(choices=self.collection.article_choices())
 
     def _groups(self) -> dict[str, list[str]]:
         """Each grouped article's copies (other articles carrying the same story), for the Collection tab."""

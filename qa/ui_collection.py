@@ -202,12 +202,16 @@ class CollectionTab:
         return (render.notice(lines, kind), self.table(), self.status(), "", view.placeholder(),
                 gr.DownloadButton(value=None, visible=False), gr.Row(visible=False))
 
+    def article_choices(self) -> list[tuple[str, str]]:
+        """Every indexed article as (title, doc id), by title: the choices of the chat's article filter."""
+        return sorted(((shorten(d.title) or d.doc_id, d.doc_id) for d, _ in self.engine.documents()),
+                      key=lambda c: c[0].lower())
+
     def ask_within(self, doc_id: str):
         """The chat's article filter set to this article, and the Chat tab shown. The choices are sent with the
         value: the browser drops a value that is not among the choices it holds."""
-        choices = sorted(((shorten(d.title) or d.doc_id, d.doc_id) for d, _ in self.engine.documents()),
-                         key=lambda c: c[0].lower())
-        return gr.update(choices=choices, value=[doc_id] if doc_id else []), gr.Tabs(selected="chat")
+        return (gr.update(choices=self.article_choices(), value=[doc_id] if doc_id else []),
+                gr.Tabs(selected="chat"))
 
     # ---- layout -------------------------------------------------------------------------
     def build(self, status: gr.HTML, tabs: gr.Tabs | None = None, doc_filter: gr.components.Component | None = None

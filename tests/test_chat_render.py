@@ -106,3 +106,10 @@ def test_respond_passes_the_earlier_questions_and_the_filters(seed_engine, tmp_p
     assert [t["question"] for t in json.loads(saved)] == [SEED_QUESTION, "When?"]
     hint = app.start("   ", turns, "", "", None)[3]
     assert "Type a question first" in hint and len(calls) == 2
+
+
+def test_the_article_filter_lists_every_indexed_article_by_title(seed_engine, tmp_path):
+    choices = ChatApp(seed_engine, tmp_path).doc_choices()["choices"]
+    assert sorted(doc_id for _, doc_id in choices) == sorted(d.doc_id for d, _ in seed_engine.documents())
+    titles = [title for title, _ in choices]
+    assert titles == sorted(titles, key=str.lower) and all(titles)
