@@ -88,9 +88,13 @@ def seed_vectors(index_dir: Path, donor: Path) -> int:
     from qa.store import Store
 
     with sqlite3.connect(donor_db) as src:
-        rows = src.execute("SELECT text_hash, vector FROM vectors").fetchall()
+        columns = {r[1] for r in src.execute("PRAGMA table_info(vectors)")}
+        sentences = "sentences" if "sentences" in columns else "NULL"
+        rows = src.execute(f"SELECT text_hash, vector, {sentences} FROM vectors").fetchall()
     store = Store(index_dir, create=True)
-    store.cache_vectors({h: np.frombuffer(v, dtype=np.float32) for h, v in rows})
+    # the sentence vectors travel with their passage's (float16 as stored); a donor without them gives none
+    store.cache_vectors({h: np.frombuffer(v, dtype=np.float32) for h, v, _ in rows},
+                        {h: np.frombuffer(s, dtype=np.float16) for h, _, s in rows if s is not None})
     store.close()
     return len(rows)
 

@@ -52,15 +52,17 @@ class Stages:
 
 def wrap_build(stages: Stages) -> None:
     """The stages of `Engine.build`: read, split, tokenise, embed, SQLite, FAISS, BM25, file writes."""
-    from qa import chunker, derived, embedder, generations, indexer, lexical, onnx_model, store, vector_index
+    from qa import (chunker, derived, embedder, generations, indexer, lexical, onnx_model, sentence_vectors, store,
+                    vector_index)
 
     for name in ("load", "scan"):
         stages.wrap(indexer, name, "read files")
     stages.wrap(chunker.Chunker, "split", "split into passages (sentences, tiktoken)")
-    for name in ("wordpieces", "_token_ids"):
+    for name in ("wordpieces", "_encodings"):
         stages.wrap(embedder.Embedder, name, "tokenise (model wordpieces)")
-    stages.wrap(embedder.Embedder, "embed", "embed (padding, batching)")
-    stages.wrap(onnx_model.OnnxEncoder, "hidden_mean", "embed (model run)")
+    stages.wrap(embedder.Embedder, "embed_passages", "embed (padding, batching)")
+    stages.wrap(onnx_model.OnnxEncoder, "hidden", "embed (model run)")
+    stages.wrap(sentence_vectors, "sentence_means", "sentence vectors (pooling)")
     for name in ("cache_vectors", "cached_vectors", "write_changes", "publish", "check", "passages", "vectors_of",
                  "passage_ids", "document_hashes"):
         stages.wrap(store.Store, name, "SQLite reads and writes")
@@ -86,6 +88,7 @@ def wrap_ask(stages: Stages) -> None:
     stages.wrap(retriever.Retriever, "retrieve", "fusion")
     for name in ("passages", "document_meta"):
         stages.wrap(store.Store, name, "passage reads (SQLite)")
+    stages.wrap(store.Store, "sentence_vectors", "sentence vectors (stored)")
     stages.wrap(excerpts, "select", "near-copy selection")
     stages.wrap(excerpts, "confidence", "confidence")
     stages.wrap(excerpts, "highlight_all", "sentence split and highlight")

@@ -19,14 +19,22 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from confidence_features import decontext  # noqa: E402
 from qa.answer import answer_type, candidate_sentences, looks_like_heading  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.eval_inputs import load_benchmark  # noqa: E402
 from qa.evaluate import contains_answer, subset  # noqa: E402
+from qa.sentence_vectors import StoredSentences  # noqa: E402
 
 
-def features(engine: Engine, questions, depth: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per question: (feature rows, gold flags) of its candidate sentences."""
+def features(engine: Engine, questions, depth: int, contexts: tuple[float, ...] = ()
+             ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per question: (feature rows, gold flags) of its candidate sentences.
+
+    Row: rank, terms, cosine of the sentence embedded alone, passage cosine, kind, heading, then one cosine per
+    value in `contexts`: the sentence vector stored at build time with that share of its passage's vector taken out.
+    """
     loaded = engine.loaded()
     out = []
     for q in questions:
@@ -35,13 +43,25 @@ def features(engine: Engine, questions, depth: int) -> list[tuple[np.ndarray, np
         sentences = candidate_sentences(q.text, answer.excerpts, loaded.idf)
         if not sentences:
             continue
-        cosines = engine.embedder.embed([s.text for s in sentences]) @ qvec
+        texts = [s.text for s in sentences]
+        cosines = engine.embedder.embed(texts) @ qvec
+        stored = [_stored(engine, answer.excerpts, c)(texts) @ qvec for c in contexts]
         kind = answer_type(q.text)
         rows = [[s.rank, s.terms, c, s.passage_cosine, float(kind is not None and s.has(kind)),
-                 float(looks_like_heading(s.text))] for s, c in zip(sentences, cosines)]
+                 float(looks_like_heading(s.text)), *(col[n] for col in stored)]
+                for n, (s, c) in enumerate(zip(sentences, cosines))]
         gold = [contains_answer(s.text, q.answers) for s in sentences]
         out.append((np.asarray(rows, dtype=np.float32), np.asarray(gold, dtype=bool)))
     return out
+
+
+def _stored(engine: Engine, excerpts, context: float):
+    """The engine's sentence lookup for these excerpts (the stored vectors of the windows they were made of),
+    with `context` times the passage's vector taken out of each sentence's (confidence_features.decontext)."""
+    store = engine.loaded().store
+    lookup = StoredSentences(store.sentence_vectors, store.passages([e.passage_id for e in excerpts]),
+                             engine.embedder.embed)
+    return lambda texts: decontext(store, excerpts, excerpts, texts, lookup, context)
 
 
 def first_hit(data, weights) -> float:
@@ -61,18 +81,26 @@ def main() -> None:
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--questions", type=int, default=600)
     ap.add_argument("--depth", type=int, default=5)
+    ap.add_argument("--contexts", default="0,0.25,0.5,0.75", help="shares of the passage vector taken out of "
+                    "the stored sentence vectors, each scored as another cosine column")
     args = ap.parse_args()
     squad = load_benchmark([args.squad])
     reported = {q.qid for q in subset(squad.questions, 2000)}
     tune = subset([q for q in squad.questions if q.qid not in reported], args.questions)
-    data = features(Engine(args.index), tune, args.depth)
+    contexts = tuple(float(c) for c in args.contexts.split(",")) if args.contexts else ()
+    data = features(Engine(args.index), tune, args.depth, contexts)
     ceiling = np.mean([gold.any() for _, gold in data])
     print(f"{len(data)} questions; a gold sentence among the candidates: {ceiling:.3f}")
     grid = {"terms": [0.0, 1.0], "cosine": [0.0, 0.5, 1.0, 2.0], "passage": [0.0, 0.5, 1.0],
             "rank": [0.0, 0.05, 0.1, 0.2], "type": [0.0, 0.1, 0.2, 0.4], "heading": [0.0, 0.5]}
-    results = sorted(((first_hit(data, w), w) for w in itertools.product(*grid.values())), reverse=True)
-    for hit, w in results[:10]:
-        print(f"{hit:.3f}  " + " ".join(f"{k}={v}" for k, v in zip(grid, w)))
+    for name, column in [("embedded alone", 2)] + [(f"stored, context {c}", 6 + n) for n, c in enumerate(contexts)]:
+        chosen = [(np.concatenate([rows[:, :2], rows[:, column:column + 1], rows[:, 3:6]], axis=1), gold)
+                  for rows, gold in data]
+        results = sorted(((first_hit(chosen, w), w) for w in itertools.product(*grid.values())), reverse=True)
+        print(f"-- sentence cosine: {name}; engine's weights (1, 1, 0.5, 0, 0.1, 0.5): "
+              f"{first_hit(chosen, (1.0, 1.0, 0.5, 0.0, 0.1, 0.5)):.3f}")
+        for hit, w in results[:5]:
+            print(f"{hit:.3f}  " + " ".join(f"{k}={v}" for k, v in zip(grid, w)))
     baseline = first_hit(data, (1.0, 0.0, 0.0, 1e-3, 0.0, 0.0))
     print(f"terms alone (rank breaks ties): {baseline:.3f}")
 

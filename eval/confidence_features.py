@@ -6,7 +6,7 @@
 
 The calibration split (docs/quality.md, "Confidence"): answerable = eval/calibration/seeds.jsonl (24 questions
 on the seed articles, worded apart from eval/seeds.jsonl) and 400 SQuAD dev questions from outside the evenly
-spaced 2,000 that `qa eval --limit 2000` reports; unanswerable = eval/calibration/offtopic.jsonl (40 questions,
+spaced 2,000 that `qa eval --limit 2000` reports; unanswerable = eval/calibration/offtopic.jsonl (80 questions,
 none of them in eval/offtopic.jsonl) against both indexes. `qa eval` then measures on the held-out sets:
 eval/seeds.jsonl, the reported SQuAD 2,000 and eval/offtopic.jsonl. Both indexes must exist (`make eval`).
 Writes one row per question (each signal the engine could judge by), prints the none rates of the engine's
@@ -28,6 +28,8 @@ from qa.config import SETTINGS  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.eval_inputs import load_benchmark, load_jsonl  # noqa: E402
 from qa.evaluate import subset  # noqa: E402
+from qa.sentence_vectors import StoredSentences  # noqa: E402
+from qa.text import sentence_spans  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 
@@ -45,15 +47,43 @@ def features(index: Path, questions: list[tuple[str, bool]], collection: str) ->
         found = loaded.retriever.retrieve(text, qvec, engine.settings.retrieval.candidates)
         dense = sorted((c.dense for c in found), reverse=True)
         sentences = answer_mod.candidate_sentences(text, top, loaded.idf)
-        best = np.argsort(-answer_mod.score(text, sentences, engine.settings.answer), kind="stable")[:4]
-        scos = engine.embedder.sentence_embedder()([sentences[i].text for i in best]) @ qvec if len(best) else np.zeros(1)
+        texts = [c.text for c in sentences]
+        embed = _sentence_vectors(engine, found, top)
+        # the engine's: every candidate sentence, by the vectors stored at build time; then variants compared by
+        # `--variants`: the sentences embedded alone (a model run at ask time), and the stored vectors with a
+        # share of their passage's vector taken out
+        scos = embed(texts) @ qvec if texts else np.zeros(1)
+        variants = {"scos_alone": float((engine.embedder.embed(texts) @ qvec).max()) if texts else 0.0}
+        variants |= {f"scos_ctx{c}": float((decontext(loaded.store, found, top, texts, embed, c) @ qvec).max())
+                     if texts else 0.0 for c in CONTEXTS}
         rows.append({"collection": collection, "q": text, "answerable": answerable,
                      "cos": max((e.cosine for e in top), default=0.0),
                      "cov": excerpts.coverage(text, [e.text for e in top], loaded.idf),
                      "scov": excerpts.sentence_coverage(text, [e.text for e in top], loaded.idf),
                      "dense": dense, "lex": max((c.lexical for c in found), default=0.0),
-                     "scos": float(scos.max()), "qidf": question_idf(text, loaded.idf), "score": answer.confidence_score, "label": answer.confidence})
+                     "scos": float(scos.max()), **variants, "qidf": question_idf(text, loaded.idf), "score": answer.confidence_score, "label": answer.confidence})
     return rows
+
+
+def _sentence_vectors(engine: Engine, found, top) -> StoredSentences:
+    """The engine's sentence lookup: the vectors stored with the windows the excerpts `top` were made of."""
+    store = engine.loaded().store
+    windows = [p for p in store.passages([c.passage_id for c in found])
+               if any(p.doc_id == e.citation.doc_id and p.start < e.citation.end and e.citation.start < p.end
+                      for e in top)]
+    return StoredSentences(store.sentence_vectors, windows, engine.embedder.sentence_embedder())
+
+
+CONTEXTS = (0.25, 0.5, 0.75)
+
+
+def decontext(store, found, top, texts: list[str], embed, context: float) -> np.ndarray:
+    """The stored sentence vectors of `texts` less `context` times their passage's vector, renormalised."""
+    windows = [p for p in store.passages([c.passage_id for c in found]) if any(p.passage_id == e.passage_id for e in top)]
+    passage = dict(zip(*store.vectors_of(np.asarray([p.passage_id for p in windows], dtype=np.int64))))
+    owner = {p.text[a:b]: p.passage_id for p in windows for a, b in sentence_spans(p.text)}
+    vectors = embed(texts) - context * np.stack([passage.get(owner.get(t), np.zeros(SETTINGS.model.dim)) for t in texts])
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def question_idf(text: str, idf) -> float:
@@ -84,7 +114,8 @@ def none_rates(rows: list[dict], weights: tuple[float, ...], odds: dict[str, flo
 
 def fit(rows: list[dict], features: tuple[str, ...] = FEATURES) -> tuple[tuple[float, ...], dict[str, float]]:
     """A logistic regression (Newton steps, a little L2; the four groups weigh the same), then per collection
-    the highest log-odds threshold whose answerable "none" stays within CAPS: the most off-topic "none"."""
+    the log-odds threshold that gives the most off-topic "none" while the answerable "none" stays within CAPS
+    (the lowest such threshold, where several catch as many)."""
     x = np.hstack([np.array([[r[f] for f in features] for r in rows]), np.ones((len(rows), 1))])
     y = np.array([r["answerable"] for r in rows], float)
     groups = [(r["collection"], r["answerable"]) for r in rows]
@@ -97,9 +128,13 @@ def fit(rows: list[dict], features: tuple[str, ...] = FEATURES) -> tuple[tuple[f
     weights = tuple(round(float(v), 2) for v in b)
     odds = {}
     for coll in SIZES:
-        z = log_odds([r for r in rows if r["collection"] == coll and r["answerable"]], weights, features)
-        steps = [t / 20 for t in range(-80, 60)]
-        odds[coll] = max(t for t in steps if np.mean(z < t) <= CAPS[coll])
+        group = [r for r in rows if r["collection"] == coll]
+        z, answerable = log_odds(group, weights, features), np.array([r["answerable"] for r in group])
+        allowed = [t / 20 for t in range(-80, 60) if np.mean(z[answerable] < t / 20) <= CAPS[coll]]
+        caught = {t: np.mean(z[~answerable] < t) for t in allowed}
+        # the lowest threshold that catches as many off-topic questions as any the cap allows: where the off-topic
+        # rate is flat, a higher threshold would only withhold more answers
+        odds[coll] = min(t for t in allowed if caught[t] == max(caught.values()))
     return weights, odds
 
 
@@ -109,6 +144,7 @@ def main() -> None:
         ap.add_argument(name, type=Path, required=True)
     ap.add_argument("--held-out", action="store_true", help="the sets qa eval reports, instead of calibration")
     ap.add_argument("--reuse", action="store_true", help="read --out instead of asking the questions again")
+    ap.add_argument("--variants", action="store_true", help="also fit with each variant of the sentence signal")
     args = ap.parse_args()
     if args.reuse:
         rows = json.loads(args.out.read_text())
@@ -126,6 +162,11 @@ def main() -> None:
         weights, odds = fit(rows)
         print(f"fitted: answer_weights {weights}, answer_odds {(odds['seeds'], odds['squad'])}: "
               f"none rates {none_rates(rows, weights, odds)}")
+        for variant in [f for f in rows[0] if f.startswith("scos_")] if args.variants else ():
+            features = (*FEATURES[:-1], variant)
+            weights, odds = fit(rows, features)
+            print(f"with {variant} for scos: answer_weights {weights}, answer_odds {(odds['seeds'], odds['squad'])}: "
+                  f"none rates {none_rates(rows, weights, odds, features)}")
 
 
 def gather(args) -> list[dict]:

@@ -78,26 +78,23 @@ def sentences_of(question: str, windows: list[tuple[str, int, str, float]], idf:
     for rank, (doc_id, base, text, cosine) in enumerate(windows):
         for s, t in sentence_spans(text, offset=base):
             sentence = text[s - base:t - base]
-            share = sum(w for term, w in weights.items() if term in set(tokenize(sentence))) / total
+            held = set(tokenize(sentence))
+            share = sum(w for term, w in weights.items() if term in held) / total
             found.append(SentenceCandidate(doc_id, s, t, sentence, rank, share, cosine))
     return found
 
 
-def top_sentences(question: str, candidates: list[SentenceCandidate], settings: AnswerSettings
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """The candidates' scores (see `score`) and the indices of the `embed_top` best, which the model re-scores."""
-    scores = score(question, candidates, settings)
-    return scores, np.argsort(-scores, kind="stable")[:settings.embed_top]
-
-
-def score(question: str, candidates: list[SentenceCandidate], settings: AnswerSettings) -> np.ndarray:
-    """How well each candidate answers: the question's terms it holds, its excerpt's similarity to the
-    question, the kind of fact asked for, less a penalty for headings, bylines and datelines."""
+def score(question: str, candidates: list[SentenceCandidate], cosines: np.ndarray, settings: AnswerSettings
+          ) -> np.ndarray:
+    """How well each candidate answers: the question's terms it holds, the model's similarity of the sentence
+    (`cosines`) and of its excerpt to the question, the kind of fact asked for, less a penalty for headings,
+    bylines and datelines."""
     kind = answer_type(question)
     w = settings
-    return np.asarray([w.terms * c.terms + w.passage * c.passage_cosine - w.rank * c.rank
+    return np.asarray([w.terms * c.terms + w.cosine * cosine + w.passage * c.passage_cosine - w.rank * c.rank
                        + (w.kind if kind and c.has(kind) else 0.0)
-                       - (w.heading if looks_like_heading(c.text) else 0.0) for c in candidates], dtype=np.float32)
+                       - (w.heading if looks_like_heading(c.text) else 0.0)
+                       for c, cosine in zip(candidates, cosines)], dtype=np.float32)
 
 
 def choose(candidates: list[SentenceCandidate], scores: np.ndarray, settings: AnswerSettings

@@ -22,6 +22,7 @@ MAX_PREVIOUS = 20  # earlier questions of a conversation that a follow-up is res
 
 # 2: Markdown read as plain text; dates ISO-8601 with the text as written; source URLs
 LOADER_VERSION = 2
+SENTENCE_VECTORS_VERSION = 1  # bump when sentence vectors are made differently (the next build re-embeds)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 
@@ -116,14 +117,14 @@ class RetrievalSettings:
     # The signal shown (`confidence_score`): best dense cosine + coverage_weight x idf-weighted share of question
     # terms found, over the first 5 excerpts; "high" at high_threshold, which no calibration off-topic question
     # reached. "none" or "low" below it: a logistic regression over (best cosine, that share, the largest share one
-    # sentence holds, the best cosine of the answer step's top sentences) gives log-odds (answer_weights, then the
+    # sentence holds, the best cosine of the answer step's sentences) gives log-odds (answer_weights, then the
     # intercept); "none" below answer_odds, which rises with the collection (a larger one holds closer passages by
     # chance): answer_odds[0] up to small_collection passages, answer_odds[1] from large_collection, linear in
     # log(passages) between. Fitted on eval/calibration/ + 400 SQuAD dev questions outside the reported 2,000
     # (`eval/confidence_features.py`, docs/quality.md "Confidence"), measured on eval/seeds.jsonl,
     # eval/offtopic.jsonl and the reported 2,000.
-    answer_weights: tuple[float, ...] = (-3.33, 0.45, 2.05, 8.89, -3.87)
-    answer_odds: tuple[float, float] = (-1.30, 0.35)
+    answer_weights: tuple[float, ...] = (-17.7, 1.04, 2.61, 24.5, -5.32)
+    answer_odds: tuple[float, float] = (-1.05, 0.20)
     small_collection: int = 15
     large_collection: int = 3873
     high_threshold: float = 0.85
@@ -139,20 +140,19 @@ class RetrievalSettings:
 class AnswerSettings:
     """How the direct answer's sentences are chosen from the excerpts.
 
-    Weights from a grid on 600 held-out SQuAD dev questions (eval/answer_features.py): the first sentence held a
-    gold answer for 0.743 of them, against 0.713 for question terms alone, and 0.742 with the model's similarity
-    of each sentence to the question added (weight 1, kind 0.1). SQuAD questions share their paragraph's words;
-    reworded ("spun") news does not, and there the sentence similarity finds "roughly 100,000 annual U.S.
-    deaths" for "How many Americans die from fentanyl every year?". So the best few sentences are embedded.
+    Every candidate sentence is compared with the question by the model, through the sentence vectors stored at
+    build time (qa/sentence_vectors.py): reworded ("spun") news shares few words with a question, and there the
+    similarity finds "roughly 100,000 annual U.S. deaths" for "How many Americans die from fentanyl every year?".
+    Weights from a grid on 600 held-out SQuAD dev questions (eval/answer_features.py, docs/quality.md): the first
+    sentence held a gold answer for 0.745 of them, against 0.713 for question terms alone.
     """
 
     depth: int = 5  # sentences are taken from the first 5 excerpts
-    embed_top: int = 4  # the model re-scores the best 4 sentences (a few ms; embedding all would cost tens)
     terms: float = 1.0  # idf-weighted share of the question's terms in the sentence
-    cosine: float = 1.0  # the model's similarity of the sentence to the question
-    passage: float = 0.5  # the model's similarity of its excerpt to the question
+    cosine: float = 2.0  # the model's similarity of the sentence to the question
+    passage: float = 0.0  # the model's similarity of its excerpt to the question
     rank: float = 0.0  # per excerpt rank below the first (the excerpt's similarity already carries it)
-    kind: float = 0.1  # holds the kind of fact asked for (a number for "how many", a date for "when", a name for "who")
+    kind: float = 0.2  # holds the kind of fact asked for (a number for "how many", a date for "when", a name for "who")
     heading: float = 0.5  # a headline, byline or dateline (news articles have them; SQuAD paragraphs do not)
     margin: float = 0.1  # further sentences must score within this of the best
     max_sentences: int = 3
@@ -184,7 +184,9 @@ class Settings:
     def index_key(self) -> dict:
         """The settings an index is built with; a change means passages must be re-embedded."""
         # "loader": how text and metadata are read; a new version re-reads every file (vectors are kept)
-        return {"model": self.model.name, "chunk": asdict(self.chunk), "loader": LOADER_VERSION}
+        # "sentences": how sentence vectors are made (qa/sentence_vectors.py); a new version re-embeds
+        return {"model": self.model.name, "chunk": asdict(self.chunk), "loader": LOADER_VERSION,
+                "sentences": SENTENCE_VECTORS_VERSION}
 
 
 SETTINGS = Settings()

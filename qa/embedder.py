@@ -14,6 +14,9 @@ import numpy as np
 import qa  # noqa: F401  sets the offline variables before transformers is imported
 
 from .config import Settings, available_cores, backend_override
+from .onnx_model import mean_pool
+from .sentence_vectors import sentence_means
+from .text import sentence_spans
 
 BACKENDS = ("fp32", "bf16", "onnx-int8")
 
@@ -127,14 +130,16 @@ class Embedder:
         The chunker asks this of every passage it cuts, and the build embeds the same passages next:
         the token ids are kept, so each passage is tokenised once per build, not twice.
         """
-        ids = self._fast_tokenizer.encode(text).ids
+        encoding = self._fast_tokenizer.encode(text)
         if len(self._recent_ids) >= self.settings.recent_ids_max:
             self._recent_ids.clear()
-        self._recent_ids[text] = np.asarray(ids, dtype=np.int32)  # ~0.5 kB a passage, not ~5 kB as a list
+        # ids and character offsets, ~1.5 kB a passage (numpy, not lists); the offsets place each token in a sentence
+        self._recent_ids[text] = (np.asarray(encoding.ids, dtype=np.int32), np.asarray(encoding.offsets, dtype=np.int32))
+        ids = encoding.ids
         return len(ids) - 2
 
     @cached_property
-    def _recent_ids(self) -> dict[str, np.ndarray]:
+    def _recent_ids(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         return {}
 
     def loaded_anything(self) -> bool:
@@ -168,17 +173,63 @@ class Embedder:
         return model.encode(texts, batch_size=self.settings.batch_size, normalize_embeddings=True,
                             convert_to_numpy=True, show_progress_bar=progress)
 
-    def _embed_onnx(self, model, texts: list[str]) -> np.ndarray:
-        """Tokenise once, sort by length so batches carry little padding, run batch by batch."""
-        ids = [_truncate(i, self.max_wordpieces) for i in self._token_ids(texts)]
+    def embed_passages(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors as `embed`, and for each passage one vector per sentence (`text.sentence_spans` order).
+
+        The sentence vectors come from the same forward pass ("late chunking"): the mean of each sentence's
+        token states, which saw the whole passage. They cost no model time, are stored beside the passage's
+        vector, and let an answer compare its sentences with the question without running the model.
+        """
+        if not texts:
+            return np.zeros((0, self.settings.dim), dtype=np.float32), []
+        spans = [sentence_spans(t) for t in texts]
+        model = self.model
+        if self.backend == "onnx-int8":
+            return self._embed_onnx(model, texts, spans)
+        return self._late_torch(model, texts, spans)
+
+    def _late_torch(self, model, texts: list[str], spans: list) -> tuple[np.ndarray, list[np.ndarray]]:
+        import contextlib
+
+        import torch
+
+        bf16 = torch.autocast("cpu", dtype=torch.bfloat16) if self.backend == "bf16" else contextlib.nullcontext()
+        with bf16:
+            states = model.encode(texts, batch_size=self.settings.batch_size, output_value="token_embeddings",
+                                  convert_to_numpy=False, show_progress_bar=False)
+        vectors = np.empty((len(texts), self.settings.dim), dtype=np.float32)
+        sentences = []
+        for n, (tokens, (_, offsets), found) in enumerate(zip(states, self._encodings(texts), spans)):
+            tokens = tokens.float().numpy()
+            vectors[n] = mean_pool(tokens[None], np.ones((1, len(tokens)), dtype=np.int64))[0]
+            sentences.append(sentence_means(tokens[:-1], np.asarray(offsets[:len(tokens) - 1]), found))
+        return vectors, sentences
+
+    def _embed_onnx(self, model, texts: list[str], spans: list | None = None):
+        """Tokenise once, sort by length so batches carry little padding, run batch by batch.
+
+        With `spans` (the sentences of each text) also pool each sentence: (vectors, sentence vectors).
+        """
+        encodings = self._encodings(texts)
+        ids = [_truncate(i, self.max_wordpieces) for i, _ in encodings]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(ids), self.settings.dim), dtype=np.float32)
+        sentences: list = [None] * len(ids)
         size = self.settings.batch_size
         batches = [order[lo:lo + size] for lo in range(0, len(order), size)]
         workers = model if isinstance(model, list) else [model]
 
         def run(n: int) -> None:
-            out[batches[n]] = workers[n % len(workers)].hidden_mean(*_padded([ids[i] for i in batches[n]]))
+            batch, worker = batches[n], workers[n % len(workers)]
+            tokens, mask = _padded([ids[i] for i in batch])
+            if spans is None:
+                out[batch] = worker.hidden_mean(tokens, mask)
+                return
+            states = worker.hidden(tokens, mask)
+            out[batch] = mean_pool(states, mask)
+            for row, i in enumerate(batch):  # the closing [SEP] (kept by a cut) belongs to no sentence
+                kept = len(ids[i]) - 1
+                sentences[i] = sentence_means(states[row, :kept], np.asarray(encodings[i][1][:kept]), spans[i])
 
         if len(workers) == 1 or len(batches) == 1:
             for n in range(len(batches)):
@@ -186,7 +237,7 @@ class Embedder:
         else:  # onnxruntime releases the GIL: the sessions run side by side, one batch each at a time
             for lo in range(0, len(batches), len(workers)):
                 list(self._pool.map(run, range(lo, min(lo + len(workers), len(batches)))))
-        return out
+        return out if spans is None else (out, sentences)
 
     @cached_property
     def _pool(self) -> ThreadPoolExecutor:
@@ -194,10 +245,14 @@ class Embedder:
 
     def _token_ids(self, texts: list[str]) -> list:
         """Token ids with [CLS] and [SEP]: those `wordpieces` just computed, the rest in one batch call."""
+        return [ids for ids, _ in self._encodings(texts)]
+
+    def _encodings(self, texts: list[str]) -> list[tuple]:
+        """(token ids, character offsets) of each text, [CLS] and [SEP] included (their offsets are (0, 0))."""
         recent = self._recent_ids
         known = [recent.pop(t, None) for t in texts]  # pop: a build's texts are embedded once
         todo = [t for t, k in zip(texts, known) if k is None]
-        fresh = iter(e.ids for e in self._fast_tokenizer.encode_batch(todo)) if todo else iter(())
+        fresh = iter((e.ids, e.offsets) for e in self._fast_tokenizer.encode_batch(todo)) if todo else iter(())
         return [k if k is not None else next(fresh) for k in known]
 
     def sentence_embedder(self) -> Callable[[list[str]], np.ndarray]:

@@ -1,6 +1,7 @@
 """The question-answering engine: the one entry point the CLI, the UI and the API share."""
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ from .loader import doc_id_of
 from .records import Answer, AnswerSentence, BuildReport, Citation, Document, Excerpt, Filters, Passage
 from .recovery import set_aside_if_damaged
 from .retriever import Candidate, Retriever
+from .sentence_vectors import StoredSentences
 from .store import Store
 
 
@@ -71,18 +73,19 @@ class Engine:
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         qvec = self.embedder.embed_query(question)
-        embed = self.embedder.sentence_embedder()  # shared by the highlight and the answer: each sentence once
         candidates = self._retrieve(loaded, question, qvec, k, filters)
         passages = self._load_passages(loaded, candidates)
         chosen = self._select(loaded, passages, k)
+        embed = self._sentence_vectors(loaded, passages, chosen)
         cosines = [candidates[p.passage_id].dense for p in chosen]
         windows = [(p.doc_id, p.start, p.text, c) for p, c in zip(chosen[:self.settings.answer.depth], cosines)]
         pool = answer.sentences_of(question, windows, loaded.idf)  # the answer step's candidates, judged first
-        score, label = self._judge(loaded, question, chosen, cosines, self._sentence_cosine(question, pool, qvec, embed))
+        similarity = self._similarity(pool, qvec, embed)
+        score, label = self._judge(loaded, question, chosen, cosines, lambda: float(similarity().max(initial=0.0)))
         answered = label != "none"
         spans = self._highlight(loaded, question, chosen, qvec, embed if answered else None)
         found = self._cite(loaded, chosen, candidates, spans)
-        sentences = self._answer(question, pool, qvec, embed) if answered else ()
+        sentences = self._answer(question, pool, similarity()) if answered else ()
         took = (time.perf_counter() - started) * 1000
         return Answer(asked, answered, took, found, score, sentences, label, searched_for=question)
 
@@ -111,6 +114,14 @@ class Engine:
         passages = [p for p in passages if speaker[p.doc_id] == p.doc_id]
         return excerpts.distinct(passages, k, self.settings.retrieval.dedup_jaccard)
 
+    def _sentence_vectors(self, loaded: LoadedGeneration, passages: list[Passage], chosen: list[Passage]
+                          ) -> StoredSentences:
+        """The sentence vectors the highlight and the answer compare with the question: those stored with the
+        chosen excerpts' windows (merged windows included), the model embedding only what was not stored."""
+        depth = max(self.settings.answer.depth, self.settings.retrieval.highlight_embed_depth)
+        windows = [p for p in passages if any(excerpts.overlaps(p, c) for c in chosen[:depth])]
+        return StoredSentences(loaded.store.sentence_vectors, windows, self.embedder.sentence_embedder())
+
     def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float],
                sentence_cosine: Callable[[], float]) -> tuple[float, str]:
         """How surely the first excerpts answer (see `excerpts.confidence`), and the level a reader sees."""
@@ -127,16 +138,13 @@ class Engine:
                                       r.large_collection)
         return score, "low" if excerpts.answer_log_odds(features, r.answer_weights) >= needed else "none"
 
-    def _sentence_cosine(self, question: str, sentences: list[answer.SentenceCandidate], qvec: np.ndarray,
-                         embed: Callable) -> Callable[[], float]:
-        """The best cosine of the sentences the answer step would embed, on demand: the same few sentences,
-        embedded once for both (a "high" answer never asks)."""
-        def best() -> float:
-            if not sentences:
-                return 0.0
-            _, top = answer.top_sentences(question, sentences, self.settings.answer)
-            return float((embed([sentences[i].text for i in top]) @ qvec).max())
-        return best
+    @staticmethod
+    def _similarity(sentences: list[answer.SentenceCandidate], qvec: np.ndarray, embed: Callable
+                    ) -> Callable[[], np.ndarray]:
+        """The model's similarity of each sentence to the question (stored vectors), computed on first use:
+        the judge asks only when the answer is not "high", the answer step only when there is an answer."""
+        return functools.cache(lambda: embed([c.text for c in sentences]) @ qvec if sentences
+                               else np.zeros(0, dtype=np.float32))
 
     def _highlight(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], qvec: np.ndarray,
                    embed: Callable | None) -> list[tuple[tuple[int, int], ...]]:
@@ -144,16 +152,13 @@ class Engine:
         return excerpts.highlight_all(question, chosen, loaded.idf, embed, qvec,
                                       self.settings.retrieval.highlight_embed_depth)
 
-    def _answer(self, question: str, candidates: list[answer.SentenceCandidate], qvec: np.ndarray,
-                embed: Callable) -> tuple[AnswerSentence, ...]:
+    def _answer(self, question: str, candidates: list[answer.SentenceCandidate], cosines: np.ndarray
+                ) -> tuple[AnswerSentence, ...]:
         """The sentences that answer directly, chosen across the first excerpts (see qa/answer.py)."""
-        s = self.settings.answer
         if not candidates:
             return ()
-        scores, top = answer.top_sentences(question, candidates, s)
-        # the model re-scores the most promising sentences: reworded text shares few words with the question
-        scores[top] += s.cosine * (embed([candidates[i].text for i in top]) @ qvec)
-        return answer.choose(candidates, scores, s)
+        return answer.choose(candidates, answer.score(question, candidates, cosines, self.settings.answer),
+                             self.settings.answer)
 
     @staticmethod
     def _cite(loaded: LoadedGeneration, chosen: list[Passage], candidates: dict[int, Candidate],

@@ -126,8 +126,11 @@ def coverage(question: str, texts: list[str], idf: Idf) -> float:
         return 0.0
     weights = {t: idf(t) or idf.unseen for t in terms}
     total = sum(weights.values())
-    return max((sum(w for t, w in weights.items() if t in set(tokenize(text))) / total for text in texts),
-               default=0.0)
+    return max((_share(weights, set(tokenize(text))) / total for text in texts), default=0.0)
+
+
+def _share(weights: dict[str, float], held: set[str]) -> float:
+    return sum(w for t, w in weights.items() if t in held)
 
 
 def confidence(question: str, texts: list[str], cosines: list[float], idf: Idf, coverage_weight: float) -> float:

@@ -154,9 +154,12 @@ def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], se
         progress("embedding", 0, len(missing))
     for i in range(0, len(missing), batch_size):
         batch = missing[i:i + batch_size]
-        vectors = []
+        vectors, sentences = [], []
         for j in range(0, len(batch), step):  # a report every `step` passages, a commit every batch
-            vectors.extend(embedder.embed([t for _, t in batch[j:j + step]]))
+            found, their_sentences = embedder.embed_passages([t for _, t in batch[j:j + step]])
+            vectors.extend(found)
+            sentences.extend(their_sentences)
             progress("embedding", i + min(j + step, len(batch)), len(missing))
-        store.cache_vectors({h: v for (h, _), v in zip(batch, vectors)}, replace=fresh)
+        hashes = [h for h, _ in batch]
+        store.cache_vectors(dict(zip(hashes, vectors)), dict(zip(hashes, sentences)))
     return len(missing)

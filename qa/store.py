@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS passages (
     position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, position);
-CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, vector BLOB NOT NULL, sentences BLOB);
 """
 _DOC_COLUMNS = "doc_id, sha256, title, byline, date, source, date_text, url"
 _DOC_META = f"SELECT {_DOC_COLUMNS}, n_passages FROM documents"
@@ -80,7 +80,8 @@ class Store:
     def _add_columns(self) -> None:
         """Add `_ADDED_COLUMNS` to an older index; its `date` was as written, so it moves to `date_text`."""
         have = {r[1] for r in self._rows("PRAGMA table_info(documents)")}
-        if not have or set(_ADDED_COLUMNS) <= have:  # no table yet is for generation() to report
+        vectors = {r[1] for r in self._rows("PRAGMA table_info(vectors)")}
+        if not have or (set(_ADDED_COLUMNS) <= have and "sentences" in vectors):  # no table: generation() reports
             return
         with self.transaction():
             have = {r[1] for r in self._rows("PRAGMA table_info(documents)")}  # another process may have done it
@@ -89,6 +90,8 @@ class Store:
                     self._rows(f"ALTER TABLE documents ADD COLUMN {column} TEXT")
             if "date_text" not in have:
                 self._rows("UPDATE documents SET date_text = date, date = NULL")
+            if "sentences" not in {r[1] for r in self._rows("PRAGMA table_info(vectors)")}:
+                self._rows("ALTER TABLE vectors ADD COLUMN sentences BLOB")
 
     def pinned(self) -> "Store":
         """A second connection whose reads all see the generation committed now, whatever builds commit later.
@@ -169,9 +172,17 @@ class Store:
         return self._one("SELECT count(*) FROM vectors")[0]
 
     def cached_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
-        """Vectors already computed for these passage-text hashes (the embedding cache)."""
-        rows = self._rows_in("SELECT text_hash, vector FROM vectors WHERE text_hash IN ({})", list(set(hashes)))
+        """Vectors already computed for these passage-text hashes (the embedding cache); a passage cached
+        without its sentence vectors (an index from before them) counts as not cached, so it is embedded again."""
+        rows = self._rows_in("SELECT text_hash, vector FROM vectors WHERE sentences IS NOT NULL AND text_hash IN ({})",
+                             list(set(hashes)))
         return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
+
+    def sentence_vectors(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """The stored sentence vectors of these passages (float32, a row a sentence), by passage id."""
+        rows = self._rows_in("SELECT p.id, v.sentences, length(v.vector) / 4 FROM passages p JOIN vectors v "
+                             "USING (text_hash) WHERE v.sentences IS NOT NULL AND p.id IN ({})", [int(i) for i in ids])
+        return {i: np.frombuffer(blob, dtype=np.float16).astype(np.float32).reshape(-1, dim) for i, blob, dim in rows}
 
     def vectors_of(self, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of these passages, or of every passage in id order."""
@@ -181,15 +192,19 @@ class Store:
         return _stack(self._rows_in(sql + " WHERE p.id IN ({})", [int(i) for i in ids]))
 
     # ---- writes ---------------------------------------------------------------------------
-    def cache_vectors(self, items: dict[str, np.ndarray], replace: bool = False) -> None:
-        """Remember computed vectors; committed at once, so a killed build keeps its embedding work.
+    def cache_vectors(self, items: dict[str, np.ndarray], sentences: dict[str, np.ndarray] | None = None) -> None:
+        """Remember computed vectors, and the passages' sentence vectors (float16: they only rank a few
+        sentences, and are ~5 times the passage's size); committed at once, so a killed build keeps its work.
 
-        `replace` overwrites vectors already cached (a rebuild), instead of clearing the cache first: a
-        build killed half-way must still leave every indexed passage with a vector.
+        Vectors already cached are overwritten, not cleared first: a build killed half-way must still leave
+        every indexed passage with a vector.
         """
+        sentences = sentences or {}
         with self.transaction():
-            self._many(f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO vectors(text_hash, vector) VALUES (?, ?)",
-                       [(h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()])
+            self._many("INSERT OR REPLACE INTO vectors(text_hash, vector, sentences) VALUES (?, ?, ?)",
+                       [(h, np.asarray(v, dtype=np.float32).tobytes(),
+                         np.asarray(sentences[h], dtype=np.float16).tobytes() if h in sentences else None)
+                        for h, v in items.items()])
 
     def write_changes(self, remove: list[str], add: list[tuple[Document, list[Passage]]]) -> None:
         """Inside a transaction: remove and (re)insert documents with their passages."""

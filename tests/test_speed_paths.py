@@ -126,32 +126,42 @@ def test_nothing_changed_build_loads_no_model(seed_engine):
     assert not idle.loaded_anything()
 
 
-def test_an_answer_embeds_each_sentence_once_on_one_thread(seed_engine):
-    """The highlight's tie-break and the answer step share their sentence vectors: within one question no
-    text goes through the model twice, and sentences use the one-thread session, not the build's."""
+def test_an_answer_runs_the_model_on_the_question_only(seed_engine):
+    """The highlight's tie-break, the confidence and the answer step compare sentences with the question using
+    the sentence vectors stored at build time: asking embeds no sentence."""
     from .support import seed_questions
 
-    embedder = seed_engine.embedder
-    seed_engine.warm_up()
-    if embedder.backend != "onnx-int8":
-        pytest.skip("the one-thread sentence session belongs to the int8 backend")
-    runs: list[tuple[str, tuple]] = []
-    sessions = {"sentence": embedder._sentence_model} | {f"build {n}": w for n, w in enumerate(embedder.model[1:])}
-    for name, session in sessions.items():
-        def run(ids, mask, name=name, original=session.hidden_mean):
-            runs.extend((name, tuple(row[m > 0].tolist())) for row, m in zip(ids, mask))
-            return original(ids, mask)
-        session.hidden_mean = run
+    embedded: list[str] = []
+    original = seed_engine.embedder._embed_sentences
+    seed_engine.embedder._embed_sentences = lambda texts: embedded.extend(texts) or original(texts)
     try:
-        embedded = 0
+        answered = [seed_engine.ask(q["question"]) for q in seed_questions()]
+    finally:
+        del seed_engine.embedder._embed_sentences
+    assert sum(len(a.answer) for a in answered) > 0  # answers were chosen, so sentence vectors were compared
+    assert embedded == []
+
+
+def test_an_index_without_sentence_vectors_embeds_each_sentence_once(seed_engine, tmp_path):
+    """An index built before sentence vectors were stored still answers: the model embeds the few sentences
+    an answer compares, each once a question."""
+    from .support import seed_questions
+
+    index = tmp_path / "old"
+    shutil.copytree(seed_engine.index_dir, index)
+    engine = Engine(index, embedder=seed_engine.embedder)
+    with engine.store.transaction():
+        engine.store.db.execute("UPDATE vectors SET sentences = NULL")
+    runs: list[list[str]] = []
+    original = engine.embedder._embed_sentences
+    engine.embedder._embed_sentences = lambda texts: runs.append(list(texts)) or original(texts)
+    try:
         for q in seed_questions():
             runs.clear()
-            got = seed_engine.ask(q["question"])
-            texts = [text for _, text in runs]
+            got = engine.ask(q["question"])
+            texts = [t for run in runs for t in run]
             assert len(texts) == len(set(texts)), q["question"]
-            assert {name for name, _ in runs} <= {"sentence"}
-            embedded += len(texts) if got.answered and got.answer else 0
+            if got.answer:
+                assert texts, q["question"]
     finally:
-        for session in sessions.values():
-            del session.hidden_mean
-    assert embedded > 0  # answers were chosen with the model's help, so the check above saw sentences
+        del engine.embedder._embed_sentences
