@@ -1,13 +1,15 @@
 """Features of candidate answer sentences on held-out SQuAD questions, for choosing the answer sentence.
 
     .venv/bin/python eval/answer_features.py --squad ../shared/benchmarks/squad/dev-v1.1.rebuilt.json \\
-        --index /tmp/qa-squad --questions 600 --out /tmp/answer-features.npz
+        --index /tmp/qa-squad --questions 600 [--contexts 0,0.25,0.5,0.75]
 
 Tune split: SQuAD dev questions outside the evenly spaced 2,000 that `qa eval --limit 2000` reports (the
-same split eval/calibrate.py uses). For each question, every sentence of the first 5 excerpts gets its
-features and whether it holds a gold answer; a grid over the weights then picks the scorer (printed). The
-first run (600 questions) gave 0.743 for terms 1, passage 0.5, kind 0.2 with no sentence embedding, 0.742 at
-best with it, and 0.713 for terms alone: qa/config.py AnswerSettings holds the choice.
+same split eval/confidence_features.py uses). For each question, every sentence of the first 5 excerpts gets
+its features and whether it holds a gold answer; a grid over the weights then picks the scorer (printed), once
+per kind of sentence cosine: the sentence embedded alone, and the vectors stored at build time (less a share
+of their passage's vector, `--contexts`). The run of issue 14 (600 questions; docs/quality.md) gave 0.745 with
+the stored vectors for terms 1, sentence cosine 2, passage 0, kind 0.2, and 0.713 for terms alone:
+qa/config.py AnswerSettings holds the choice.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from confidence_features import decontext  # noqa: E402
+from qa.config import SETTINGS  # noqa: E402
 from qa.answer import answer_type, candidate_sentences, looks_like_heading  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.eval_inputs import load_benchmark  # noqa: E402
@@ -97,8 +100,10 @@ def main() -> None:
         chosen = [(np.concatenate([rows[:, :2], rows[:, column:column + 1], rows[:, 3:6]], axis=1), gold)
                   for rows, gold in data]
         results = sorted(((first_hit(chosen, w), w) for w in itertools.product(*grid.values())), reverse=True)
-        print(f"-- sentence cosine: {name}; engine's weights (1, 1, 0.5, 0, 0.1, 0.5): "
-              f"{first_hit(chosen, (1.0, 1.0, 0.5, 0.0, 0.1, 0.5)):.3f}")
+        a = SETTINGS.answer
+        now = (a.terms, a.cosine, a.passage, a.rank, a.kind, a.heading)
+        print(f"-- sentence cosine: {name}; the weights before issue 14 (1, 1, 0.5, 0, 0.1, 0.5): "
+              f"{first_hit(chosen, (1.0, 1.0, 0.5, 0.0, 0.1, 0.5)):.3f}; the engine's {now}: {first_hit(chosen, now):.3f}")
         for hit, w in results[:5]:
             print(f"{hit:.3f}  " + " ".join(f"{k}={v}" for k, v in zip(grid, w)))
     baseline = first_hit(data, (1.0, 0.0, 0.0, 1e-3, 0.0, 0.0))
