@@ -145,7 +145,7 @@ def ann_recall(index_dir: Path, questions: list[str], embedder) -> list[tuple]:
     index = engine.loaded().retriever.vectors
     if not is_ivf(index):
         return [("vector index at the largest size", "exact (IndexFlatIP)", "")]
-    ids, vectors = engine.store.all_vectors()
+    _, vectors = engine.store.vectors_of()
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
     queries = np.stack([embedder.embed_query(q) for q in questions])

@@ -60,21 +60,19 @@ def _cached_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _spans(text: str, offset: int) -> list[tuple[int, int]]:
-    import blingfire
-
     spans: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
         if line.strip():
-            for s, e in _line_sentences(line, blingfire):
+            for s, e in _line_sentences(line):
                 spans.append((offset + pos + s, offset + pos + e))
         pos += len(line) + 1
     return spans
 
 
-def _line_sentences(line: str, blingfire) -> list[tuple[int, int]]:
+def _line_sentences(line: str) -> list[tuple[int, int]]:
     try:
-        _, offsets = blingfire.text_to_sentences_and_offsets(line)
+        offsets = blingfire_sentences(line)
     except Exception:  # blingfire rejects some odd input; one line as one sentence is a safe answer
         offsets = []
     spans = []
@@ -86,6 +84,34 @@ def _line_sentences(line: str, blingfire) -> list[tuple[int, int]]:
         if trail > lead:
             spans.append((s + lead, s + trail))
     return spans or [(len(line) - len(line.lstrip()), len(line.rstrip()))]
+
+
+def blingfire_sentences(line: str) -> list[tuple[int, int]]:
+    """The sentences of one line as (start, end) character offsets: `blingfire.text_to_sentences_and_offsets`
+    without its Python loop over every byte, which was the slowest step of an answer (docs/speed.md).
+
+    blingfire gives UTF-8 byte offsets, ends inclusive; they become character offsets with numpy.
+    """
+    from ctypes import c_char_p, c_int, c_void_p
+
+    import blingfire
+    import numpy as np
+
+    data = line.encode("utf-8")
+    size = len(data) * 2  # the buffers blingfire's own wrapper allocates, but not zero-filled
+    out, starts, ends = np.empty(size, dtype=np.uint8), np.empty(size, dtype=np.int32), np.empty(size, dtype=np.int32)
+    n = blingfire.blingfire.TextToSentencesWithOffsets(
+        c_char_p(data), c_int(len(data)), c_void_p(out.ctypes.data), c_void_p(starts.ctypes.data),
+        c_void_p(ends.ctypes.data), c_int(size))
+    if n == -1 or n > size:
+        return []
+    count = int(np.count_nonzero(out[:n] == 10)) + 1  # sentences come out one a line
+    first, after = starts[:count], ends[:count] + 1
+    if len(data) == len(line):  # ASCII: a byte is a character
+        return list(zip(first.tolist(), after.tolist()))
+    lead = (np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80  # the first byte of each character
+    char_at = np.append(np.cumsum(lead) - 1, len(line))
+    return list(zip(char_at[first].tolist(), char_at[np.minimum(after, len(data))].tolist()))
 
 
 def forget_cached() -> None:

@@ -54,3 +54,19 @@ def test_every_line_break_ends_a_sentence():
     text = "By Maria Ortiz\n06 Aug 2024\n- first item\n- second item. And more."
     spans = sentence_spans(text)
     assert [text[s:e] for s, e in spans] == ["By Maria Ortiz", "06 Aug 2024", "- first item", "- second item.", "And more."]
+
+
+def test_sentence_offsets_match_blingfires_own_wrapper():
+    """`text.blingfire_sentences` skips blingfire's per-byte Python loop; it must give the same character offsets,
+    on the seed articles and on text with accents, curly quotes, CJK and emoji (multi-byte UTF-8)."""
+    import blingfire
+
+    from qa.text import blingfire_sentences
+
+    lines = [line for path in sorted(SEEDS.iterdir()) for line in path.read_text(encoding="utf-8").split("\n")
+             if line.strip()]
+    lines += ["Café au lait. Naïve résumé — “quoted” text! 中文句子。第二句。", "😀 emoji first. Then more 😀. End",
+              "α β γ. δ", "One.Two. Three?  Four"]
+    assert sum(len(line.encode("utf-8")) != len(line) for line in lines) >= 5
+    for line in lines:
+        assert blingfire_sentences(line) == [tuple(o) for o in blingfire.text_to_sentences_and_offsets(line)[1]], line
