@@ -173,7 +173,7 @@ class Embedder:
         ids = [_truncate(i, self.max_wordpieces) for i in self._token_ids(texts)]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(ids), self.settings.dim), dtype=np.float32)
-        size = self.settings.batch_size
+        size = self.settings.onnx_batch_size
         batches = [order[lo:lo + size] for lo in range(0, len(order), size)]
         workers = model if isinstance(model, list) else [model]
 
