@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -176,16 +177,17 @@ class Embedder:
         size = self.settings.onnx_batch_size
         batches = [order[lo:lo + size] for lo in range(0, len(order), size)]
         workers = model if isinstance(model, list) else [model]
+        taken = itertools.count()  # next() on it is atomic under the GIL: each batch is taken once
 
-        def run(n: int) -> None:
-            out[batches[n]] = workers[n % len(workers)].hidden_mean(*_padded([ids[i] for i in batches[n]]))
+        def drain(worker) -> None:
+            while (n := next(taken)) < len(batches):
+                out[batches[n]] = worker.hidden_mean(*_padded([ids[i] for i in batches[n]]))
 
         if len(workers) == 1 or len(batches) == 1:
-            for n in range(len(batches)):
-                run(n)
-        else:  # onnxruntime releases the GIL: the sessions run side by side, one batch each at a time
-            for lo in range(0, len(batches), len(workers)):
-                list(self._pool.map(run, range(lo, min(lo + len(workers), len(batches)))))
+            drain(workers[0])
+        else:  # onnxruntime releases the GIL: the sessions run side by side, each taking the next batch when
+            # done, so a core slowed by other work does not hold the other one up at every pair of batches
+            list(self._pool.map(drain, workers))
         return out
 
     @cached_property
