@@ -1,7 +1,7 @@
 """Passages/s and cosine to fp32 of int8 export/quantisation recipes, interleaved in one run (issue 14).
 
     .venv/bin/python benchmarks/int8_recipes.py [--corpus CORPUS.jsonl] [--passages 400] [--reps 3]
-        [--variants cur,fused-mm,...] [--batch 32] [--layout 2x1] [--opt all] [--workdir /tmp/int8-recipes]
+        [--variants v3,noskip,...] [--batch 16] [--layout 2x1] [--opt all] [--workdir /tmp/int8-recipes]
 
 SciFact abstracts (title + abstract) cut to 128 wordpieces, sorted by length and batched as `Embedder` does.
 Each variant's model is made once in --workdir from the packaged weights; the timing loop then runs every
@@ -31,7 +31,7 @@ from qa import onnx_model  # noqa: E402
 # name: (graph the weights are quantised in, quantize_dynamic options); None = no quantisation
 VARIANTS = {
     "fp32": ("sdpa", None),
-    "cur": ("fused", dict(ops=["MatMul", "Attention"])),  # EXPORT_VERSION 3
+    "v3": ("fused", dict(ops=["MatMul", "Attention"])),  # EXPORT_VERSION 3, before this recipe comparison
     "fused-mm": ("fused", dict(ops=["MatMul"])),
     "fused-u8": ("fused", dict(ops=["MatMul", "Attention"], weight="QUInt8")),
     "fused-rr": ("fused", dict(ops=["MatMul", "Attention"], reduce_range=True)),
@@ -41,7 +41,7 @@ VARIANTS = {
     "sdpa-mm-pt": ("sdpa", dict(ops=["MatMul"], per_channel=False)),
     "eager-mm": ("eager", dict(ops=["MatMul"])),
     # the residual Add + LayerNormalization left unfused (onnxruntime's SkipLayerNormalization kernel is slow)
-    "noskip": ("fused-noskip", dict(ops=["MatMul", "Attention"])),
+    "noskip": ("fused-noskip", dict(ops=["MatMul", "Attention"])),  # EXPORT_VERSION 4, the one qa builds
     "noskip-rr": ("fused-noskip", dict(ops=["MatMul", "Attention"], reduce_range=True)),
     "noskip-fastgelu": ("fused-noskip-fastgelu", dict(ops=["MatMul", "Attention"])),
     "noskip-noattn": ("fused-noskip-noattn", dict(ops=["MatMul"])),
@@ -147,7 +147,7 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=400)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--batch", default="32", help="batch sizes, comma-separated")
+    parser.add_argument("--batch", default=str(SETTINGS.model.onnx_batch_size), help="batch sizes, comma-separated")
     parser.add_argument("--layout", default="2x1", help="sessions x threads, comma-separated (2x1, 1x2)")
     parser.add_argument("--opt", default="all", help="session graph optimisation: basic, extended, all (comma-separated)")
     parser.add_argument("--wordpieces", type=int, default=128)
