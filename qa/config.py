@@ -73,6 +73,8 @@ class ModelSettings:
     name: str = "sentence-transformers/all-MiniLM-L6-v2"
     dim: int = 384
     batch_size: int = 32  # texts per forward pass; inputs are sorted by length first, so padding stays small
+    # the int8 ONNX sessions' batches: smaller ones stay in cache and carry less padding (benchmarks/int8_recipes.py)
+    onnx_batch_size: int = 16
     # auto = int8 ONNX when onnxruntime is installed, else bf16 on CPUs with native bf16, else fp32;
     # the QA_BACKEND environment variable overrides this. See docs/speed.md for the measurements.
     backend: str = "auto"  # auto | fp32 | bf16 | onnx-int8

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -215,12 +216,13 @@ class Embedder:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(ids), self.settings.dim), dtype=np.float32)
         sentences: list = [None] * len(ids)
-        size = self.settings.batch_size
+        size = self.settings.onnx_batch_size
         batches = [order[lo:lo + size] for lo in range(0, len(order), size)]
         workers = model if isinstance(model, list) else [model]
+        taken = itertools.count()  # next() on it is atomic under the GIL: each batch is taken once
 
-        def run(n: int) -> None:
-            batch, worker = batches[n], workers[n % len(workers)]
+        def run(n: int, worker) -> None:
+            batch = batches[n]
             tokens, mask = _padded([ids[i] for i in batch])
             if spans is None:
                 out[batch] = worker.hidden_mean(tokens, mask)
@@ -231,12 +233,15 @@ class Embedder:
                 kept = len(ids[i]) - 1
                 sentences[i] = sentence_means(states[row, :kept], np.asarray(encodings[i][1][:kept]), spans[i])
 
+        def drain(worker) -> None:
+            while (n := next(taken)) < len(batches):
+                run(n, worker)
+
         if len(workers) == 1 or len(batches) == 1:
-            for n in range(len(batches)):
-                run(n)
-        else:  # onnxruntime releases the GIL: the sessions run side by side, one batch each at a time
-            for lo in range(0, len(batches), len(workers)):
-                list(self._pool.map(run, range(lo, min(lo + len(workers), len(batches)))))
+            drain(workers[0])
+        else:  # onnxruntime releases the GIL: the sessions run side by side, each taking the next batch when
+            # done, so a core slowed by other work does not hold the other one up at every pair of batches
+            list(self._pool.map(drain, workers))
         return out if spans is None else (out, sentences)
 
     @cached_property

@@ -13,8 +13,12 @@ import numpy as np
 
 from .config import cache_dir
 
-EXPORT_VERSION = "3"  # bump when the export recipe changes, so cached files are remade
+EXPORT_VERSION = "4"  # bump when the export recipe changes, so cached files are remade
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# onnxruntime's SkipLayerNormalization kernel (residual add + layer norm in one op) runs about 4x slower than an
+# Add and a LayerNormalization on these shapes (2.3 vs 9.3 ms on [32, 128, 384]): neither the export's optimiser
+# nor the session may fuse them (benchmarks/int8_recipes.py, docs/speed.md)
+UNFUSED = ["SkipLayerNormFusion"]
 
 
 def model_files(model_dir: str) -> tuple[Path, Path]:
@@ -57,17 +61,20 @@ def _export(model_dir: str, fp32: Path, int8: Path) -> None:
 
 def _export_quiet(model_dir: str, fp32: Path, int8: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
 
     with tempfile.TemporaryDirectory(dir=fp32.parent) as work:
         plain, eager, fused, small = (Path(work) / name for name in ("fp32.onnx", "eager.onnx", "fused.onnx", "int8.onnx"))
         _to_onnx(model_dir, plain, "sdpa")
         # the build's model: the attention written out op by op, so that onnxruntime's BERT optimiser can fuse
-        # it (and the embeddings, layer norms, GELU) into single kernels before the weights are quantised
+        # it (and the embeddings, GELU) into single kernels before the weights are quantised
         _to_onnx(model_dir, eager, "eager")
         shape = json.loads((Path(model_dir) / "config.json").read_text())
+        fusions = FusionOptions("bert")
+        fusions.enable_skip_layer_norm = False  # see UNFUSED
         optimize_model(str(eager), model_type="bert", num_heads=shape["num_attention_heads"],
-                       hidden_size=shape["hidden_size"]).save_model_to_file(str(fused))
+                       hidden_size=shape["hidden_size"], optimization_options=fusions).save_model_to_file(str(fused))
         # MatMul and the fused attention's weights; the word-embedding table stays fp32 (quantising its Gather
         # too cost 0.005 SciFact nDCG@10 for no speed), see docs/speed.md
         quantize_dynamic(str(fused), str(small), per_channel=True, weight_type=QuantType.QInt8,
@@ -119,7 +126,8 @@ class OnnxEncoder:
         # threads sleep rather than spin while they wait: on a CPU shared with other work, spinning threads
         # take the cores the others need (and each other's); measured faster under load (docs/speed.md)
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"],
+                                            disabled_optimizers=UNFUSED)
 
     def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The last layer's token states, shape (inputs, tokens, dim)."""
