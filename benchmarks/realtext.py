@@ -180,7 +180,21 @@ def ask_rows(title: str, index_dir: Path, questions: list[str], embedder: Embedd
         total = time.perf_counter() - started
     return [(f"{title}: ask took_ms p50 / p95, k={k}, {len(questions)} questions, {n} passages",
              f"{p50:.1f} / {p95:.1f} ms ({load()})", "p50 <= 15, p95 <= 40"),
+            (f"{title}: index database (qa.sqlite), of it sentence vectors", footprint(index_dir), ""),
             *stage_rows(f"{title} ask stage (mean, timed pass)", total, stages.seconds, len(questions), "ms")]
+
+
+def footprint(index_dir: Path) -> str:
+    """The SQLite file's size, and how many sentence vectors it stores in how many bytes."""
+    import sqlite3
+
+    with sqlite3.connect(index_dir / "qa.sqlite") as db:
+        count, size = db.execute("SELECT count(*), coalesce(sum(length(sentences)), 0) FROM vectors").fetchone()
+        sentences = db.execute("SELECT coalesce(sum(length(sentences)) / (2 * length(vector) / 4), 0) FROM vectors "
+                               "WHERE sentences IS NOT NULL GROUP BY length(vector)").fetchone()
+    total = (index_dir / "qa.sqlite").stat().st_size
+    return (f"{total / 1e6:.1f} MB; {sentences[0] if sentences else 0} sentence vectors of {count} passage texts: "
+            f"{size / 1e6:.1f} MB")
 
 
 def scifact_claims(data: Path) -> list[str]:

@@ -122,11 +122,12 @@ class RetrievalSettings:
     # sentence holds, the best cosine of the answer step's sentences) gives log-odds (answer_weights, then the
     # intercept); "none" below answer_odds, which rises with the collection (a larger one holds closer passages by
     # chance): answer_odds[0] up to small_collection passages, answer_odds[1] from large_collection, linear in
-    # log(passages) between. Fitted on eval/calibration/ + 400 SQuAD dev questions outside the reported 2,000
+    # log(passages) between. Fitted on eval/calibration/ (24 seed questions, 80 off-topic) + 400 SQuAD dev questions
+    # outside the reported 2,000, with the int8 model of EXPORT_VERSION 4
     # (`eval/confidence_features.py`, docs/quality.md "Confidence"), measured on eval/seeds.jsonl,
     # eval/offtopic.jsonl and the reported 2,000.
-    answer_weights: tuple[float, ...] = (-17.7, 1.04, 2.61, 24.5, -5.32)
-    answer_odds: tuple[float, float] = (-1.05, 0.20)
+    answer_weights: tuple[float, ...] = (-17.28, 0.94, 2.74, 23.93, -5.23)
+    answer_odds: tuple[float, float] = (-1.05, 0.30)
     small_collection: int = 15
     large_collection: int = 3873
     high_threshold: float = 0.85
