@@ -130,12 +130,12 @@ def test_undecodable_text_in_the_database_names_the_fix(collection, tmp_path):
 # ---- 6: a full disk while the derived files are written --------------------------------------------------
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 3 MB tmpfs (root only), unmounted afterwards."""
+    """An 8 MB tmpfs (root only), unmounted afterwards: room for the first build (sentence vectors included)."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("a small tmpfs needs root: the disk-full test runs only as root")
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
     yield mount
@@ -154,13 +154,13 @@ def test_a_full_disk_while_derived_files_are_written_keeps_the_previous_index(co
         if "qa-test: paused at before_derive" in line:
             break
     filler = small_disk / "filler"
-    with open(filler, "wb") as fh:  # take every free byte
-        try:
+    try:  # take every free byte (the disk may be full already: then opening the filler fails)
+        with open(filler, "wb") as fh:
             while True:
                 fh.write(bytes(64 * 1024))
                 fh.flush()
-        except OSError:
-            pass
+    except OSError:
+        pass
     build.send_signal(signal.SIGUSR1)  # resume the build
     out, err = build.communicate(timeout=900)
     err = err.strip()
@@ -168,7 +168,7 @@ def test_a_full_disk_while_derived_files_are_written_keeps_the_previous_index(co
     errors = [line for line in err.splitlines() if not line.startswith(("embedding ", "reading "))]  # the progress bar is stderr too
     assert len(errors) == 1 and errors[0].startswith("qa: error:") and "disk is full" in errors[0]
     assert not list(index.glob("*.tmp*")), "temporary files were left behind"
-    filler.unlink()
+    filler.unlink(missing_ok=True)
     asked = qa("ask", SEED_QUESTION, "--json", "--index", str(index))  # the previous generation still answers
     assert asked.returncode == 0 and SEED_ANSWER in asked.stdout
     assert qa("build", "--source", str(collection), "--index", str(index)).returncode == 0
