@@ -169,6 +169,7 @@ def test_a_citation_link_opens_the_app_with_the_passage_marked(page, app_server)
     document = (app_server.collection / query["doc"][0]).read_text(encoding="utf-8")
     start, end = int(query["start"][0]), int(query["end"][0])
     assert " ".join(passage.inner_text().split()) == " ".join(document[start:end].split())
+    turns(page).first.wait_for(timeout=ANSWER_TIMEOUT)  # the conversation is restored after the page loads
     assert questions(page) == [SECOND], "the conversation is still there"
 
 
