@@ -44,13 +44,11 @@ class StoredSentences:
                  fallback: Embed):
         self._load, self._passages, self._fallback = load, list(passages), fallback
         self._known: dict[str, np.ndarray] | None = None
-        self.missing = 0  # sentences the fallback embedded: for tests and benchmarks
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         known = self._stored()
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
-            self.missing += len(todo)
             known.update(zip(todo, self._fallback(todo)))
         if not texts:
             return self._fallback([])

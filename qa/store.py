@@ -78,7 +78,8 @@ class Store:
             raise _failure(self.folder, exc) from None
 
     def _add_columns(self) -> None:
-        """Add `_ADDED_COLUMNS` to an older index; its `date` was as written, so it moves to `date_text`."""
+        """Add `_ADDED_COLUMNS` to an older index (its `date` was as written, so it moves to `date_text`), and the
+        vector cache's `sentences` column (empty: the next build embeds again, see `cached_vectors`)."""
         have = {r[1] for r in self._rows("PRAGMA table_info(documents)")}
         vectors = {r[1] for r in self._rows("PRAGMA table_info(vectors)")}
         if not have or (set(_ADDED_COLUMNS) <= have and "sentences" in vectors):  # no table: generation() reports
@@ -194,7 +195,7 @@ class Store:
     # ---- writes ---------------------------------------------------------------------------
     def cache_vectors(self, items: dict[str, np.ndarray], sentences: dict[str, np.ndarray] | None = None) -> None:
         """Remember computed vectors, and the passages' sentence vectors (float16: they only rank a few
-        sentences, and are ~5 times the passage's size); committed at once, so a killed build keeps its work.
+        sentences, and are ~3 times the passage's size); committed at once, so a killed build keeps its work.
 
         Vectors already cached are overwritten, not cleared first: a build killed half-way must still leave
         every indexed passage with a vector.
