@@ -78,7 +78,7 @@ class ModelSettings:
     # auto = int8 ONNX when onnxruntime is installed, else bf16 on CPUs with native bf16, else fp32;
     # the QA_BACKEND environment variable overrides this. See docs/speed.md for the measurements.
     backend: str = "auto"  # auto | fp32 | bf16 | onnx-int8
-    recent_ids_max: int = 20_000  # passages whose token ids are kept from counting to embedding (~10 MB at most)
+    recent_ids_max: int = 20_000  # passages whose token ids and offsets are kept from counting to embedding (~30 MB at most)
 
 
 @dataclass(frozen=True)
