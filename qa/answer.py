@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from .config import AnswerSettings
+from .excerpts import Idf, term_shares
 from .records import AnswerSentence, Excerpt
-from .text import sentence_spans, tokenize, word_set
-
-Idf = Callable[[str], float]
+from .text import sentence_spans, word_set
 
 # What kind of fact a question asks for, from its wording; a sentence holding that kind ranks higher.
 _QUESTION_KINDS = (
@@ -71,17 +69,11 @@ def candidate_sentences(question: str, excerpts: tuple[Excerpt, ...] | list[Exce
 
 def sentences_of(question: str, windows: list[tuple[str, int, str, float]], idf: Idf) -> list[SentenceCandidate]:
     """Every sentence of the windows (doc_id, start in the document, text, cosine), as `candidate_sentences`."""
-    terms = set(tokenize(question))
-    weights = {t: idf(t) or idf.unseen for t in terms}
-    total = sum(weights.values()) or 1.0
-    found = []
-    for rank, (doc_id, base, text, cosine) in enumerate(windows):
-        for s, t in sentence_spans(text, offset=base):
-            sentence = text[s - base:t - base]
-            held = set(tokenize(sentence))
-            share = sum(w for term, w in weights.items() if term in held) / total
-            found.append(SentenceCandidate(doc_id, s, t, sentence, rank, share, cosine))
-    return found
+    found = [(doc_id, s, t, text[s - base:t - base], rank, cosine)
+             for rank, (doc_id, base, text, cosine) in enumerate(windows) for s, t in sentence_spans(text, offset=base)]
+    shares = term_shares(question, [sentence for _, _, _, sentence, _, _ in found], idf)
+    return [SentenceCandidate(doc_id, s, t, sentence, rank, share, cosine)
+            for (doc_id, s, t, sentence, rank, cosine), share in zip(found, shares)]
 
 
 def score(question: str, candidates: list[SentenceCandidate], cosines: np.ndarray, settings: AnswerSettings

@@ -127,13 +127,13 @@ class Engine:
         """How surely the first excerpts answer (see `excerpts.confidence`), and the level a reader sees."""
         r = self.settings.retrieval
         texts, cosines = [p.text for p in chosen[:r.confidence_depth]], cosines[:r.confidence_depth]
-        score = excerpts.confidence(question, texts, cosines, loaded.idf, r.coverage_weight)
+        coverage = excerpts.coverage(question, texts, loaded.idf)
+        score = excerpts.confidence(cosines, coverage, r.coverage_weight)
         if score >= r.high_threshold:
             return score, "high"
         if not texts:
             return score, "none"
-        features = (max(cosines), excerpts.coverage(question, texts, loaded.idf),
-                    excerpts.sentence_coverage(question, texts, loaded.idf), sentence_cosine())
+        features = (max(cosines), coverage, excerpts.sentence_coverage(question, texts, loaded.idf), sentence_cosine())
         needed = excerpts.odds_needed(loaded.retriever.vectors.ntotal, r.answer_odds, r.small_collection,
                                       r.large_collection)
         return score, "low" if excerpts.answer_log_odds(features, r.answer_weights) >= needed else "none"

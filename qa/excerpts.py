@@ -115,33 +115,38 @@ def highlight_all(
     return found
 
 
-def coverage(question: str, texts: list[str], idf: Idf) -> float:
-    """The largest idf-weighted share of the question's terms that one of `texts` contains (0..1).
+def term_shares(question: str, texts: list[str], idf: Idf) -> list[float]:
+    """For each of `texts`, the idf-weighted share of the question's terms it holds (0..1).
 
     Terms the collection has never seen weigh the most: a question about sourdough asked of news on
     fentanyl is mostly words the collection does not have.
     """
     terms = set(tokenize(question))
     if not terms:
-        return 0.0
+        return [0.0] * len(texts)
     weights = {t: idf(t) or idf.unseen for t in terms}
-    total = sum(weights.values())
-    return max((_share(weights, set(tokenize(text))) / total for text in texts), default=0.0)
+    total = sum(weights.values()) or 1.0
+    shares = []
+    for text in texts:
+        held = set(tokenize(text))
+        shares.append(sum(w for t, w in weights.items() if t in held) / total)
+    return shares
 
 
-def _share(weights: dict[str, float], held: set[str]) -> float:
-    return sum(w for t, w in weights.items() if t in held)
+def coverage(question: str, texts: list[str], idf: Idf) -> float:
+    """The largest idf-weighted share of the question's terms that one of `texts` contains (0..1)."""
+    return max(term_shares(question, texts, idf), default=0.0)
 
 
-def confidence(question: str, texts: list[str], cosines: list[float], idf: Idf, coverage_weight: float) -> float:
-    """How sure we are that these excerpts answer: best dense cosine plus weighted term coverage.
+def confidence(cosines: list[float], coverage: float, coverage_weight: float) -> float:
+    """How sure we are that these excerpts answer: best dense cosine plus weighted term coverage (`coverage`).
 
     Cosine alone calls short, vague questions ("Who is the NSC spokesman?") weak, and calls questions on
     a neighbouring topic strong; the share of the question's rare words found in an excerpt corrects both.
     """
-    if not texts:
+    if not cosines:
         return 0.0
-    return max(cosines) + coverage_weight * coverage(question, texts, idf)
+    return max(cosines) + coverage_weight * coverage
 
 
 def sentence_coverage(question: str, texts: list[str], idf: Idf) -> float:
@@ -163,5 +168,3 @@ def odds_needed(passages: int, odds: tuple[float, float], small: int, large: int
     with the collection's size (more passages, closer ones by chance), so the bar does too, linear in log(size)."""
     share = (np.log(max(passages, 1)) - np.log(small)) / (np.log(large) - np.log(small))
     return float(odds[0] + (odds[1] - odds[0]) * np.clip(share, 0.0, 1.0))
-
-
