@@ -59,9 +59,7 @@ class Catalog:
         """
         if not filters:
             return None
-        since, until = check_date(filters.since, "since"), check_date(filters.until, "until")
-        if since and until and since > until:
-            raise QuestionError(f"since ({since}) is after until ({until})")
+        since, until = check_dates(filters.since, filters.until)
         for doc_id in filters.doc_ids:
             if doc_id not in self.dates:
                 raise UnknownDocument(f"no document '{doc_id}' in the index")
@@ -95,6 +93,14 @@ def check_date(value: str | None, name: str) -> str | None:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         raise QuestionError(f"{name} must be a date YYYY-MM-DD, not {str(value)[:40]!r}") from None
+
+
+def check_dates(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """`since` and `until` checked (`check_date`) and in order; QuestionError otherwise."""
+    since, until = check_date(since, "since"), check_date(until, "until")
+    if since and until and since > until:
+        raise QuestionError(f"since ({since}) is after until ({until})")
+    return since, until
 
 
 def _within(date: str | None, since: str | None, until: str | None) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import answer, derived, excerpts, followup, indexer, story_groups
-from .catalog import Catalog, check_date
+from .catalog import Catalog, check_dates
 from .config import MAX_K_JSON, MAX_PREVIOUS, MAX_QUESTION_CHARS, SETTINGS, Settings
 from .embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
@@ -252,7 +252,7 @@ class Engine:
         if isinstance(doc_ids, str):
             doc_ids = (doc_ids,)
         docs = tuple(d.strip() for d in (doc_ids or ()) if isinstance(d, str) and d.strip())
-        found = Filters(check_date(since, "since"), check_date(until, "until"), docs)
+        found = Filters(*check_dates(since, until), docs)
         return found or None
 
     def generation(self) -> int:

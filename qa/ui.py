@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
-from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
@@ -15,7 +13,6 @@ from . import ui_collection_view
 from .ui_scripts import ASK_JS, CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
 from .engine import Engine
 from .errors import QAError, UnknownDocument
-from .records import Filters
 from .ui_collection import CollectionTab
 
 EXAMPLES = (
@@ -27,7 +24,6 @@ EXAMPLES = (
 MAX_TURNS = 50  # the conversation kept per browser session; older turns drop off the top
 ASK_CONCURRENCY = 4  # questions answered at once (UI and API share the group); builds run one at a time
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EMPTY_QUESTION = "Type a question first, then press Enter."
 
 
@@ -54,7 +50,7 @@ class ChatApp:
 
         Returns (conversation, question box, Ask button, hint, pending question, *example buttons)."""
         question = (question or "").strip()
-        problem = EMPTY_QUESTION if not question else _filter_problem(since, until)
+        problem = EMPTY_QUESTION if not question else self._filter_problem(since, until)
         if problem:  # the pending question is left alone: a second Enter may come while one is answered
             return gr.skip(), gr.skip(), gr.skip(), render.hint(problem), gr.skip(), *self._examples(None)
         locked = gr.update(interactive=False)
@@ -71,11 +67,19 @@ class ChatApp:
         question = pending["question"]
         previous = [t.get("question", "") for t in turns]
         try:
-            answer = self.engine.ask(question, previous=previous, filters=_filters(since, until, doc_ids))
+            answer = self.engine.ask(question, previous=previous, filters=self.engine.filters(since, until, doc_ids))
         except QAError as exc:
             return render.conversation(turns), turns, gr.skip(), render.hint(str(exc))
         turns = [*turns, answer.to_json()][-MAX_TURNS:]
         return render.conversation(turns), turns, json.dumps(turns), render.hint()
+
+    def _filter_problem(self, since: str, until: str) -> str:
+        """A short message when the dates cannot be used (the engine's own check), else ""."""
+        try:
+            self.engine.filters(since, until)
+        except QAError as exc:
+            return str(exc)
+        return ""
 
     def _claim(self, question_id: str) -> bool:
         """True for the first caller with this id only."""
@@ -216,33 +220,6 @@ class ChatApp:
                 raise gr.Error(str(exc), print_exception=False) from None
 
         return ask
-
-
-def _filter_problem(since: str, until: str) -> str:
-    """A short message when the dates cannot be used, else ""."""
-    try:
-        _filters(since, until, None)
-    except ValueError as exc:
-        return str(exc)
-    return ""
-
-
-def _filters(since: str | None, until: str | None, doc_ids: list[str] | None) -> Filters:
-    """The chat's filter fields as Filters; ValueError with a short message for a date that is not YYYY-MM-DD."""
-    dates = []
-    for name, value in (("since", since), ("until", until)):
-        value = (value or "").strip()
-        if value:
-            try:
-                if not ISO_DATE.fullmatch(value):
-                    raise ValueError
-                date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"“{name}” must be a date written YYYY-MM-DD, e.g. 2024-08-06") from None
-        dates.append(value or None)
-    if dates[0] and dates[1] and dates[0] > dates[1]:
-        raise ValueError("“since” is after “until”: no article can match")
-    return Filters(dates[0], dates[1], tuple(doc_ids or ()))
 
 
 def _saved_turns(saved: str) -> list[dict]:

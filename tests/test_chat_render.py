@@ -8,7 +8,8 @@ import pytest
 
 from qa import ui_render as render
 from qa.records import Filters
-from qa.ui import ChatApp, _filters, _saved_turns
+from qa.errors import QAError
+from qa.ui import ChatApp, _saved_turns
 
 from .support import PLAIN, SEED_ANSWER, SEED_QUESTION, SEEDS, SPUN
 
@@ -71,12 +72,18 @@ def test_markdown_quotes_each_sentence_then_cites_it(answers):
     assert f"&hl={s['start']}-{s['end']}" in cite and "](?doc=" in cite
 
 
-def test_filter_fields():
-    assert _filters(" 2024-01-01 ", "", ["a.txt"]) == Filters("2024-01-01", None, ("a.txt",))
-    assert not _filters("", None, None)
+def test_filter_fields(seed_engine, tmp_path):
+    """The chat reads its filter fields with the engine's own check, and a field it cannot use is a short
+    message before anything is asked."""
+    app = ChatApp(seed_engine, tmp_path)
+    assert seed_engine.filters(" 2024-01-01 ", "", ["a.txt"]) == Filters("2024-01-01", None, ("a.txt",))
+    assert not seed_engine.filters("", None, None)
+    assert app._filter_problem("", None) == ""
     for since, until in [("06/08/2024", ""), ("2024-02-30", ""), ("", "2024"), ("2024-05-01", "2024-04-01")]:
-        with pytest.raises(ValueError):
-            _filters(since, until, None)
+        with pytest.raises(QAError):
+            seed_engine.filters(since, until, None)
+        problem = app._filter_problem(since, until)
+        assert "YYYY-MM-DD" in problem or "is after" in problem, problem
 
 
 def test_a_restored_conversation_is_checked(answers):
