@@ -9,7 +9,7 @@ from uuid import uuid4
 import gradio as gr
 
 from . import ui_render as render
-from . import ui_collection_view
+from . import ui_collection_view, ui_style
 from .ui_scripts import ASK_JS, CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
 from .engine import Engine
 from .errors import QAError, UnknownDocument
@@ -38,13 +38,6 @@ class ChatApp:
         self._claims_lock = threading.Lock()
 
     # ---- answering ----------------------------------------------------------------------
-    def ask_json(self, question: str, k: int | None = None) -> dict:
-        """What `qa ask --json` prints, or gr.Error with a one-line message."""
-        try:
-            return self.engine.ask(question, k).to_json()
-        except QAError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
-
     def start(self, question: str, turns: list[dict], since: str, until: str, doc_ids: list[str] | None):
         """First step of a question: check it and its filters, show it as pending and lock the input.
 
@@ -245,7 +238,7 @@ def _span(text: str) -> tuple[int, int]:
     return int(start), int(end)
 
 
-CSS = render.CSS + """
+CSS = ui_style.CSS + """
 #qa-hint:not(:has(.qa-hint)) { display: none; }
 #qa-ask-row { flex-wrap: nowrap; gap: 8px; }
 #qa-filters { margin-top: 4px; }

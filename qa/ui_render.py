@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from .loader import shorten
 from .records import Document
-from .ui_style import CSS  # noqa: F401  (ui.py and older callers take the style from here)
 
 NO_ANSWER = "No answer in the collection."
 NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
