@@ -41,17 +41,23 @@ class ChatApp:
     def start(self, question: str, turns: list[dict], since: str, until: str, doc_ids: list[str] | None):
         """First step of a question: check it and its filters, show it as pending and lock the input.
 
+        The pending question carries its own filters: the chain that claims it (a second submit's chain may)
+        answers it with the filters it was asked with, not with its own inputs.
         Returns (conversation, question box, Ask button, hint, pending question, *example buttons)."""
         question = (question or "").strip()
-        problem = EMPTY_QUESTION if not question else self._filter_problem(since, until)
+        problem, filters = "" if question else EMPTY_QUESTION, None
+        try:
+            filters = self.engine.filters(since, until, doc_ids)
+        except QAError as exc:
+            problem = problem or str(exc)
         if problem:  # the pending question is left alone: a second Enter may come while one is answered
             return gr.skip(), gr.skip(), gr.skip(), render.hint(problem), gr.skip(), *self._examples(None)
         locked = gr.update(interactive=False)
         return (render.pending(turns, question), gr.update(value="", interactive=False), locked, render.hint(),
-                {"id": uuid4().hex, "question": question}, *self._examples(False))
+                {"id": uuid4().hex, "question": question, "filters": filters}, *self._examples(False))
 
-    def respond(self, pending: dict | None, turns: list[dict], since: str, until: str, doc_ids: list[str] | None):
-        """Answer the pending question with the conversation's earlier questions and the filters, once: the
+    def respond(self, pending: dict | None, turns: list[dict]):
+        """Answer the pending question with the conversation's earlier questions and its filters, once: the
         chain of a second submit reads the same pending question and finds it claimed.
 
         Returns (conversation, turns, saved turns as JSON, hint)."""
@@ -60,19 +66,11 @@ class ChatApp:
         question = pending["question"]
         previous = [t.get("question", "") for t in turns]
         try:
-            answer = self.engine.ask(question, previous=previous, filters=self.engine.filters(since, until, doc_ids))
+            answer = self.engine.ask(question, previous=previous, filters=pending.get("filters"))
         except QAError as exc:
             return render.conversation(turns), turns, gr.skip(), render.hint(str(exc))
         turns = [*turns, answer.to_json()][-MAX_TURNS:]
         return render.conversation(turns), turns, json.dumps(turns), render.hint()
-
-    def _filter_problem(self, since: str, until: str) -> str:
-        """A short message when the dates cannot be used (the engine's own check), else ""."""
-        try:
-            self.engine.filters(since, until)
-        except QAError as exc:
-            return str(exc)
-        return ""
 
     def _claim(self, question_id: str) -> bool:
         """True for the first caller with this id only."""
@@ -172,7 +170,7 @@ class ChatApp:
         # trigger_mode "once" is per listener), and that step disables both. An example fills the box and clicks Ask.
         (gr.on([question.submit, send.click], self.start, inputs=[question, turns, *filters],
                outputs=[chat, question, send, hint, pending, *examples], queue=False, trigger_mode="once", **private)
-         .then(self.respond, inputs=[pending, turns, *filters], outputs=[chat, turns, saved, hint],
+         .then(self.respond, inputs=[pending, turns], outputs=[chat, turns, saved, hint],
                concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, **private)
          .then(self.unlock, outputs=[question, send, *examples], queue=False, **private)
          .then(None, inputs=saved, js=SAVE_JS, **private)

@@ -78,11 +78,11 @@ def test_filter_fields(seed_engine, tmp_path):
     app = ChatApp(seed_engine, tmp_path)
     assert seed_engine.filters(" 2024-01-01 ", "", ["a.txt"]) == Filters("2024-01-01", None, ("a.txt",))
     assert not seed_engine.filters("", None, None)
-    assert app._filter_problem("", None) == ""
+    assert app.start("q", [], "", None, None)[4]["filters"] is None
     for since, until in [("06/08/2024", ""), ("2024-02-30", ""), ("", "2024"), ("2024-05-01", "2024-04-01")]:
         with pytest.raises(QAError):
             seed_engine.filters(since, until, None)
-        problem = app._filter_problem(since, until)
+        problem = app.start("q", [], since, until, None)[3]
         assert "YYYY-MM-DD" in problem or "is after" in problem, problem
 
 
@@ -105,10 +105,10 @@ def test_respond_passes_the_earlier_questions_and_the_filters(seed_engine, tmp_p
             return seed_engine.ask(question, k, previous=previous, filters=filters)
 
     app = ChatApp(Recording(), tmp_path)
-    _, turns, saved, _ = app.respond({"id": "1", "question": SEED_QUESTION}, [], "", "", None)
+    _, turns, saved, _ = app.respond({"id": "1", "question": SEED_QUESTION}, [])
     second = app.start("When?", turns, "2019-01-01", "", [SPUN])[4]
-    _, turns, saved, _ = app.respond(second, turns, "2019-01-01", "", [SPUN])
-    app.respond(second, turns, "", "", None)  # a second chain with the same pending question: not asked again
+    _, turns, saved, _ = app.respond(second, turns)
+    app.respond(second, turns)  # a second chain with the same pending question: not asked again
     assert calls[1] == ("When?", [SEED_QUESTION], Filters("2019-01-01", None, (SPUN,)))
     assert [t["question"] for t in json.loads(saved)] == [SEED_QUESTION, "When?"]
     hint = app.start("   ", turns, "", "", None)[3]
