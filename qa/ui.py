@@ -35,6 +35,7 @@ class ChatApp:
         self.engine = engine
         self.collection = CollectionTab(engine, sources, uploads, groups=self._groups)  # qa/ui_collection.py
         self._claimed: set[str] = set()
+        self._answered: set[str] = set()
         self._claims_lock = threading.Lock()
 
     # ---- answering ----------------------------------------------------------------------
@@ -69,6 +70,8 @@ class ChatApp:
             answer = self.engine.ask(question, previous=previous, filters=pending.get("filters"))
         except QAError as exc:
             return render.conversation(turns), turns, gr.skip(), render.hint(str(exc))
+        finally:
+            self._answered.add(pending["id"])
         turns = [*turns, answer.to_json()][-MAX_TURNS:]
         return render.conversation(turns), turns, json.dumps(turns), render.hint()
 
@@ -79,11 +82,15 @@ class ChatApp:
                 return False
             if len(self._claimed) > 10_000:  # ids of long-answered questions: no chain still holds them
                 self._claimed.clear()
+                self._answered.clear()
             self._claimed.add(question_id)
             return True
 
-    def unlock(self):
-        """The question box, Ask and the examples usable again."""
+    def unlock(self, pending: dict | None):
+        """The question box, Ask and the examples usable again, unless the pending question is still being
+        answered: a refused submit's chain ends while the next question's chain runs, and must not unlock."""
+        if pending and pending.get("id") not in self._answered:
+            return gr.skip(), gr.skip(), *self._examples(None)
         return gr.update(interactive=True), gr.update(interactive=True), *self._examples(True)
 
     @staticmethod
@@ -172,7 +179,7 @@ class ChatApp:
                outputs=[chat, question, send, hint, pending, *examples], queue=False, trigger_mode="once", **private)
          .then(self.respond, inputs=[pending, turns], outputs=[chat, turns, saved, hint],
                concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, **private)
-         .then(self.unlock, outputs=[question, send, *examples], queue=False, **private)
+         .then(self.unlock, inputs=pending, outputs=[question, send, *examples], queue=False, **private)
          .then(None, inputs=saved, js=SAVE_JS, **private)
          .then(None, js=FOCUS_JS, **private))
         for button in examples:

@@ -115,6 +115,20 @@ def test_respond_passes_the_earlier_questions_and_the_filters(seed_engine, tmp_p
     assert "Type a question first" in hint and len(calls) == 2
 
 
+def test_a_refused_submits_chain_neither_refuses_nor_unlocks_the_next_question(seed_engine, tmp_path):
+    """Gradio blocks a second submit only while the first step runs: the steps of a refused submit's chain can
+    run after the next question was taken. They answer it with its own filters and leave the box locked."""
+    app = ChatApp(seed_engine, tmp_path)
+    assert "YYYY-MM-DD" in app.start(SEED_QUESTION, [], "06/08/2024", "", None)[3]
+    pending = app.start(SEED_QUESTION, [], "2024-01-01", "", None)[4]
+    assert all(u == {"__type__": "update"} for u in app.unlock(pending)), "still answering: nothing unlocked"
+    conversation, turns, _, hint = app.respond(pending, [])  # the refused chain's step claims it
+    assert len(turns) == 1 and "YYYY" not in hint and turns[0]["excerpts"]
+    assert SPUN not in {e["doc_id"] for e in turns[0]["excerpts"]}, "answered with since 2024-01-01"
+    assert app.respond(pending, turns)[1] == {"__type__": "update"}, "the question's own chain finds it claimed"
+    assert all(u.get("interactive") for u in app.unlock(pending)) and all(u.get("interactive") for u in app.unlock(None))
+
+
 def test_the_article_filter_lists_every_indexed_article_by_title(seed_engine, tmp_path):
     choices = ChatApp(seed_engine, tmp_path).doc_choices()["choices"]
     assert sorted(doc_id for _, doc_id in choices) == sorted(d.doc_id for d, _ in seed_engine.documents())
