@@ -5,7 +5,7 @@
         --out /tmp/followup-features.json
 
 The calibration split (docs/quality.md, "Confidence"): answerable = eval/calibration/seeds.jsonl (24 questions
-on the seed articles, worded apart from eval/seeds.jsonl) and 400 SQuAD dev questions from outside the evenly
+on the seed articles, worded apart from eval/seeds.jsonl) and 1,500 SQuAD dev questions from outside the evenly
 spaced 2,000 that `qa eval --limit 2000` reports; unanswerable = eval/calibration/offtopic.jsonl (80 questions,
 none of them in eval/offtopic.jsonl) against both indexes. `qa eval` then measures on the held-out sets:
 eval/seeds.jsonl, the reported SQuAD 2,000 and eval/offtopic.jsonl. Both indexes must exist (`make eval`).
@@ -60,7 +60,7 @@ def features(index: Path, questions: list[tuple[str, bool]], collection: str) ->
                      "cos": max((e.cosine for e in top), default=0.0),
                      "cov": excerpts.coverage(text, [e.text for e in top], loaded.idf),
                      "scov": excerpts.sentence_coverage(text, [e.text for e in top], loaded.idf),
-                     "dense": dense, "lex": max((c.lexical for c in found), default=0.0),
+                     "dense": dense, "peak": excerpts.peak(dense), "lex": max((c.lexical for c in found), default=0.0),
                      "scos": float(scos.max()), **variants, "qidf": question_idf(text, loaded.idf), "score": answer.confidence_score, "label": answer.confidence})
     return rows
 
@@ -91,7 +91,7 @@ def question_idf(text: str, idf) -> float:
     return float(sum(idf(t) or idf.unseen for t in set(excerpts.tokenize(text))))
 
 
-FEATURES = ("cos", "cov", "scov", "scos")  # the order of RetrievalSettings.answer_weights
+FEATURES = ("cos", "cov", "scov", "scos", "peak")  # the order of RetrievalSettings.answer_weights
 SIZES = {"seeds": 15, "squad": 3873}  # passages in the two collections (small_ and large_collection)
 CAPS = {"seeds": 0.09, "squad": 0.08}  # the most answerable "none" a threshold may give on the calibration split
 
@@ -145,9 +145,13 @@ def main() -> None:
     ap.add_argument("--held-out", action="store_true", help="the sets qa eval reports, instead of calibration")
     ap.add_argument("--reuse", action="store_true", help="read --out instead of asking the questions again")
     ap.add_argument("--variants", action="store_true", help="also fit with each variant of the sentence signal")
+    ap.add_argument("--squad-questions", type=int, default=1500,
+                    help="answerable SQuAD questions in the calibration split (outside the reported 2,000)")
     args = ap.parse_args()
     if args.reuse:
         rows = json.loads(args.out.read_text())
+        for row in rows:  # rows gathered before the peak signal keep what it is made of
+            row.setdefault("peak", excerpts.peak(row["dense"]))
     else:
         rows = gather(args)
         args.out.write_text(json.dumps(rows))
@@ -163,7 +167,7 @@ def main() -> None:
         print(f"fitted: answer_weights {weights}, answer_odds {(odds['seeds'], odds['squad'])}: "
               f"none rates {none_rates(rows, weights, odds)}")
         for variant in [f for f in rows[0] if f.startswith("scos_")] if args.variants else ():
-            features = (*FEATURES[:-1], variant)
+            features = tuple(variant if f == "scos" else f for f in FEATURES)
             weights, odds = fit(rows, features)
             print(f"with {variant} for scos: answer_weights {weights}, answer_odds {(odds['seeds'], odds['squad'])}: "
                   f"none rates {none_rates(rows, weights, odds, features)}")
@@ -180,7 +184,7 @@ def gather(args) -> list[dict]:
         off = [(q.text, False) for q in load_jsonl(ROOT / "calibration" / "offtopic.jsonl")]
         seeds = [(q.text, True) for q in load_jsonl(ROOT / "calibration" / "seeds.jsonl")]
         ids = {q.qid for q in reported}
-        squad_q = [(q.text, True) for q in subset([q for q in squad.questions if q.qid not in ids], 400)]
+        squad_q = [(q.text, True) for q in subset([q for q in squad.questions if q.qid not in ids], args.squad_questions)]
     return features(args.seeds_index, seeds + off, "seeds") + features(args.squad_index, squad_q + off, "squad")
 
 

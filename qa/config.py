@@ -119,15 +119,15 @@ class RetrievalSettings:
     # The signal shown (`confidence_score`): best dense cosine + coverage_weight x idf-weighted share of question
     # terms found, over the first 5 excerpts; "high" at high_threshold, which no calibration off-topic question
     # reached. "none" or "low" below it: a logistic regression over (best cosine, that share, the largest share one
-    # sentence holds, the best cosine of the answer step's sentences) gives log-odds (answer_weights, then the
-    # intercept); "none" below answer_odds, which rises with the collection (a larger one holds closer passages by
-    # chance): answer_odds[0] up to small_collection passages, answer_odds[1] from large_collection, linear in
-    # log(passages) between. Fitted on eval/calibration/ (24 seed questions, 80 off-topic) + 400 SQuAD dev questions
-    # outside the reported 2,000, with the int8 model of EXPORT_VERSION 4
-    # (`eval/confidence_features.py`, docs/quality.md "Confidence"), measured on eval/seeds.jsonl,
-    # eval/offtopic.jsonl and the reported 2,000.
-    answer_weights: tuple[float, ...] = (-17.28, 0.94, 2.74, 23.93, -5.23)
-    answer_odds: tuple[float, float] = (-1.05, 0.30)
+    # sentence holds, the best cosine of the answer step's sentences, the best candidate's lead over the mean of the
+    # 5 best dense cosines) gives log-odds (answer_weights, then the intercept); "none" below answer_odds, which
+    # rises with the collection (a larger one holds closer passages by chance): answer_odds[0] up to
+    # small_collection passages, answer_odds[1] from large_collection, linear in log(passages) between. Fitted on
+    # eval/calibration/ (24 seed questions, 80 off-topic) + 1,500 SQuAD dev questions outside the reported 2,000,
+    # with the int8 model of EXPORT_VERSION 4 (`eval/confidence_features.py`, docs/quality.md "Confidence, the
+    # best passage's lead"), measured on eval/seeds.jsonl, eval/offtopic.jsonl and the reported 2,000.
+    answer_weights: tuple[float, ...] = (-17.18, 1.08, 2.45, 22.41, 19.61, -5.51)
+    answer_odds: tuple[float, float] = (-1.20, 0.05)
     small_collection: int = 15
     large_collection: int = 3873
     high_threshold: float = 0.85

@@ -81,7 +81,8 @@ class Engine:
         windows = [(p.doc_id, p.start, p.text, c) for p, c in zip(chosen[:self.settings.answer.depth], cosines)]
         pool = answer.sentences_of(question, windows, loaded.idf)  # the answer step's candidates, judged first
         similarity = self._similarity(pool, qvec, embed)
-        score, label = self._judge(loaded, question, chosen, cosines, lambda: float(similarity().max(initial=0.0)))
+        score, label = self._judge(loaded, question, chosen, cosines, excerpts.peak(c.dense for c in candidates.values()),
+                                   lambda: float(similarity().max(initial=0.0)))
         answered = label != "none"
         spans = self._highlight(loaded, question, chosen, qvec, embed if answered else None)
         found = self._cite(loaded, chosen, candidates, spans)
@@ -123,8 +124,10 @@ class Engine:
         return StoredSentences(loaded.store.sentence_vectors, windows, self.embedder.sentence_embedder())
 
     def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float],
-               sentence_cosine: Callable[[], float]) -> tuple[float, str]:
-        """How surely the first excerpts answer (see `excerpts.confidence`), and the level a reader sees."""
+               peak: float, sentence_cosine: Callable[[], float]) -> tuple[float, str]:
+        """How surely the first excerpts answer (see `excerpts.confidence`), and the level a reader sees.
+
+        `peak`: the best candidate's lead over the next (`excerpts.peak`)."""
         r = self.settings.retrieval
         texts, cosines = [p.text for p in chosen[:r.confidence_depth]], cosines[:r.confidence_depth]
         coverage = excerpts.coverage(question, texts, loaded.idf)
@@ -133,7 +136,8 @@ class Engine:
             return score, "high"
         if not texts:
             return score, "none"
-        features = (max(cosines), coverage, excerpts.sentence_coverage(question, texts, loaded.idf), sentence_cosine())
+        features = (max(cosines), coverage, excerpts.sentence_coverage(question, texts, loaded.idf), sentence_cosine(),
+                    peak)
         needed = excerpts.odds_needed(loaded.retriever.vectors.ntotal, r.answer_odds, r.small_collection,
                                       r.large_collection)
         return score, "low" if excerpts.answer_log_odds(features, r.answer_weights) >= needed else "none"

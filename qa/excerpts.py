@@ -1,7 +1,7 @@
 """Select excerpts from ranked candidates: drop near-copies, judge confidence, mark the best sentences."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -156,6 +156,16 @@ def sentence_coverage(question: str, texts: list[str], idf: Idf) -> float:
     passage, answerable ones find most of them together.
     """
     return coverage(question, [text[s:e] for text in texts for s, e in sentence_spans(text)], idf)
+
+
+def peak(dense: Iterable[float], depth: int = 5) -> float:
+    """How far the best dense cosine stands above the mean of the `depth` best (0 for one candidate).
+
+    A question the collection answers finds a passage that stands out; an off-topic one finds many passages
+    about equally (and weakly) close, so a high best cosine alone says less than its lead over the next ones.
+    """
+    best = sorted(dense, reverse=True)[:depth]
+    return float(best[0] - np.mean(best)) if best else 0.0
 
 
 def answer_log_odds(features: tuple[float, ...], weights: tuple[float, ...]) -> float:

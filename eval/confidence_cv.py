@@ -1,0 +1,53 @@
+"""Cross-validate the confidence rule's feature sets on the calibration rows of eval/confidence_features.py.
+
+    .venv/bin/python eval/confidence_cv.py /tmp/lc/conf-1500.json
+
+Five folds, shuffled 10 times with a fixed seed: each fold is judged by `fit` on the other four, so a feature earns
+its place by "none" rates on questions its fit did not see. Prints [seed answerable, seed off-topic, SQuAD
+answerable, SQuAD off-topic] "none" rates for each feature set.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np  # noqa: E402
+
+from eval.confidence_features import FEATURES, fit, log_odds  # noqa: E402
+from qa import excerpts  # noqa: E402
+from qa.config import SETTINGS  # noqa: E402
+
+GROUPS = (("seeds", True), ("seeds", False), ("squad", True), ("squad", False))
+FEATURE_SETS = (tuple(f for f in FEATURES if f != "peak"), FEATURES)
+
+
+def cross_validate(rows: list[dict], features: tuple[str, ...], folds: int = 5, shuffles: int = 10) -> np.ndarray:
+    """Mean held-out "none" rate per group over `shuffles` shuffles of `folds` folds."""
+    rng, rates = np.random.default_rng(0), []
+    for _ in range(shuffles):
+        order = rng.permutation(len(rows))
+        none = np.zeros(len(rows), dtype=bool)
+        for fold in np.array_split(order, folds):
+            held = set(fold.tolist())
+            weights, odds = fit([rows[i] for i in order if i not in held], features)
+            for i, z in zip(fold, log_odds([rows[i] for i in fold], weights, features)):
+                none[i] = rows[i]["score"] < SETTINGS.retrieval.high_threshold and z < odds[rows[i]["collection"]]
+        rates.append([none[[(r["collection"], r["answerable"]) == g for r in rows]].mean() for g in GROUPS])
+    return np.round(np.mean(rates, axis=0), 3)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("rows", type=Path, help="the --out file of eval/confidence_features.py")
+    rows = json.loads(ap.parse_args().rows.read_text())
+    for row in rows:  # rows gathered before the peak signal keep what it is made of
+        row.setdefault("peak", excerpts.peak(row["dense"]))
+    for features in FEATURE_SETS:
+        print(" + ".join(features), cross_validate(rows, features).tolist())
+
+
+if __name__ == "__main__":
+    main()
