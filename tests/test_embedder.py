@@ -71,10 +71,13 @@ def test_backend_vectors_agree_with_fp32(backend, seed_passages, fp32):
     assert (vectors * reference).sum(axis=1).min() >= 0.98
 
 
-def test_queries_take_the_accurate_path(embedder, fp32):
+def test_queries_are_embedded_by_the_passages_model(embedder, fp32):
+    """A question's vector is the one its text would get as a passage (the same model, whichever backend), close
+    to fp32's; that int8 questions retrieve as well as fp32 ones is measured by `qa eval` (docs/speed.md)."""
     questions = ["When did China ban fentanyl?", "Who wrote it?", "harbour seizure"]
-    for q in questions:
-        assert float(embedder.embed_query(q) @ fp32.embed_query(q)) >= 0.999
+    for q in questions:  # one at a time: int8 activations are quantised per batch, so padding moves them a little
+        assert float(embedder.embed_query(q) @ embedder.embed([q])[0]) >= 0.9999
+        assert float(embedder.embed_query(q) @ fp32.embed_query(q)) >= 0.96
 
 
 def test_onnx_model_is_made_locally_once(embedder, monkeypatch, tmp_path):
