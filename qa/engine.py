@@ -81,8 +81,8 @@ class Engine:
         windows = [(p.doc_id, p.start, p.text, c) for p, c in zip(chosen[:self.settings.answer.depth], cosines)]
         pool = answer.sentences_of(question, windows, loaded.idf)  # the answer step's candidates, judged first
         similarity = self._similarity(pool, qvec, embed)
-        score, label = self._judge(loaded, question, chosen, cosines, excerpts.peak(c.dense for c in candidates.values()),
-                                   lambda: float(similarity().max(initial=0.0)))
+        peak = excerpts.peak(c.dense for c in candidates.values())
+        score, label = self._judge(loaded, question, chosen, cosines, peak, lambda: float(similarity().max(initial=0.0)))
         answered = label != "none"
         spans = self._highlight(loaded, question, chosen, qvec, embed if answered else None)
         found = self._cite(loaded, chosen, candidates, spans)
@@ -127,7 +127,7 @@ class Engine:
                peak: float, sentence_cosine: Callable[[], float]) -> tuple[float, str]:
         """How surely the first excerpts answer (see `excerpts.confidence`), and the level a reader sees.
 
-        `peak`: the best candidate's lead over the next (`excerpts.peak`)."""
+        `peak`: the best candidate's dense cosine less the mean of the 5 best (`excerpts.peak`)."""
         r = self.settings.retrieval
         texts, cosines = [p.text for p in chosen[:r.confidence_depth]], cosines[:r.confidence_depth]
         coverage = excerpts.coverage(question, texts, loaded.idf)
