@@ -15,6 +15,7 @@ from qa.engine import Engine
 from qa.lexical import BM25
 from qa.loader import load, scan
 from qa.generations import GenerationFiles
+from qa import vector_index
 from qa.vector_index import is_ivf
 
 from .support import ROOT, SEEDS
@@ -115,6 +116,24 @@ def test_ivf_above_the_threshold_matches_exact_search(tmp_path, embedder):
     vectors = approx.loaded().retriever.vectors
     assert is_ivf(vectors) and vectors.ntotal == approx.store.passage_count()
     assert approx.ask("How much fentanyl precursor did customs seize?").excerpts[0].citation.doc_id == "new.md"
+
+
+def test_exact_search_keeps_float16_vectors_and_remakes_float32_ones(seed_engine):
+    """Half the memory to read a search; a cosine moves by less than 0.001. An index of float32 vectors from
+    before is remade by the next build that changes something (`needs_rebuild`)."""
+    import faiss
+
+    vectors = seed_engine.loaded().retriever.vectors
+    ids, stored = seed_engine.store.vectors_of()
+    assert not is_ivf(vectors) and not vector_index.needs_rebuild(vectors, len(ids), SETTINGS.vectors)
+    kept = np.vstack([vectors.reconstruct(int(i)) for i in ids])
+    assert 0 < np.abs(kept - stored).max() < 1e-3, "float16, not float32, and close to it"
+    query = seed_engine.embedder.embed_query(QUESTIONS[0])
+    found, scores = vector_index.search_allowed(vectors, query, 5, np.sort(ids), exact_max=0)
+    assert np.allclose(scores, stored[np.searchsorted(ids, found)] @ query, atol=1e-3)
+    old = faiss.IndexIDMap2(faiss.IndexFlatIP(stored.shape[1]))
+    old.add_with_ids(stored, ids)
+    assert vector_index.needs_rebuild(old, len(ids), SETTINGS.vectors)
 
 
 def test_nothing_changed_build_loads_no_model(seed_engine):
