@@ -58,17 +58,21 @@ def load(store: Store, files: GenerationFiles, generation: int, settings: Settin
     SQLite, saved, and their digests passed to `record` (a read-only folder just answers from memory)."""
     digests = store.file_digests(generation)
     rebuilt: dict[str, bytes] = {}
+    upgraded: dict[str, bytes] = {}  # sound files of an older kind, remade: not reported as damaged
     vectors = _read_vectors(files, generation, digests.get("vectors"))
     if vectors is None or vectors.ntotal != store.passage_count():
         vectors = _vectors_from_sqlite(store, settings)
         rebuilt["vectors"] = vector_index.to_bytes(vectors)
+    elif vector_index.stores_float32(vectors):
+        vectors = _vectors_from_sqlite(store, settings)
+        upgraded["vectors"] = vector_index.to_bytes(vectors)
     bm25 = _read_bm25(files, generation, digests.get("bm25"))
     if bm25 is None or not np.array_equal(bm25.live_ids(), store.passage_ids()):
         bm25 = _bm25_from_sqlite(store)
         rebuilt["bm25"] = bm25.to_bytes()
-    if rebuilt:
+    if rebuilt or upgraded:
         try:
-            record({kind: files.write(kind, generation, data) for kind, data in rebuilt.items()})
+            record({kind: files.write(kind, generation, data) for kind, data in (rebuilt | upgraded).items()})
         except QAError:
             pass  # a read-only or full disk: this process still answers from what it rebuilt in memory
     vector_index.prepare_for_search(vectors, settings.vectors)

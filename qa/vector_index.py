@@ -27,7 +27,7 @@ def needs_rebuild(index, count: int, settings: VectorIndexSettings) -> bool:
     index still holds float32 vectors (made before they were kept as float16)."""
     if wants_ivf(count, settings) != is_ivf(index):
         return True
-    if not is_ivf(index) and _holds_float32(index):
+    if stores_float32(index):
         return True
     if is_ivf(index):
         import faiss
@@ -37,7 +37,8 @@ def needs_rebuild(index, count: int, settings: VectorIndexSettings) -> bool:
     return False
 
 
-def _holds_float32(index) -> bool:
+def stores_float32(index) -> bool:
+    """An exact index made before its vectors were kept as float16: remade when next loaded or built."""
     import faiss
 
     inner = faiss.downcast_index(index)

@@ -118,22 +118,36 @@ def test_ivf_above_the_threshold_matches_exact_search(tmp_path, embedder):
     assert approx.ask("How much fentanyl precursor did customs seize?").excerpts[0].citation.doc_id == "new.md"
 
 
-def test_exact_search_keeps_float16_vectors_and_remakes_float32_ones(seed_engine):
-    """Half the memory to read a search; a cosine moves by less than 0.001. An index of float32 vectors from
-    before is remade by the next build that changes something (`needs_rebuild`)."""
-    import faiss
-
+def test_exact_search_keeps_float16_vectors(seed_engine):
+    """Half the memory to read a search; a cosine moves by less than 0.001."""
     vectors = seed_engine.loaded().retriever.vectors
     ids, stored = seed_engine.store.vectors_of()
-    assert not is_ivf(vectors) and not vector_index.needs_rebuild(vectors, len(ids), SETTINGS.vectors)
+    assert not is_ivf(vectors) and not vector_index.stores_float32(vectors)
     kept = np.vstack([vectors.reconstruct(int(i)) for i in ids])
     assert 0 < np.abs(kept - stored).max() < 1e-3, "float16, not float32, and close to it"
     query = seed_engine.embedder.embed_query(QUESTIONS[0])
     found, scores = vector_index.search_allowed(vectors, query, 5, np.sort(ids), exact_max=0)
     assert np.allclose(scores, stored[np.searchsorted(ids, found)] @ query, atol=1e-3)
+
+
+def test_an_index_of_float32_vectors_is_remade_when_loaded(seed_engine, tmp_path):
+    """An index from before float16 answers the same, remade once from SQLite, and is not called damaged."""
+    import faiss
+
+    copy = tmp_path / "index"
+    shutil.copytree(seed_engine.index_dir, copy)
+    store, files = Engine(copy, embedder=seed_engine.embedder).store, GenerationFiles(copy)
+    ids, stored = store.vectors_of()
     old = faiss.IndexIDMap2(faiss.IndexFlatIP(stored.shape[1]))
     old.add_with_ids(stored, ids)
-    assert vector_index.needs_rebuild(old, len(ids), SETTINGS.vectors)
+    generation = store.generation()
+    store.record_digests(generation, {"vectors": files.write("vectors", generation, vector_index.to_bytes(old))})
+    engine = Engine(copy, embedder=seed_engine.embedder)
+    assert not vector_index.stores_float32(engine.loaded().retriever.vectors)
+    assert not vector_index.stores_float32(vector_index.from_bytes(files.path("vectors", generation).read_bytes()))
+    for q in QUESTIONS[:4]:
+        assert [e.citation for e in engine.ask(q).excerpts] == [e.citation for e in seed_engine.ask(q).excerpts]
+    assert not engine.build([seed_engine.index_dir.parent / "articles"]).repaired
 
 
 def test_nothing_changed_build_loads_no_model(seed_engine):
