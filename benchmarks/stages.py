@@ -1,17 +1,25 @@
 """Per-stage wall time of a run: wraps named functions and methods, and charges each one its own time only."""
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from functools import wraps
 
 
 class Stages:
-    """Exclusive seconds per stage: time inside a wrapped call, less the time of wrapped calls it made."""
+    """Exclusive seconds per stage: time inside a wrapped call, less the time of wrapped calls it made.
+
+    Each thread keeps its own call stack. The main thread's stages (`seconds`) add up to at most the run's wall
+    time; what other threads spend (the build's model sessions run in a pool) goes to `thread_seconds`, summed
+    over those threads, so it can exceed the wall time it overlaps.
+    """
 
     def __init__(self):
         self.seconds: dict[str, float] = defaultdict(float)
-        self._stack: list[list[float]] = []  # per open call: [time spent in nested wrapped calls]
+        self.thread_seconds: dict[str, float] = defaultdict(float)
+        self._local = threading.local()  # .stack: per open call, [time spent in nested wrapped calls]
+        self._lock = threading.Lock()
         self._undo: list[tuple[object, str, object]] = []
 
     def wrap(self, owner, name: str, stage: str) -> None:
@@ -24,19 +32,27 @@ class Stages:
 
         @wraps(original)
         def timed(*args, **kwargs):
-            stages._stack.append([0.0])
+            stack = stages._stack()
+            stack.append([0.0])
             started = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
                 spent = time.perf_counter() - started
-                nested = stages._stack.pop()[0]
-                stages.seconds[stage] += spent - nested
-                if stages._stack:
-                    stages._stack[-1][0] += spent
+                nested = stack.pop()[0]
+                main = threading.current_thread() is threading.main_thread()
+                with stages._lock:
+                    (stages.seconds if main else stages.thread_seconds)[stage] += spent - nested
+                if stack:
+                    stack[-1][0] += spent
 
         setattr(owner, name, timed)
         self._undo.append((owner, name, original))
+
+    def _stack(self) -> list[list[float]]:
+        if not hasattr(self._local, "stack"):
+            self._local.stack = []
+        return self._local.stack
 
     def restore(self) -> None:
         for owner, name, original in reversed(self._undo):
@@ -60,7 +76,9 @@ def wrap_build(stages: Stages) -> None:
     stages.wrap(chunker.Chunker, "split", "split into passages (sentences, tiktoken)")
     for name in ("wordpieces", "_encodings"):
         stages.wrap(embedder.Embedder, name, "tokenise (model wordpieces)")
-    stages.wrap(embedder.Embedder, "embed_passages", "embed (padding, batching)")
+    # the model sessions run in a pool: on the main thread "embed" is the wall time of embedding (it waits for
+    # them); the pool threads' model runs and pooling are reported apart, summed over the threads
+    stages.wrap(embedder.Embedder, "embed_passages", "embed (wall time; model sessions in a pool)")
     stages.wrap(onnx_model.OnnxEncoder, "hidden", "embed (model run)")
     stages.wrap(sentence_vectors, "sentence_means", "sentence vectors (pooling)")
     for name in ("cache_vectors", "cached_vectors", "write_changes", "publish", "check", "passages", "vectors_of",
