@@ -9,18 +9,14 @@ answerable, SQuAD off-topic] "none" rates for each feature set.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
-from eval.confidence_features import FEATURES, fit, log_odds  # noqa: E402
-from qa import excerpts  # noqa: E402
-from qa.config import SETTINGS  # noqa: E402
+from eval.confidence_features import FEATURES, fit, group_rates, is_none, read_rows  # noqa: E402
 
-GROUPS = (("seeds", True), ("seeds", False), ("squad", True), ("squad", False))
 FEATURE_SETS = (tuple(f for f in FEATURES if f != "peak"), FEATURES)
 
 
@@ -33,18 +29,15 @@ def cross_validate(rows: list[dict], features: tuple[str, ...], folds: int = 5, 
         for fold in np.array_split(order, folds):
             held = set(fold.tolist())
             weights, odds = fit([rows[i] for i in order if i not in held], features)
-            for i, z in zip(fold, log_odds([rows[i] for i in fold], weights, features)):
-                none[i] = rows[i]["score"] < SETTINGS.retrieval.high_threshold and z < odds[rows[i]["collection"]]
-        rates.append([none[[(r["collection"], r["answerable"]) == g for r in rows]].mean() for g in GROUPS])
+            none[fold] = is_none([rows[i] for i in fold], weights, odds, features)
+        rates.append(group_rates(rows, none))
     return np.round(np.mean(rates, axis=0), 3)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("rows", type=Path, help="the --out file of eval/confidence_features.py")
-    rows = json.loads(ap.parse_args().rows.read_text())
-    for row in rows:  # rows gathered before the peak signal keep what it is made of
-        row.setdefault("peak", excerpts.peak(row["dense"]))
+    rows = read_rows(ap.parse_args().rows)
     for features in FEATURE_SETS:
         print(" + ".join(features), cross_validate(rows, features).tolist())
 

@@ -102,14 +102,35 @@ def log_odds(rows: list[dict], weights: tuple[float, ...], features: tuple[str, 
     return x @ np.asarray(weights[:-1]) + weights[-1]
 
 
+GROUPS = (("seeds", True), ("seeds", False), ("squad", True), ("squad", False))
+
+
+def is_none(rows: list[dict], weights: tuple[float, ...], odds: dict[str, float],
+            features: tuple[str, ...] = FEATURES) -> np.ndarray:
+    """Whether the rule says "none" for each row: "high" (signal at high_threshold) first, then "none" below the
+    collection's log-odds (qa/engine.py `_judge`)."""
+    high = SETTINGS.retrieval.high_threshold
+    return np.array([r["score"] < high and z < odds[r["collection"]]
+                     for r, z in zip(rows, log_odds(rows, weights, features))], dtype=bool)
+
+
 def none_rates(rows: list[dict], weights: tuple[float, ...], odds: dict[str, float],
                features: tuple[str, ...] = FEATURES) -> list[float]:
-    """Share of "none" for [seed answerable, seed off-topic, SQuAD answerable, SQuAD off-topic]: "high" (signal
-    at high_threshold) first, then "none" below the collection's log-odds (qa/engine.py `_judge`)."""
-    high = SETTINGS.retrieval.high_threshold
-    none = [r["score"] < high and z < odds[r["collection"]] for r, z in zip(rows, log_odds(rows, weights, features))]
-    return [round(float(np.mean([n for r, n in zip(rows, none) if (r["collection"], r["answerable"]) == g])), 3)
-            for g in (("seeds", True), ("seeds", False), ("squad", True), ("squad", False))]
+    """Share of "none" for [seed answerable, seed off-topic, SQuAD answerable, SQuAD off-topic] (`is_none`)."""
+    return [round(rate, 3) for rate in group_rates(rows, is_none(rows, weights, odds, features))]
+
+
+def group_rates(rows: list[dict], none: np.ndarray) -> list[float]:
+    """The share of `none` in each of GROUPS."""
+    return [float(np.mean(none[[(r["collection"], r["answerable"]) == g for r in rows]])) for g in GROUPS]
+
+
+def read_rows(path: Path) -> list[dict]:
+    """Rows written by an earlier run; rows gathered before the peak signal get it from what it is made of."""
+    rows = json.loads(path.read_text())
+    for row in rows:
+        row.setdefault("peak", excerpts.peak(row["dense"]))
+    return rows
 
 
 def fit(rows: list[dict], features: tuple[str, ...] = FEATURES) -> tuple[tuple[float, ...], dict[str, float]]:
@@ -149,9 +170,7 @@ def main() -> None:
                     help="answerable SQuAD questions in the calibration split (outside the reported 2,000)")
     args = ap.parse_args()
     if args.reuse:
-        rows = json.loads(args.out.read_text())
-        for row in rows:  # rows gathered before the peak signal keep what it is made of
-            row.setdefault("peak", excerpts.peak(row["dense"]))
+        rows = read_rows(args.out)
     else:
         rows = gather(args)
         args.out.write_text(json.dumps(rows))
@@ -159,9 +178,8 @@ def main() -> None:
     engine_odds = dict(zip(SIZES, r.answer_odds))
     print(f"{len(rows)} rows in {args.out}; none rates [seed answerable, seed off-topic, SQuAD answerable, "
           f"SQuAD off-topic] of the engine's rule: {none_rates(rows, r.answer_weights, engine_odds)}")
-    print("labels the engine gave:", {g: round(float(np.mean([x["label"] == "none" for x in rows
-                                                               if (x["collection"], x["answerable"]) == g])), 3)
-                                      for g in (("seeds", True), ("seeds", False), ("squad", True), ("squad", False))})
+    labelled = group_rates(rows, np.array([x["label"] == "none" for x in rows]))
+    print("labels the engine gave:", {g: round(rate, 3) for g, rate in zip(GROUPS, labelled)})
     if not args.held_out:
         weights, odds = fit(rows)
         print(f"fitted: answer_weights {weights}, answer_odds {(odds['seeds'], odds['squad'])}: "
