@@ -88,7 +88,7 @@ class BuildSettings:
     # passages embedded and committed to the vector cache at a time: large, because the embedder sorts each
     # call's texts by length and less padding is faster; small enough that a killed build loses ~10 s of work
     embed_batch: int = 1024
-    progress_every: int = 64  # passages embedded between progress reports (the console and the UI)
+    progress_every: int = 64  # most passages embedded between progress reports (int8 reports each batch of 16)
     bm25_compact_share: float = 0.2  # rows of removed passages, as a share of all rows, above which they are dropped
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +14,7 @@ import numpy as np
 import qa  # noqa: F401  sets the offline variables before transformers is imported
 
 from .config import Settings, available_cores, backend_override
-from .onnx_model import mean_pool
+from .onnx_model import mean_pool, run_side_by_side
 from .sentence_vectors import sentence_means
 from .text import sentence_spans
 
@@ -68,6 +67,7 @@ class Embedder:
         nothing is loaded until the first text is embedded."""
         self.settings = settings.model
         self.max_wordpieces = settings.chunk.model_max_wordpieces
+        self.progress_every = settings.build.progress_every
         self._requested = backend or settings.model.backend
 
     @cached_property
@@ -176,20 +176,30 @@ class Embedder:
         return model.encode(texts, batch_size=self.settings.batch_size, normalize_embeddings=True,
                             convert_to_numpy=True, show_progress_bar=progress)
 
-    def embed_passages(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    def embed_passages(self, texts: list[str], progress: Callable[[int], None] | None = None
+                       ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors as `embed`, and for each passage one vector per sentence (`text.sentence_spans` order).
 
         The sentence vectors come from the same forward pass ("late chunking"): the mean of each sentence's
         token states, which saw the whole passage. They cost no model time, are stored beside the passage's
         vector, and let an answer compare its sentences with the question without running the model.
+        `progress` is called with the number of texts done: after each int8 batch, or every `progress_every` texts.
         """
         if not texts:
             return np.zeros((0, self.settings.dim), dtype=np.float32), []
         spans = [sentence_spans(t) for t in texts]
         model = self.model
         if self.backend == "onnx-int8":
-            return self._embed_onnx(model, texts, spans)
-        return self._late_torch(model, texts, spans)
+            return self._embed_onnx(model, texts, spans, progress)
+        vectors, sentences = [], []
+        step = self.progress_every
+        for lo in range(0, len(texts), step):
+            found, their_sentences = self._late_torch(model, texts[lo:lo + step], spans[lo:lo + step])
+            vectors.append(found)
+            sentences.extend(their_sentences)
+            if progress is not None:
+                progress(lo + len(found))
+        return np.concatenate(vectors), sentences
 
     def _late_torch(self, model, texts: list[str], spans: list) -> tuple[np.ndarray, list[np.ndarray]]:
         import contextlib
@@ -208,10 +218,12 @@ class Embedder:
             sentences.append(sentence_means(tokens[:-1], np.asarray(offsets[:len(tokens) - 1]), found))
         return vectors, sentences
 
-    def _embed_onnx(self, model, texts: list[str], spans: list | None = None):
+    def _embed_onnx(self, model, texts: list[str], spans: list | None = None,
+                    progress: Callable[[int], None] | None = None):
         """Tokenise once, sort by length so batches carry little padding, run batch by batch.
 
         With `spans` (the sentences of each text) also pool each sentence: (vectors, sentence vectors).
+        `progress` is called with the number of texts done as batches finish.
         """
         encodings = self._encodings(texts)
         ids = [_truncate(i, self.max_wordpieces) for i, _ in encodings]
@@ -221,7 +233,6 @@ class Embedder:
         size = self.settings.onnx_batch_size
         batches = [order[lo:lo + size] for lo in range(0, len(order), size)]
         workers = model if isinstance(model, list) else [model]
-        taken = itertools.count()  # next() on it is atomic under the GIL: each batch is taken once
 
         def run(n: int, worker) -> None:
             batch = batches[n]
@@ -235,15 +246,11 @@ class Embedder:
                 kept = len(ids[i]) - 1
                 sentences[i] = sentence_means(states[row, :kept], np.asarray(encodings[i][1][:kept]), spans[i])
 
-        def drain(worker) -> None:
-            while (n := next(taken)) < len(batches):
-                run(n, worker)
-
-        if len(workers) == 1 or len(batches) == 1:
-            drain(workers[0])
-        else:  # onnxruntime releases the GIL: the sessions run side by side, each taking the next batch when
-            # done, so a core slowed by other work does not hold the other one up at every pair of batches
-            list(self._pool.map(drain, workers))
+        if (len(workers) == 1 or len(batches) == 1) and progress is None:
+            for n in range(len(batches)):  # a question or an answer's sentences: no thread hand-off
+                run(n, workers[0])
+        else:
+            run_side_by_side(workers, [len(b) for b in batches], run, self._pool, progress)
         return out if spans is None else (out, sentences)
 
     @cached_property

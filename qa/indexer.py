@@ -149,17 +149,15 @@ def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], se
     cached = {} if fresh else store.cached_vectors(list(unique))
     # by length: the slices embedded between progress reports then carry as little padding as one large call
     missing = sorted(((h, t) for h, t in unique.items() if h not in cached), key=lambda item: len(item[1]))
-    batch_size, step = settings.build.embed_batch, settings.build.progress_every
+    batch_size = settings.build.embed_batch
     if missing:
         progress("embedding", 0, len(missing))
     for i in range(0, len(missing), batch_size):
         batch = missing[i:i + batch_size]
-        vectors, sentences = [], []
-        for j in range(0, len(batch), step):  # a report every `step` passages, a commit every batch
-            found, their_sentences = embedder.embed_passages([t for _, t in batch[j:j + step]])
-            vectors.extend(found)
-            sentences.extend(their_sentences)
-            progress("embedding", i + min(j + step, len(batch)), len(missing))
+        # one call a commit batch, reporting as the model's batches finish: many small calls left the
+        # embedding sessions idle at each call's end (~20% of a build, docs/speed.md)
+        vectors, sentences = embedder.embed_passages(
+            [t for _, t in batch], lambda done, i=i: progress("embedding", i + done, len(missing)))
         hashes = [h for h, _ in batch]
         store.cache_vectors(dict(zip(hashes, vectors)), dict(zip(hashes, sentences)))
     return len(missing)

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
+import queue
 import tempfile
+import threading
 import warnings
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -144,3 +149,47 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     weights = mask[..., None].astype(np.float32)
     pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
     return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def run_side_by_side(workers: Sequence["OnnxEncoder"], sizes: Sequence[int], run: Callable[[int, "OnnxEncoder"], None],
+                     pool: Executor, progress: Callable[[int], None] | None = None) -> None:
+    """Run batches 0..len(sizes)-1 with `run(n, worker)`, each worker taking the next batch when done.
+
+    onnxruntime releases the GIL, so the one-thread sessions run side by side with no lockstep: a core slowed
+    by other work does not hold the other one up. `progress` is called in this thread with the number of
+    inputs done (`sizes` of the finished batches) after each batch. All batches go in one call: cutting a
+    build into many small calls left the sessions idle at every call's end and cost ~20% of the build
+    (docs/speed.md). If `progress` raises (Ctrl-C), the workers stop after their current batch.
+    """
+    taken = itertools.count()  # next() on it is atomic under the GIL: each batch is taken once
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def drain(worker) -> None:
+        try:
+            while not stop.is_set() and (n := next(taken)) < len(sizes):
+                run(n, worker)
+                finished.put(sizes[n])
+        except BaseException:
+            stop.set()  # one failed batch fails the call: the other workers need not finish theirs
+            raise
+        finally:
+            finished.put(None)
+
+    futures = [pool.submit(drain, w) for w in workers[:max(1, min(len(workers), len(sizes)))]]
+    try:
+        done, running = 0, len(futures)
+        while running:
+            size = finished.get()
+            if size is None:
+                running -= 1
+            else:
+                done += size
+                if progress is not None:
+                    progress(done)
+    finally:
+        stop.set()
+        for future in futures:
+            future.exception()  # wait: no session may still be running when the caller goes on
+    for future in futures:
+        future.result()  # a worker's error is the caller's
