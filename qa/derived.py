@@ -38,7 +38,9 @@ def derive(store: Store, files: GenerationFiles, previous: int, generation: int,
         vector_index.update(vectors, removed, *store.vectors_of(added))
     count = store.passage_count()
     if vectors is None or vectors.ntotal != count or vector_index.needs_rebuild(vectors, count, settings.vectors):
-        vectors = _vectors_from_sqlite(store, settings)  # never publish an index that disagrees with SQLite
+        # never publish an index that disagrees with SQLite; an IVF index's centroids are kept when they still fit
+        keep = vector_index.centroids(vectors) if vectors is not None else None
+        vectors = _vectors_from_sqlite(store, settings, keep)
     bm25 = _read_bm25(files, previous, digests.get("bm25"))
     if bm25 is not None:
         bm25.remove(removed)
@@ -64,7 +66,7 @@ def load(store: Store, files: GenerationFiles, generation: int, settings: Settin
         vectors = _vectors_from_sqlite(store, settings)
         rebuilt["vectors"] = vector_index.to_bytes(vectors)
     elif vector_index.stores_float32(vectors):
-        vectors = _vectors_from_sqlite(store, settings)
+        vectors = _vectors_from_sqlite(store, settings, vector_index.centroids(vectors))
         upgraded["vectors"] = vector_index.to_bytes(vectors)
     bm25 = _read_bm25(files, generation, digests.get("bm25"))
     if bm25 is None or not np.array_equal(bm25.live_ids(), store.passage_ids()):
@@ -95,10 +97,10 @@ def _read_bm25(files: GenerationFiles, generation: int, digest: str | None) -> B
         return None
 
 
-def _vectors_from_sqlite(store: Store, settings: Settings):
+def _vectors_from_sqlite(store: Store, settings: Settings, keep_centroids: np.ndarray | None = None):
     ids, vectors = store.vectors_of()
     dim = vectors.shape[1] if len(ids) else settings.model.dim
-    return vector_index.make_index(ids, vectors, dim, settings.vectors)
+    return vector_index.make_index(ids, vectors, dim, settings.vectors, keep_centroids)
 
 
 def _bm25_from_sqlite(store: Store) -> BM25:

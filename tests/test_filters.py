@@ -152,4 +152,4 @@ def test_vector_search_among_allowed_ids_finds_the_best_of_them(count):
         got_ids, got_scores = search_allowed(index, query, 20, allowed, exact_max)
         truth = np.sort(vectors[np.isin(ids, allowed)] @ query)[::-1][:20]
         assert np.isin(got_ids, allowed).all() and len(got_ids) == min(20, len(allowed))
-        assert np.allclose(got_scores, truth, atol=1e-3 if not is_ivf(index) else 1e-5)  # exact search: float16
+        assert np.allclose(got_scores, truth, atol=1e-3)  # both kinds keep float16 vectors

@@ -150,6 +150,38 @@ def test_an_index_of_float32_vectors_is_remade_when_loaded(seed_engine, tmp_path
     assert not engine.build([seed_engine.index_dir.parent / "articles"]).repaired
 
 
+def test_an_ivf_index_of_float32_vectors_is_remade_as_float16_on_its_own_centroids(tmp_path, embedder):
+    """An IVF index from before float16: remade when loaded without k-means again, answering as before."""
+    import faiss
+
+    src = tmp_path / "articles"
+    shutil.copytree(SEEDS, src)
+    forced = replace(SETTINGS, vectors=VectorIndexSettings(exact_max=10, ivf_probe_share=1.0))
+    engine = Engine(tmp_path / "ivf", settings=forced, embedder=embedder, create=True)
+    engine.build([src])
+    answers = {q: [e.citation for e in engine.ask(q).excerpts] for q in QUESTIONS[:4]}
+    current = engine.loaded().retriever.vectors
+    assert is_ivf(current) and not vector_index.stores_float32(current)
+    kept = vector_index.centroids(current)
+    # what the previous code wrote: the same lists, float32 vectors
+    store, files = engine.store, GenerationFiles(engine.index_dir)
+    ids, stored = store.vectors_of()
+    quantizer = faiss.IndexFlatIP(stored.shape[1])
+    quantizer.add(kept)
+    old = faiss.IndexIVFFlat(quantizer, stored.shape[1], len(kept), faiss.METRIC_INNER_PRODUCT)
+    old.set_direct_map_type(faiss.DirectMap.Hashtable)
+    old.add_with_ids(stored, ids)
+    generation = store.generation()
+    store.record_digests(generation, {"vectors": files.write("vectors", generation, vector_index.to_bytes(old))})
+    assert vector_index.stores_float32(vector_index.from_bytes(files.path("vectors", generation).read_bytes()))
+    again = Engine(engine.index_dir, settings=forced, embedder=embedder)
+    remade = again.loaded().retriever.vectors
+    assert is_ivf(remade) and not vector_index.stores_float32(remade)
+    assert np.array_equal(vector_index.centroids(remade), kept)
+    assert not vector_index.stores_float32(vector_index.from_bytes(files.path("vectors", generation).read_bytes()))
+    assert {q: [e.citation for e in again.ask(q).excerpts] for q in answers} == answers
+
+
 def test_nothing_changed_build_loads_no_model(seed_engine):
     idle = Embedder(SETTINGS)
     engine = Engine(seed_engine.index_dir, embedder=idle)
