@@ -34,6 +34,8 @@ class Retriever:
         self.vectors = vectors
         self.bm25 = bm25
         self.settings = settings
+        if settings.mode != "dense" and len(bm25):
+            bm25.weights(settings.bm25_k1, settings.bm25_b)  # now, not in the first question's time
 
     def retrieve(self, question: str, query_vector: np.ndarray, n: int | None = None,
                  allowed: np.ndarray | None = None) -> list[Candidate]:

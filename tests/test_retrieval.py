@@ -37,6 +37,51 @@ def test_operators_are_plain_words(bm25):
     assert tokenize("AND OR NOT") == tokenize("and or not")
 
 
+def _okapi(texts: dict[int, str], query: str, k1: float, b: float) -> dict[int, float]:
+    """Okapi BM25 written out from its definition, over the passages `texts` (id -> text)."""
+    import math
+
+    docs = {i: tokenize(t) for i, t in texts.items()}
+    avgdl = sum(map(len, docs.values())) / len(docs)
+    scores = {}
+    for i, words in docs.items():
+        score = 0.0
+        for term in dict.fromkeys(tokenize(query)):
+            df = sum(term in d for d in docs.values())
+            tf = words.count(term)
+            if tf:
+                score += math.log1p((len(docs) - df + 0.5) / (df + 0.5)) * tf * (k1 + 1) / (
+                    tf + k1 * (1 - b + b * len(words) / avgdl))
+        if score > 0:
+            scores[i] = score
+    return scores
+
+
+def test_bm25_scores_are_okapis_over_the_live_passages_after_removes_adds_and_new_parameters():
+    """The per-posting weights are made once per change: a remove, an add or other k1/b must remake them."""
+    texts = {0: "China regulates three fentanyl precursors.", 1: "Xylazine is a veterinary anesthetic.",
+             2: "China and Mexico discuss fentanyl precursor chemicals with China's regulators.",
+             3: "Precursors of fentanyl reach Mexico from China.", 4: "The cartel buys precursors."}
+    query = "China fentanyl precursors"
+    bm25 = BM25.fit(list(texts), list(texts.values()))
+
+    def check(live: dict[int, str], k1: float, b: float) -> None:
+        ids, scores = bm25.search(query, 10, k1, b)
+        want = _okapi(live, query, k1, b)
+        assert dict(zip(ids.tolist(), scores.tolist())) == pytest.approx(want, rel=1e-5)
+        assert sorted(want, key=lambda i: -want[i]) == ids.tolist()
+
+    check(texts, 0.9, 0.4)
+    check(texts, 1.5, 0.9)
+    bm25.remove([0, 3])
+    live = {i: t for i, t in texts.items() if i not in (0, 3)}
+    check(live, 1.5, 0.9)
+    bm25.add([7], ["Fentanyl precursors from China: customs seize a ton."])
+    check(live | {7: "Fentanyl precursors from China: customs seize a ton."}, 1.5, 0.9)
+    bm25.compact()
+    check(live | {7: "Fentanyl precursors from China: customs seize a ton."}, 0.9, 0.4)
+
+
 @pytest.mark.parametrize("query", ["\"xylazines\" OR (veterinary*)", "🙂" * 50, "fentanyl " * 20000])
 def test_hostile_questions_through_the_engine(seed_engine, query):
     answer = seed_engine.ask(query, 3)
