@@ -74,6 +74,19 @@ def test_unsupported_types_are_listed_as_skipped(tmp_path):
     assert skipped == [("photo.jpg", "unsupported file type '.jpg'")]
 
 
+def test_scan_walks_sub_folders_in_path_order_and_leaves_hidden_folders_out(tmp_path):
+    """The walk (os.scandir) lists what Path.rglob did, in the same order: by path parts, so a folder's files
+    come before a sibling whose name sorts between ("a/b.txt" before "a-c.txt")."""
+    for rel in ["a-c.txt", "a/b.txt", "a/z/d.md", "b.html", ".drafts/x.txt", "a/.swp.txt", "c/e.txt"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("Words enough for a file.", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(tmp_path / "a", target_is_directory=True)
+    files, skipped = scan([tmp_path])
+    assert [f.doc_id for f in files] == ["a/b.txt", "a/z/d.md", "a-c.txt", "b.html", "c/e.txt"]
+    assert [f.path for f in files] == [tmp_path / f.doc_id for f in files]
+    assert skipped == [("linked", "a link to a file of unsupported type '(none)'")]  # listed, not descended
+
+
 def test_invalid_utf8_still_loads(tmp_path):
     (tmp_path / "latin.txt").write_bytes("Caf\xe9 owners said the na\xefve plan failed.".encode("latin-1"))
     files, _ = scan([tmp_path])
