@@ -147,7 +147,7 @@ def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], se
     for p in passages:
         unique.setdefault(text_hash(p.text), p.text)
     cached = {} if fresh else store.cached_vectors(list(unique))
-    # by length: the slices embedded between progress reports then carry as little padding as one large call
+    # by length: each commit batch then holds passages of like length, and its model batches little padding
     missing = sorted(((h, t) for h, t in unique.items() if h not in cached), key=lambda item: len(item[1]))
     batch_size = settings.build.embed_batch
     if missing:
@@ -155,7 +155,7 @@ def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], se
     for i in range(0, len(missing), batch_size):
         batch = missing[i:i + batch_size]
         # one call a commit batch, reporting as the model's batches finish: many small calls left the
-        # embedding sessions idle at each call's end (~20% of a build, docs/speed.md)
+        # sessions waiting at each call's end, and their model runs took ~15% more time (docs/speed.md)
         vectors, sentences = embedder.embed_passages(
             [t for _, t in batch], lambda done, i=i: progress("embedding", i + done, len(missing)))
         hashes = [h for h, _ in batch]

@@ -157,9 +157,9 @@ def run_side_by_side(workers: Sequence["OnnxEncoder"], sizes: Sequence[int], run
 
     onnxruntime releases the GIL, so the one-thread sessions run side by side with no lockstep: a core slowed
     by other work does not hold the other one up. `progress` is called in this thread with the number of
-    inputs done (`sizes` of the finished batches) after each batch. All batches go in one call: cutting a
-    build into many small calls left the sessions idle at every call's end and cost ~20% of the build
-    (docs/speed.md). If `progress` raises (Ctrl-C), the workers stop after their current batch.
+    inputs done (`sizes` of the finished batches) after each batch. All batches go in one call: when a build
+    was cut into many small calls, the model runs took ~15% more thread time (docs/speed.md). If `progress`
+    raises (Ctrl-C), the workers stop after their current batch.
     """
     taken = itertools.count()  # next() on it is atomic under the GIL: each batch is taken once
     finished: queue.SimpleQueue = queue.SimpleQueue()
