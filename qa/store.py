@@ -281,6 +281,8 @@ class Store:
             except sqlite3.DatabaseError as exc:
                 raise _failure(self.folder, exc) from None
 
+    query_many = _many  # one statement for many rows (story_groups writes one row an article)
+
     def _rows_in(self, sql: str, values: list) -> list:
         """`sql` with `IN ({})` filled with `values`, in as many statements as SQLite's parameter limit needs."""
         rows: list = []

@@ -35,20 +35,17 @@ def signatures(store: Store) -> dict[str, tuple[str, np.ndarray]]:
 
 def save_signatures(store: Store, keep: set[str], new: dict[str, tuple[str, np.ndarray]]) -> None:
     """Drop the signatures of articles not in `keep`, and store `new` ones."""
-    gone = [d for d, in store.query("SELECT doc_id FROM story_signatures") if d not in keep]
-    for doc_id in gone:
-        store.query("DELETE FROM story_signatures WHERE doc_id = ?", (doc_id,))
-    for doc_id, (sha, signature) in new.items():
-        store.query("INSERT OR REPLACE INTO story_signatures(doc_id, sha256, signature) VALUES (?, ?, ?)",
-                    (doc_id, sha, np.asarray(signature, dtype=np.uint32).tobytes()))
+    gone = [(d,) for d, in store.query("SELECT doc_id FROM story_signatures") if d not in keep]
+    store.query_many("DELETE FROM story_signatures WHERE doc_id = ?", gone)
+    store.query_many("INSERT OR REPLACE INTO story_signatures(doc_id, sha256, signature) VALUES (?, ?, ?)",
+                     [(d, sha, np.asarray(signature, dtype=np.uint32).tobytes()) for d, (sha, signature) in new.items()])
 
 
 def save_groups(store: Store, groups: list[list[str]]) -> None:
     """Replace every group; only groups of two or more articles are stored."""
     store.query("DELETE FROM story_groups")
-    for story, members in enumerate(groups):
-        for doc_id in members:
-            store.query("INSERT INTO story_groups(doc_id, story) VALUES (?, ?)", (doc_id, story))
+    store.query_many("INSERT INTO story_groups(doc_id, story) VALUES (?, ?)",
+                     [(doc_id, story) for story, members in enumerate(groups) for doc_id in members])
 
 
 def companions(store: Store) -> dict[str, tuple[str, ...]]:
