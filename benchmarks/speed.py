@@ -158,7 +158,8 @@ def ann_recall(index_dir: Path, questions: list[str], embedder) -> list[tuple]:
         _, found, ms = _one_by_one(ivf, queries)
         # judged by each found passage's float32 score: the index keeps float16 vectors, whose scores differ
         # by up to ~1e-3, and a replica tied with the 10th must count as found
-        true = [vectors[order[np.searchsorted(ids, f, sorter=order)]] @ q for f, q in zip(found, queries)]
+        true = [np.where(f >= 0, vectors[order[np.searchsorted(ids, f, sorter=order) % len(ids)]] @ q, -np.inf)
+                for f, q in zip(found, queries)]  # -1: fewer than 10 found, a miss
         recall = np.mean([(s >= t[9] - 1e-5).sum() / 10 for s, t in zip(true, truth)])
         mark = " (in use)" if nprobe == chosen else ""
         rows.append((f"IVF nlist {ivf.nlist} nprobe {nprobe}{mark}: recall@10 vs exact, ms/query",
