@@ -32,8 +32,12 @@ class SourceFile:
 
 def doc_id_of(root: Path, path: Path, several_roots: bool) -> str:
     """A document's id: its path below its collection folder, behind the folder's name when there are several."""
-    rel = Path(path).relative_to(root).as_posix()
-    return f"{Path(root).name}/{rel}" if several_roots else rel
+    return _doc_id(Path(root).name, Path(path).relative_to(root).as_posix(), several_roots)
+
+
+def _doc_id(root_name: str, rel: str, several_roots: bool) -> str:
+    """`doc_id_of` from the folder's name and the path below it (posix): what the scan already has."""
+    return f"{root_name}/{rel}" if several_roots else rel
 
 
 def scan(roots: list[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
@@ -47,7 +51,7 @@ def scan(roots: list[Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
             raise LoadError(f"collection folder not found: {root}")
         real_root = root.resolve()
         for rel, entry in _entries(root):
-            doc_id = f"{root.name}/{rel}" if prefix_needed else rel
+            doc_id = _doc_id(root.name, rel, prefix_needed)
             if not _is_utf8(doc_id):  # SQLite, JSON and the browser all need text: one such name blocked every build
                 skipped.append((shown_name(doc_id), "the file name is not valid UTF-8; rename the file"))
                 continue
