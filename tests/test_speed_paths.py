@@ -96,13 +96,16 @@ def test_reload_after_an_update_matches_a_fresh_fit(tmp_path, fresh_engine):
     assert len(list(engine.index_dir.glob("bm25-*.npz"))) == 1  # older generations' files are dropped
 
 
+# the seeds' few passages in an IVF index searching every list: answers must match exact search
+IVF_FORCED = replace(SETTINGS, vectors=VectorIndexSettings(exact_max=10, ivf_probe_share=1.0))
+
+
 def test_ivf_above_the_threshold_matches_exact_search(tmp_path, embedder):
     src = tmp_path / "articles"
     shutil.copytree(SEEDS, src)
     exact = Engine(tmp_path / "exact", embedder=embedder, create=True)
     exact.build([src])
-    forced = replace(SETTINGS, vectors=VectorIndexSettings(exact_max=10, ivf_probe_share=1.0))
-    approx = Engine(tmp_path / "ivf", settings=forced, embedder=embedder, create=True)
+    approx = Engine(tmp_path / "ivf", settings=IVF_FORCED, embedder=embedder, create=True)
     approx.build([src])
     assert is_ivf(approx.loaded().retriever.vectors)
     assert not is_ivf(exact.loaded().retriever.vectors)
@@ -156,8 +159,7 @@ def test_an_ivf_index_of_float32_vectors_is_remade_as_float16_on_its_own_centroi
 
     src = tmp_path / "articles"
     shutil.copytree(SEEDS, src)
-    forced = replace(SETTINGS, vectors=VectorIndexSettings(exact_max=10, ivf_probe_share=1.0))
-    engine = Engine(tmp_path / "ivf", settings=forced, embedder=embedder, create=True)
+    engine = Engine(tmp_path / "ivf", settings=IVF_FORCED, embedder=embedder, create=True)
     engine.build([src])
     answers = {q: [e.citation for e in engine.ask(q).excerpts] for q in QUESTIONS[:4]}
     current = engine.loaded().retriever.vectors
@@ -174,7 +176,7 @@ def test_an_ivf_index_of_float32_vectors_is_remade_as_float16_on_its_own_centroi
     generation = store.generation()
     store.record_digests(generation, {"vectors": files.write("vectors", generation, vector_index.to_bytes(old))})
     assert vector_index.stores_float32(vector_index.from_bytes(files.path("vectors", generation).read_bytes()))
-    again = Engine(engine.index_dir, settings=forced, embedder=embedder)
+    again = Engine(engine.index_dir, settings=IVF_FORCED, embedder=embedder)
     remade = again.loaded().retriever.vectors
     assert is_ivf(remade) and not vector_index.stores_float32(remade)
     assert np.array_equal(vector_index.centroids(remade), kept)
