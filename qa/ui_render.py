@@ -1,8 +1,9 @@
 """HTML for the chat UI, built only from escaped pieces: article text and questions are untrusted."""
 from __future__ import annotations
 
+import re
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from .loader import shorten
 from .records import Document
@@ -162,19 +163,56 @@ def _passage(e: dict, spans: list[tuple[int, int]], details: str) -> str:
 
 
 def markdown(answer: dict) -> str:
-    """The answer as Markdown: each sentence quoted, then its citation; links are relative (`?doc=…`)."""
+    """The answer as Markdown: each sentence quoted, then its citation; links are relative (`?doc=…`).
+
+    Everything taken from an article or a question is escaped (md_text), so the export stays inert wherever it
+    is pasted: no raw HTML, no link but the app's own and an article's http(s) address (md_link)."""
     excerpts = answer.get("excerpts") or []
-    lines = [f"**{answer.get('question', '')}**", ""]
+    lines = [f"**{md_text(answer.get('question', ''))}**", ""]
     for sentence in answer.get("answer") or _fallback(excerpts):
         e = source_of(sentence, excerpts) or {"doc_id": sentence["doc_id"]}
         start, end = int(sentence["start"]), int(sentence["end"])
-        cite = [f"*{_title(e)}*", e.get("date_text") or e.get("date"), f"`{sentence['doc_id']}`",
-                f"characters {start}–{end}", e.get("url")]
+        cite = [f"*{md_text(_title(e))}*", md_text(e.get("date_text") or e.get("date") or ""),
+                md_code(sentence["doc_id"]), f"characters {start}–{end}", md_link(e.get("url"))]
         span = (e.get("start", start), e.get("end", end))
         cite.append(f"[open the source]({link(sentence['doc_id'], *span, (start, end))})")
-        lines += [f"> {line}" if line else ">" for line in sentence["text"].splitlines() or [""]]
+        lines += [f"> {md_text(line)}" if line.strip() else ">" for line in sentence["text"].splitlines() or [""]]
         lines += ["", "— " + ", ".join(str(c) for c in cite if c), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+# The characters that start Markdown's inline syntax, and HTML's: each is written backslash-escaped, which
+# CommonMark shows as the character itself, so text makes no link, image, autolink, tag, entity, emphasis or code
+# span. A line-leading "#", "-", "+", "=" or "1." is escaped too (no heading or list); other punctuation stays
+# as it is, so the Markdown still reads as the article does.
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|])")
+MD_LINE_START = re.compile(r"^([-=+#]|\d+(?=[.)]))")
+
+
+def md_text(text: str) -> str:
+    """`text` as Markdown that renders as exactly that text, on one line."""
+    text = MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    # "1." becomes "1\." (a backslash escapes punctuation only); "#", "-", "+", "=" get one in front
+    return MD_LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text, 1)
+
+
+def md_code(text: str) -> str:
+    """`text` as a code span (inert: nothing inside one is markup), fenced by more backticks than it holds."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_link(url: str | None) -> str:
+    """An article's address as a link when it is http(s), else as plain (escaped) text; empty when there is none."""
+    if not url:
+        return ""
+    url = str(url).strip()
+    if urlsplit(url).scheme.lower() not in ("http", "https") or any(c.isspace() for c in url):
+        return md_text(url)
+    target = quote(url, safe=":/?#@!$&'*+,;=%~-._")  # no "(", ")", "<", ">" or spaces left to end the link early
+    return f"[{md_text(url)}](<{target}>)"
 
 
 def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]) -> str:

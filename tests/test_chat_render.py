@@ -65,7 +65,7 @@ def test_markdown_quotes_each_sentence_then_cites_it(answers):
     answer = answers[SEED_QUESTION]
     md = render.markdown(answer).splitlines()
     s = answer["answer"][0]
-    quoted = md.index(f"> {s['text']}")
+    quoted = md.index(f"> {render.md_text(s['text'])}")
     cite = md[quoted + 2]
     assert md[0] == f"**{SEED_QUESTION}**" and cite.startswith("— *")
     assert f"`{s['doc_id']}`" in cite and f"characters {s['start']}–{s['end']}" in cite
