@@ -29,6 +29,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--watch", action="store_true",
                    help="update the index whenever files in the collection folders are added, changed or removed")
     p.add_argument("--user", default="qa", help=f"user name for the password login (default qa)")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="a further host name the app is reached under, e.g. behind a reverse proxy (repeatable); "
+                        "requests naming any other host are refused")
+    p.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
+                   help="a non-public network that Add by address may fetch from, e.g. 10.0.0.0/8 (repeatable; "
+                        f"${config.FETCH_ALLOW_ENV} too); by default only public addresses are fetched")
     args = p.parse_args(argv)
     if not args.source:  # the default folders: the user's own is created on demand
         args.source = default_sources()
@@ -105,12 +111,14 @@ def watch(engine, sources: list[Path], index: Path):
     return watcher
 
 
-def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = None):
-    """The one server: the chat UI at /, the REST API at /api (docs at /docs), MCP at /mcp; all behind site.auth."""
+def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = None, fetch_allow: tuple = ()):
+    """The one server: the chat UI at /, the REST API at /api (docs at /docs), MCP at /mcp; all behind site.auth.
+
+    `fetch_allow`: the non-public networks (qa.addresses) that Add by address may fetch from."""
     from qa.ui import ASK_CONCURRENCY, CSS, ChatApp, theme
     from qa.web import build_app
 
-    demo = ChatApp(engine, sources, uploads).blocks()
+    demo = ChatApp(engine, sources, uploads, fetch_allow=fetch_allow).blocks()
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY)
     # Gradio's own MCP server stays off: ours answers with offsets to cite, and gradio[mcp] pins an older pydantic
     return build_app(engine, demo, site, ASK_CONCURRENCY, max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS,
@@ -121,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from qa.errors import LoadError, QAError
 
+    from qa.addresses import parse_networks
+
     try:
         auth = login(args, config.password())
+        fetch_allow = parse_networks(config.fetch_allowed_networks() + args.allow_network)
         if args.uploads.resolve().is_relative_to(DEFAULT_SOURCE.resolve()):
             print(f"app: warning: uploads will be saved in {args.uploads}, among the seed articles the "
                   "repository tracks", file=sys.stderr)
@@ -137,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from qa.web import Site, serve
 
-    site = Site(args.host, args.port, auth)
-    serve(create_app(engine, args.source, site, args.uploads), site)
+    site = Site(args.host, args.port, auth, tuple(args.allowed_host))
+    serve(create_app(engine, args.source, site, args.uploads, fetch_allow), site)
     return 0
 
 

@@ -51,7 +51,8 @@ class ExcerptOut(BaseModel):
     date_text: str | None = Field(description="the date as the article writes it")
     byline: str | None
     url: str | None = Field(description="the page the article came from, where known")
-    source: str = Field(description="the file the article was read from, on the server")
+    source: str = Field(description="the file the article was read from, as its path below the collection "
+                                    "folders (the same as doc_id; never a path on the server)")
     start: int = Field(description="character offset of the excerpt in the article text")
     end: int = Field(description="character offset just after the excerpt")
     text: str = Field(description="the excerpt, copied verbatim from the article")
@@ -113,7 +114,7 @@ class Collection(BaseModel):
 class Article(ArticleMeta):
     """One article: metadata and full text, as `qa show --json` prints it."""
 
-    source: str
+    source: str = Field(description="its file as a path below the collection folders (the same as doc_id)")
     sha256: str
     text: str = Field(description="the article text the citations' start/end offsets point into")
 
@@ -135,7 +136,7 @@ def summary_out(doc: Document, passages: int, also_in: Sequence[str] = ()) -> Ar
 
 def article_out(doc: Document, also_in: Sequence[str] = ()) -> Article:
     return Article(doc_id=doc.doc_id, title=doc.title, byline=doc.byline, date=doc.date, date_text=doc.date_text,
-                   url=doc.url, source=doc.source, sha256=doc.sha256, text=doc.text, also_in=list(also_in))
+                   url=doc.url, source=doc.doc_id, sha256=doc.sha256, text=doc.text, also_in=list(also_in))
 
 
 def collection_out(articles: list[tuple[Document, int]], groups: list[tuple[str, ...]]) -> Collection:

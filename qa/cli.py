@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_K, MAX_K_JSON, USER_SOURCE, default_sources
+from .config import (DEFAULT_INDEX, DEFAULT_SOURCE, FETCH_ALLOW_ENV, MAX_K, MAX_K_JSON, USER_SOURCE, default_sources,
+                     fetch_allowed_networks)
 from .console import ConsoleProgress, plain
 from .errors import QAError, QuestionError, UsageError
 
@@ -71,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--source", action="append", type=Path, metavar="DIR",
                    help=f"collection folder (repeatable); pages are saved in the first (default {USER_SOURCE.name}/)")
     d.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR", help="index folder")
+    d.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
+                   help=f"also fetch from this non-public network, e.g. 10.0.0.0/8 or 127.0.0.1 (repeatable; "
+                        f"${FETCH_ALLOW_ENV} too); by default only public addresses are fetched")
     d.set_defaults(run=_add)
 
     w = sub.add_parser("watch", help="update the index whenever files in the collection folders change")
@@ -181,7 +185,7 @@ def _show(args) -> int:
     doc = engine.document(args.doc_id)
     if args.json:
         print(to_json({"doc_id": doc.doc_id, "title": doc.title, "byline": doc.byline, "date": doc.date,
-                       "date_text": doc.date_text, "url": doc.url, "source": doc.source, "sha256": doc.sha256,
+                       "date_text": doc.date_text, "url": doc.url, "source": doc.doc_id, "sha256": doc.sha256,
                        "also_in": list(engine.also_in(doc.doc_id)), "text": doc.text}))
         return 0
     written = f" ({doc.date_text})" if doc.date_text and doc.date_text != doc.date else ""
@@ -196,14 +200,16 @@ def _show(args) -> int:
 
 
 def _add(args) -> int:
+    from .addresses import parse_networks
     from .collection import add_pages
     from .fetch import fetch
 
     folder, sources = _add_folders(args.source)
+    allow = parse_networks(fetch_allowed_networks() + args.allow_network)
     pages, failed = [], []
     for url in args.urls:  # every page is fetched and checked before anything is saved
         try:
-            pages.append(fetch(url))
+            pages.append(fetch(url, allow=allow))
         except QAError as exc:
             failed.append(str(exc))
     if not failed:

@@ -36,6 +36,9 @@ FETCH_TIMEOUT_SECONDS = 20.0
 FETCH_MAX_BYTES = 5 * 1024 * 1024  # news pages are 0.1-2 MB of HTML; more is not an article
 FETCH_MIN_WORDS = 40  # main text shorter than this is a login wall, an index page or an error page
 FETCH_USER_AGENT = "Mozilla/5.0 (compatible; qa-article-fetcher/0.1)"
+# Networks besides the public internet that pages may be fetched from (comma-separated, e.g. "10.0.0.0/8"):
+# none by default, so a URL cannot make the server read its own loopback or private-network services
+FETCH_ALLOW_ENV = "QA_FETCH_ALLOW"
 # The watched folder: changes are grouped over this long before one update runs
 WATCH_DEBOUNCE_MS = 1500
 
@@ -226,6 +229,11 @@ def backend_override() -> str | None:
 
 def password() -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
+
+
+def fetch_allowed_networks() -> list[str]:
+    """$QA_FETCH_ALLOW as written: the networks (besides public addresses) that `qa add` and the app may fetch from."""
+    return [part.strip() for part in os.environ.get(FETCH_ALLOW_ENV, "").split(",") if part.strip()]
 
 
 def cache_dir() -> Path:

@@ -289,5 +289,7 @@ class Engine:
 
 
 def _citation(doc: Document, passage: Passage) -> Citation:
-    return Citation(doc.doc_id, doc.title, doc.date, doc.source, passage.start, passage.end,
+    # the source as the reader knows it (its path below the collection folders, i.e. its id): never the
+    # server's own file layout, which a citation would otherwise hand to every API client
+    return Citation(doc.doc_id, doc.title, doc.date, doc.doc_id, passage.start, passage.end,
                     date_text=doc.date_text, byline=doc.byline, url=doc.url)

@@ -53,5 +53,9 @@ class FetchError(QAError):
     """A page that cannot be added by its URL (no network, HTTP error, not HTML, no article text, already there)."""
 
 
+class AddressNotAllowed(FetchError):
+    """A URL (or a redirect on the way) that leads to a loopback, private or otherwise non-public address."""
+
+
 class CollectionError(QAError):
     """A change to the collection folders that is refused (a file outside them) or failed; nothing was lost."""

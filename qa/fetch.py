@@ -11,8 +11,9 @@ from email.message import Message
 from urllib.parse import urlsplit
 
 from . import metadata
+from .addresses import Network, checked_opener
 from .config import FETCH_MAX_BYTES, FETCH_MIN_WORDS, FETCH_TIMEOUT_SECONDS, FETCH_USER_AGENT
-from .errors import FetchError
+from .errors import AddressNotAllowed, FetchError
 from .loader import decode_text
 
 SCHEMES = ("http", "https")
@@ -42,10 +43,14 @@ def check_url(url: str) -> str:
     return url
 
 
-def fetch(url: str, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = FETCH_MAX_BYTES) -> Page:
-    """Download `url` (redirects followed, http/https only) and check it is an article; FetchError otherwise."""
+def fetch(url: str, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = FETCH_MAX_BYTES,
+          allow: tuple[Network, ...] = ()) -> Page:
+    """Download `url` (redirects followed, http/https only) and check it is an article; FetchError otherwise.
+
+    Only public addresses are connected to, plus those in the `allow` networks (qa.addresses); anything else,
+    on the first request or on a redirect, is AddressNotAllowed, before any connection is made."""
     url = check_url(url)
-    final, data, charset = _download(url, timeout, max_bytes)
+    final, data, charset = _download(url, timeout, max_bytes, allow)
     text = data.decode(charset, errors="replace") if charset and _known(charset) else decode_text(data)
     return article_page(url, final, text)
 
@@ -100,9 +105,10 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _download(url: str, timeout: float, max_bytes: int) -> tuple[str, bytes, str | None]:
+def _download(url: str, timeout: float, max_bytes: int,
+              allow: tuple[Network, ...]) -> tuple[str, bytes, str | None]:
     """(final URL, body, charset) of an HTML page, or FetchError with the reason in one line."""
-    opener = urllib.request.build_opener(_Redirects())
+    opener = checked_opener(allow, _Redirects())
     request = urllib.request.Request(url, headers={"User-Agent": FETCH_USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
     try:
         with opener.open(request, timeout=timeout) as response:
@@ -112,6 +118,8 @@ def _download(url: str, timeout: float, max_bytes: int) -> tuple[str, bytes, str
                 raise FetchError(f"{url}: not an HTML page ({kind})")
             data = response.read(max_bytes + 1)
             final = response.geturl()
+    except AddressNotAllowed as exc:  # the same words whether or not anything listens there: no port oracle
+        raise AddressNotAllowed(f"{url}: not allowed: {exc}") from None
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:

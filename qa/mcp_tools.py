@@ -9,6 +9,7 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import WithJsonSchema
 from starlette.routing import BaseRoute
 
@@ -96,12 +97,13 @@ def mcp_server(engine: Engine, limiter: CapacityLimiter) -> MCPServer:
     return server
 
 
-def mcp_routes(server: MCPServer, host: str) -> list[BaseRoute]:
+def mcp_routes(server: MCPServer) -> list[BaseRoute]:
     """The Streamable HTTP endpoint as routes for the app's own router (one server, no sub-app at /mcp/)."""
     # stateless: every call stands alone, so no per-client sessions pile up; JSON replies rather than SSE streams.
-    # `host` turns on the SDK's DNS-rebinding check (Host and Origin must be loopback) when bound to loopback.
+    # The SDK's own DNS-rebinding check is off: it turns on only for 127.0.0.1, localhost and ::1 and knows none of
+    # --allowed-host, so qa.host_guard checks Host and Origin for every route, /mcp included, by one rule.
     app = server.streamable_http_app(streamable_http_path=MCP_PATH, stateless_http=True, json_response=True,
-                                     host=host)
+                                     transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
     return list(app.routes)
 
 

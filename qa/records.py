@@ -38,7 +38,7 @@ class Citation:
     doc_id: str
     title: str | None
     date: str | None
-    source: str
+    source: str  # the file as a path below the collection folders (= doc_id), never a path on the server
     start: int
     end: int
     date_text: str | None = None

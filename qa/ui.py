@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import gradio as gr
 
+from .addresses import Network
 from . import ui_render as render
 from . import ui_collection_view, ui_style
 from .ui_scripts import ASK_JS, CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
@@ -30,10 +31,13 @@ EMPTY_QUESTION = "Type a question first, then press Enter."
 class ChatApp:
     """The UI over one Engine, the collection folders it indexes, and the one of them that uploads go into."""
 
-    def __init__(self, engine: Engine, sources: Path | list[Path], uploads: Path | None = None):
-        """`uploads` defaults to the last of `sources`; it is indexed with them."""
+    def __init__(self, engine: Engine, sources: Path | list[Path], uploads: Path | None = None,
+                 fetch_allow: tuple[Network, ...] = ()):
+        """`uploads` defaults to the last of `sources`; it is indexed with them. `fetch_allow`: the non-public
+        networks that Add by address may fetch from (public addresses only by default)."""
         self.engine = engine
-        self.collection = CollectionTab(engine, sources, uploads, groups=self._groups)  # qa/ui_collection.py
+        self.collection = CollectionTab(engine, sources, uploads, groups=self._groups,  # qa/ui_collection.py
+                                        fetch_allow=fetch_allow)
         self._claimed: set[str] = set()
         self._answered: set[str] = set()
         self._claims_lock = threading.Lock()

@@ -11,6 +11,7 @@ import gradio as gr
 
 from . import ui_collection_view as view
 from . import ui_render as render
+from .addresses import Network
 from .collection import add_pages, delete, locate
 from .console import UNITS
 from .engine import Engine
@@ -28,10 +29,12 @@ class CollectionTab:
     """The collection folders as the UI shows them: what is indexed, and every change to it (one build at a time)."""
 
     def __init__(self, engine: Engine, sources: Path | list[Path], uploads: Path | None = None,
-                 groups: Groups | None = None):
+                 groups: Groups | None = None, fetch_allow: tuple[Network, ...] = ()):
         """`uploads` (default: the last of `sources`) is where uploads and URL additions are saved; it is
-        indexed with the rest. `groups` gives each article's copies for the Copies column."""
+        indexed with the rest. `groups` gives each article's copies for the Copies column. `fetch_allow`: the
+        non-public networks that Add by address may fetch from (qa.addresses; public addresses only by default)."""
         self.engine = engine
+        self.fetch_allow = fetch_allow
         self.sources = [Path(s) for s in ([sources] if isinstance(sources, (str, Path)) else sources)]
         self.uploads = Path(uploads) if uploads else self.sources[-1]
         if self.uploads not in self.sources:
@@ -82,7 +85,7 @@ class CollectionTab:
                 self.status(), text
         progress(0, desc=f"Fetching {len(urls)} page{'s' if len(urls) > 1 else ''}")
         try:
-            pages = [fetch(url) for url in urls]
+            pages = [fetch(url, allow=self.fetch_allow) for url in urls]
         except QAError as exc:
             return render.notice([f"Nothing was added: {exc}"], "error"), self.table(), self.status(), text
         change = add_pages(self.engine, pages, self.uploads, self.sources, progress=self._on_progress(progress))

@@ -17,6 +17,7 @@ from . import __version__
 from .engine import Engine
 from .mcp_tools import MCP_PATH, mcp_routes, mcp_server, running
 from .rest_api import install_error_handlers, router
+from .host_guard import HostGuard, ServedNames
 from .web_auth import PasswordGate, gradio_cookie_user
 
 DESCRIPTION = (
@@ -33,6 +34,7 @@ class Site:
     host: str
     port: int
     auth: tuple[str, str] | None = None
+    allowed_hosts: tuple[str, ...] = ()  # names it is also served under (a reverse proxy's), besides loopback
 
     @property
     def url(self) -> str:
@@ -58,7 +60,7 @@ def build_app(engine: Engine, demo: gr.Blocks, site: Site, concurrency: int, **g
                          redoc_url=None, swagger_ui_parameters={"validatorUrl": None})  # no call to a validator
     install_error_handlers(app, engine)
     app.include_router(router(engine, limiter))
-    app.router.routes.extend(mcp_routes(mcp, site.host))
+    app.router.routes.extend(mcp_routes(mcp))
     # Gradio's own FastAPI app gets no docs pages: its stock ones would load scripts from a CDN
     gr.mount_gradio_app(app, demo, "/", server_name=site.host, server_port=site.port, auth=site.auth,
                         show_error=False, app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None},
@@ -66,6 +68,8 @@ def build_app(engine: Engine, demo: gr.Blocks, site: Site, concurrency: int, **g
     if site.auth is not None:
         ui = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "")
         app.add_middleware(PasswordGate, user=site.auth[0], password=site.auth[1], gradio_user=gradio_cookie_user(ui))
+    # added last, so it runs first: a rebound name or a foreign page is turned away before anything else sees it
+    app.add_middleware(HostGuard, served=ServedNames(site.host, site.allowed_hosts))
     return app
 
 

@@ -58,9 +58,10 @@ REDIRECTS = {"/short/otters": "/science/otter-census"}
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's name)
         self.server.hits.append(self.path)
-        if self.path in REDIRECTS:
+        redirects = {**REDIRECTS, **self.server.redirects}
+        if self.path in redirects:
             self.send_response(301)
-            self.send_header("Location", REDIRECTS[self.path])
+            self.send_header("Location", redirects[self.path])
             self.end_headers()
             return
         if self.path not in PAGES:
@@ -78,14 +79,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def news_site():
-    """Serve the pages on a free loopback port; yields the base URL ("http://127.0.0.1:PORT") and the server."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def news_site(host: str = "127.0.0.1", redirects: dict[str, str] | None = None):
+    """Serve the pages on a free port of `host` (loopback); yields the base URL ("http://HOST:PORT") and the
+    server, whose `hits` lists the paths asked for. `redirects` adds {path: absolute URL} redirects."""
+    server = http.server.ThreadingHTTPServer((host, 0), _Handler)
     server.hits = []
+    server.redirects = dict(redirects or {})
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server
+        yield f"http://{host}:{server.server_address[1]}", server
     finally:
         server.shutdown()
         server.server_close()

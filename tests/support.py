@@ -133,6 +133,14 @@ def collection_hashes(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
 
 
+def kept_collection(base: Path) -> tuple[Path, Path, dict[str, str]]:
+    """(a collection folder holding one article, an index folder not made yet, the folder's hashes) in `base`."""
+    folder, index = base / "articles", base / "index"
+    folder.mkdir()
+    (folder / "kept.txt").write_text("Kept article\nIt stays as it is.\n")
+    return folder, index, collection_hashes(folder)
+
+
 # ---- driving `qa build` --------------------------------------------------------------------------------
 def start_build(source: Path, index: Path, pause: str | None = None) -> subprocess.Popen:
     env = dict(os.environ)

@@ -39,7 +39,9 @@ def app(tmp_path_factory):
         (collection / name).write_text(text, encoding="utf-8")
     status_before = _git_status()
     log = open(base / "app.log", "w")
-    proc, url, _ = launch(["--source", str(collection), "--index", str(base / "index"), "--watch"],
+    # the test's news site is on loopback, which Add by address reaches only when told to
+    proc, url, _ = launch(["--source", str(collection), "--index", str(base / "index"), "--watch",
+                           "--allow-network", "127.0.0.0/8"],
                           stdout=log, stderr=subprocess.STDOUT, cwd=base)
     if not wait_until_up(proc, url, timeout=300):
         proc.kill()

@@ -8,11 +8,16 @@ import sys
 
 import pytest
 
+from qa.addresses import parse_networks
 from qa.errors import FetchError
 from qa.fetch import check_url, fetch, file_name, with_canonical
 
 from .newsite import ARTICLE_FACT, ARTICLE_TITLE, CANONICAL, news_site
-from .support import ROOT, collection_hashes
+from .support import ROOT, collection_hashes, kept_collection
+
+# the test site is on loopback, which qa fetches from only when told to (tests/test_fetch_safety.py)
+LOOPBACK = parse_networks(["127.0.0.0/8"])
+ALLOW_LOOPBACK = ("--allow-network", "127.0.0.0/8")
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +33,7 @@ def qa(*args, cwd=None) -> subprocess.CompletedProcess:
 
 def test_an_article_page_is_fetched_with_its_address_recorded(site):
     base, _ = site
-    page = fetch(f"{base}/science/otter-census")
+    page = fetch(f"{base}/science/otter-census", allow=LOOPBACK)
     assert page.title == ARTICLE_TITLE and page.words > 100
     assert page.url == f"{base}/science/otter-census"
     assert f'<link rel="canonical" href="{page.url}">' in page.html and ARTICLE_FACT in page.html
@@ -37,9 +42,9 @@ def test_an_article_page_is_fetched_with_its_address_recorded(site):
 
 def test_a_page_that_names_its_own_address_keeps_it_and_redirects_are_followed(site):
     base, _ = site
-    own = fetch(f"{base}/canonical")
+    own = fetch(f"{base}/canonical", allow=LOOPBACK)
     assert own.url == CANONICAL and own.html.count('rel="canonical"') == 1
-    moved = fetch(f"{base}/short/otters")
+    moved = fetch(f"{base}/short/otters", allow=LOOPBACK)
     assert moved.requested == f"{base}/short/otters" and moved.url == f"{base}/science/otter-census"
 
 
@@ -51,7 +56,7 @@ def test_a_page_that_names_its_own_address_keeps_it_and_redirects_are_followed(s
 def test_pages_that_are_not_articles_are_refused(site, path, reason):
     base, _ = site
     with pytest.raises(FetchError, match=reason) as err:
-        fetch(base + path)
+        fetch(base + path, allow=LOOPBACK)
     assert "\n" not in str(err.value) and path in str(err.value)
 
 
@@ -63,7 +68,7 @@ def test_only_http_addresses_are_fetched(url):
 
 def test_no_network_is_one_line():
     with pytest.raises(FetchError, match="could not connect"):
-        fetch(f"http://127.0.0.1:{closed_port()}/article")
+        fetch(f"http://127.0.0.1:{closed_port()}/article", allow=LOOPBACK)
 
 
 def test_the_address_goes_into_the_head():
@@ -74,18 +79,15 @@ def test_the_address_goes_into_the_head():
 
 def test_failures_exit_2_and_change_nothing(site, tmp_path):
     base, _ = site
-    folder, index = tmp_path / "articles", tmp_path / "index"
-    folder.mkdir()
-    (folder / "kept.txt").write_text("Kept article\nIt stays as it is.\n")
-    before = collection_hashes(folder)
+    folder, index, before = kept_collection(tmp_path)
     for path in ("/nowhere", "/world", "/report.pdf"):
-        out = qa("add", base + path, "--source", str(folder), "--index", str(index))
+        out = qa("add", *ALLOW_LOOPBACK, base + path, "--source", str(folder), "--index", str(index))
         assert out.returncode == 2, out
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("qa: error: ") and path in lines[0], out.stderr
         assert collection_hashes(folder) == before
     # one bad address among good ones: nothing is saved
-    out = qa("add", f"{base}/science/otter-census", f"{base}/world", "--source", str(folder), "--index", str(index))
+    out = qa("add", *ALLOW_LOOPBACK, f"{base}/science/otter-census", f"{base}/world", "--source", str(folder), "--index", str(index))
     assert out.returncode == 2 and collection_hashes(folder) == before
     assert not index.exists(), "no index was created or changed"
 
@@ -94,7 +96,7 @@ def test_failures_exit_2_and_change_nothing(site, tmp_path):
 def test_add_saves_indexes_and_refuses_a_second_copy(site, tmp_path):
     base, _ = site
     folder, index = tmp_path / "articles", tmp_path / "index"
-    out = qa("add", f"{base}/science/otter-census", "--source", str(folder), "--index", str(index))
+    out = qa("add", *ALLOW_LOOPBACK, f"{base}/science/otter-census", "--source", str(folder), "--index", str(index))
     assert out.returncode == 0, out.stderr
     saved = folder / "otter-census-finds-412-otters-along-the-vltava.html"
     assert saved.exists() and "added otter-census-finds-412-otters-along-the-vltava.html" in out.stdout
@@ -109,7 +111,7 @@ def test_add_saves_indexes_and_refuses_a_second_copy(site, tmp_path):
     assert answer["excerpts"][0]["doc_id"] == saved.name and answer["excerpts"][0]["url"] == doc["url"]
 
     before = collection_hashes(folder)
-    again = qa("add", f"{base}/short/otters", "--source", str(folder), "--index", str(index))
+    again = qa("add", *ALLOW_LOOPBACK, f"{base}/short/otters", "--source", str(folder), "--index", str(index))
     assert again.returncode == 2 and f"already in the collection as {saved.name}" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1 and collection_hashes(folder) == before
 

@@ -112,7 +112,7 @@ def coll(tmp_path_factory):
     build = json.loads(_ok("build", "--source", str(articles), "--index", str(index), "--json"))
     with news_site() as (site, _):
         page = f"{site}/science/otter-census"
-        added = _ok("add", page, "--source", str(articles), "--index", str(index))
+        added = _ok("add", page, "--allow-network", "127.0.0.1", "--source", str(articles), "--index", str(index))
     return SimpleNamespace(articles=articles, index=index, build=build, added=added, page=page, shown={})
 
 

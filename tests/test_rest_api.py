@@ -58,6 +58,17 @@ def test_articles_lists_the_collection(api, app_server):
     assert one["doc_id"] == SPUN
 
 
+def test_no_server_path_leaves_the_api(api, app_server):
+    """`source` names the file as the collection does (its id), never where it lies on the server."""
+    server_paths = {str(app_server.collection), str(app_server.collection.resolve()), str(app_server.index)}
+    article = api.get(f"/api/articles/{SPUN}")
+    answer = api.get("/api/ask", params={"q": "What is the Counternarcotics Working Group?", "k": 5})
+    assert article.json()["source"] == SPUN
+    assert [e["source"] for e in answer.json()["excerpts"]] == [e["doc_id"] for e in answer.json()["excerpts"]]
+    for body in (article.text, answer.text, api.get("/api/articles").text):
+        assert not any(path in body for path in server_paths), body[:300]
+
+
 @pytest.mark.parametrize("params, message", [
     ({"q": "x", "k": 0}, "k must be from 1 to 1000, not 0"),
     ({"q": "x", "k": 1001}, "k must be from 1 to 1000, not 1001"),
