@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.config import SETTINGS  # noqa: E402
-from qa.embedder import Embedder, _padded, _truncate, model_path  # noqa: E402
+from qa.embed.embedder import Embedder, _padded, _truncate, model_path  # noqa: E402
 from qa import onnx_model  # noqa: E402
 
 # name: (graph the weights are quantised in, quantize_dynamic options); None = no quantisation

@@ -8,8 +8,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 CORPUS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "benchmarks", "scifact", "corpus.jsonl")
 from qa.config import SETTINGS
-from qa.embedder import Embedder, model_path, _padded, _truncate
-from qa.onnx_model import model_files
+from qa.embed.embedder import Embedder, model_path, _padded, _truncate
+from qa.embed.onnx_model import model_files
 import onnxruntime as ort
 texts = []
 for line in open(CORPUS):

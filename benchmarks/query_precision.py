@@ -19,10 +19,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.embedder import Embedder, _padded, _truncate, model_path  # noqa: E402
+from qa.embed.embedder import Embedder, _padded, _truncate, model_path  # noqa: E402
 from qa.config import SETTINGS  # noqa: E402
-from qa.eval_inputs import load_benchmark, load_jsonl  # noqa: E402
-from qa.onnx_model import OnnxEncoder, model_files  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark, load_jsonl  # noqa: E402
+from qa.embed.onnx_model import OnnxEncoder, model_files  # noqa: E402
 
 
 def main() -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from qa.eval_inputs import load_benchmark  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark  # noqa: E402
 from qa.text import sentence_spans  # noqa: E402
 from qa.config import SETTINGS
-from qa.embedder import Embedder  # noqa: E402
-from qa.evaluate import _contains, subset  # noqa: E402
-from qa.lexical import BM25  # noqa: E402
+from qa.embed.embedder import Embedder  # noqa: E402
+from qa.evaluation.scoring import _contains, subset  # noqa: E402
+from qa.index.lexical import BM25  # noqa: E402
 from qa.text import tokenize  # noqa: E402
 
 

@@ -197,7 +197,7 @@ def _show(args) -> int:
 
 def _add(args) -> int:
     from .collection import add_pages
-    from .fetch import fetch
+    from .ingest.fetch import fetch
 
     folder, sources = _add_folders(args.source)
     pages, failed = [], []
@@ -226,7 +226,7 @@ def _add_folders(named: list[Path] | None) -> tuple[Path, list[Path]]:
 
 
 def _watch(args) -> int:
-    from .watch import Watcher, changed_anything
+    from .ingest.watch import Watcher, changed_anything
 
     sources = args.source or default_sources()
     engine = _engine(args.index, create=True)
@@ -251,7 +251,7 @@ def _watch(args) -> int:
 
 
 def _eval(args) -> int:
-    from .evaluate import MODES, evaluate, format_table
+    from .evaluation.scoring import MODES, evaluate, format_table
 
     modes = MODES if args.compare else (args.mode,)
     report = evaluate(args.inputs, args.index, args.source, args.split, args.k, args.limit, modes,

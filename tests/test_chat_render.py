@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from qa import ui_render as render
+from qa.ui import render
 from qa.records import Filters
 from qa.errors import QAError
-from qa.ui import ChatApp, _saved_turns
+from qa.ui.chat import ChatApp, _saved_turns
 
 from .support import PLAIN, SEED_ANSWER, SEED_QUESTION, SEEDS, SPUN
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import AnswerSettings
+from ..config import AnswerSettings
 from .excerpts import Idf, term_shares
-from .records import AnswerSentence, Excerpt
-from .text import sentence_spans, word_set
+from ..records import AnswerSentence, Excerpt
+from ..text import sentence_spans, word_set
 
 # What kind of fact a question asks for, from its wording; a sentence holding that kind ranks higher.
 _QUESTION_KINDS = (

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import story_groups
-from .errors import QuestionError, UnknownDocument
-from .records import Filters
-from .store import Store
+from ..index import story_groups
+from ..errors import QuestionError, UnknownDocument
+from ..records import Filters
+from ..index.store import Store
 
 _NO_IDS = np.zeros(0, dtype=np.int64)
 

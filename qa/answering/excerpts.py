@@ -5,8 +5,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .records import Passage
-from .text import sentence_spans, tokenize, word_set
+from ..records import Passage
+from ..text import sentence_spans, tokenize, word_set
 
 Idf = Callable[[str], float]  # lexical.BM25.idf_function(): idf of a term, with an `unseen` attribute
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .text import STOPWORDS
+from ..text import STOPWORDS
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 # words that point back to something said earlier: a question holding one leans on the previous turn

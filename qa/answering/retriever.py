@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import RetrievalSettings
+from ..config import RetrievalSettings
 from .fusion import normalised_score_fusion, reciprocal_rank_fusion
-from .lexical import BM25
-from .vector_index import search_allowed
+from ..index.lexical import BM25
+from ..index.vector_index import search_allowed
 
 
 @dataclass(frozen=True)

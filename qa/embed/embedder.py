@@ -13,10 +13,10 @@ import numpy as np
 
 import qa  # noqa: F401  sets the offline variables before transformers is imported
 
-from .config import Settings, available_cores, backend_override
+from ..config import Settings, available_cores, backend_override
 from .onnx_model import mean_pool, run_side_by_side
 from .sentence_vectors import sentence_means
-from .text import sentence_spans
+from ..text import sentence_spans
 
 BACKENDS = ("fp32", "bf16", "onnx-int8")
 

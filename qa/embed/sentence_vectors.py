@@ -5,8 +5,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .records import Passage
-from .text import sentence_spans
+from ..records import Passage
+from ..text import sentence_spans
 
 Embed = Callable[[list[str]], np.ndarray]
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BenchmarkError
+from ..errors import BenchmarkError
 
 _UNSAFE = re.compile(r"[^\w.\-]")
 

@@ -9,9 +9,9 @@ from typing import Callable
 
 import numpy as np
 
-from .eval_inputs import Benchmark, Dialogue, Question, load_benchmark, write_corpus
-from .errors import BenchmarkError
-from .config import MAX_K_JSON, SETTINGS, Settings
+from .benchmarks import Benchmark, Dialogue, Question, load_benchmark, write_corpus
+from ..errors import BenchmarkError
+from ..config import MAX_K_JSON, SETTINGS, Settings
 
 MODES = ("hybrid", "dense", "lexical")
 CUTOFFS = (1, 5, 10)
@@ -39,7 +39,7 @@ def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, 
              limit: int | None = None, modes: tuple[str, ...] = ("hybrid",), settings: Settings = SETTINGS,
              embedder=None, progress: Callable[[str], None] | None = None) -> dict:
     """Build (or reuse) the index for the benchmark in `inputs`, ask every question in each mode, score it."""
-    from .engine import Engine
+    from ..engine import Engine
 
     bench = load_benchmark(inputs, split)
     if not 1 <= k <= MAX_K_JSON:

@@ -12,8 +12,8 @@ from typing import Callable
 import numpy as np
 
 from . import vector_index
-from .config import Settings
-from .errors import QAError
+from ..config import Settings
+from ..errors import QAError
 from .generations import GenerationFiles
 from .lexical import BM25
 from .store import Store

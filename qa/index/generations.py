@@ -12,7 +12,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from .errors import DiskFull, IndexUnavailable
+from ..errors import DiskFull, IndexUnavailable
 from .testhooks import pause_for_crash_test
 
 KINDS = {"vectors": ".faiss", "bm25": ".npz"}

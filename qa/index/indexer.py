@@ -9,13 +9,13 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from . import derived, syndication
-from .chunker import Chunker
-from .config import Settings
-from .embedder import Embedder
-from .errors import BuildLocked, LoadError
+from ..ingest.chunker import Chunker
+from ..config import Settings
+from ..embed.embedder import Embedder
+from ..errors import BuildLocked, LoadError
 from .generations import GenerationFiles
-from .loader import load, scan
-from .records import BuildReport, Document, Passage
+from ..ingest.loader import load, scan
+from ..records import BuildReport, Document, Passage
 from .store import Store, text_hash
 from .testhooks import pause_for_crash_test
 

@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 from scipy import sparse
 
-from .text import tokenize
+from ..text import tokenize
 
 
 def idf(n: int, df) -> float | np.ndarray:

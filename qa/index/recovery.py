@@ -5,7 +5,7 @@ import os
 import time
 from pathlib import Path
 
-from .errors import DiskFull, IndexBusy, IndexUnavailable
+from ..errors import DiskFull, IndexBusy, IndexUnavailable
 from .generations import KINDS
 from .store import DB_NAME, Store
 

@@ -17,8 +17,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .errors import DiskFull, IndexBusy, IndexUnavailable
-from .records import Document, Passage
+from ..errors import DiskFull, IndexBusy, IndexUnavailable
+from ..records import Document, Passage
 
 DB_NAME = "qa.sqlite"
 SCHEMA_VERSION = 1

@@ -16,8 +16,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from . import story_groups
-from .config import GroupSettings
-from .records import Document
+from ..config import GroupSettings
+from ..records import Document
 from .store import Store
 
 _WORD = re.compile(r"\w+")

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .config import VectorIndexSettings, available_cores
+from ..config import VectorIndexSettings, available_cores
 
 TRAIN_POINTS_PER_LIST = 64  # k-means sample per list: enough for stable centroids, training stays seconds
 

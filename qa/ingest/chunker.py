@@ -5,9 +5,9 @@ import re
 from functools import lru_cache
 from typing import Callable
 
-from .config import ChunkSettings
-from .records import Document, Passage
-from .text import sentence_spans
+from ..config import ChunkSettings
+from ..records import Document, Passage
+from ..text import sentence_spans
 
 _WORD = re.compile(r"\S+")
 

@@ -11,8 +11,8 @@ from email.message import Message
 from urllib.parse import urlsplit
 
 from . import metadata
-from .config import FETCH_MAX_BYTES, FETCH_MIN_WORDS, FETCH_TIMEOUT_SECONDS, FETCH_USER_AGENT
-from .errors import FetchError
+from ..config import FETCH_MAX_BYTES, FETCH_MIN_WORDS, FETCH_TIMEOUT_SECONDS, FETCH_USER_AGENT
+from ..errors import FetchError
 from .loader import decode_text
 
 SCHEMES = ("http", "https")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import metadata
-from .config import MAX_UPLOAD_BYTES, SETTINGS, SUPPORTED_SUFFIXES, LoadSettings
-from .errors import LoadError
+from ..config import MAX_UPLOAD_BYTES, SETTINGS, SUPPORTED_SUFFIXES, LoadSettings
+from ..errors import LoadError
 from .pdf import pdf_text
-from .records import Document
+from ..records import Document
 
 # Larger files are skipped with a message, before they are read: they are not articles, and 20 MB of
 # text is already ~40k passages (~15 min of embedding on 2 cores). The same limit as for uploads.

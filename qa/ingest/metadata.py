@@ -69,7 +69,7 @@ def looks_like_headline(line: str) -> bool:
 
 def cut_title(lead: str, file_name: str) -> str:
     """A title for an article without one: its first sentence cut at a word (≤ 90 characters), with the file name."""
-    from .text import sentence_spans
+    from ..text import sentence_spans
 
     spans = sentence_spans(lead[:2000])
     first = " ".join((lead[spans[0][0]:spans[0][1]] if spans else lead[:2000]).split())

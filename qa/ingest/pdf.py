@@ -11,10 +11,10 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from .config import LoadSettings
-from .errors import LoadError
+from ..config import LoadSettings
+from ..errors import LoadError
 
-_ROOT = str(Path(__file__).resolve().parent.parent)
+_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class _TooLong(Exception):
@@ -64,7 +64,7 @@ class _Worker:
     def _started(self) -> subprocess.Popen:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", f"import sys; sys.path.insert(0, {_ROOT!r}); from qa.pdf import serve; serve()"],
+                [sys.executable, "-c", f"import sys; sys.path.insert(0, {_ROOT!r}); from qa.ingest.pdf import serve; serve()"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             self.replies = queue.Queue()
             threading.Thread(target=_read_replies, args=(self.proc.stdout, self.replies), daemon=True,

@@ -9,8 +9,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
-from .errors import UploadError
+from ..config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
+from ..errors import UploadError
 
 MAX_NAME_CHARS = 120
 _UNSAFE_CHARS = re.compile(r"[^\w.\- ()]+")  # anything else (quotes, <>, control chars) becomes "_"

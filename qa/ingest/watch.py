@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import WATCH_DEBOUNCE_MS
-from .errors import BuildLocked, QAError
-from .records import BuildReport
+from ..config import WATCH_DEBOUNCE_MS
+from ..errors import BuildLocked, QAError
+from ..records import BuildReport
 
 # Files being written or kept by editors and browsers: a build waits for the finished file instead
 TEMP_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".download", ".swp", ".swx", ".deleting")

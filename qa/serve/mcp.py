@@ -12,11 +12,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import WithJsonSchema
 from starlette.routing import BaseRoute
 
-from .api_models import AnswerOut, Article, Collection, answer_out
-from .rest_api import article_of, articles_of
-from .config import MAX_K_JSON
-from .engine import Engine
-from .errors import QAError
+from .schemas import AnswerOut, Article, Collection, answer_out
+from .rest import article_of, articles_of
+from ..config import MAX_K_JSON
+from ..engine import Engine
+from ..errors import QAError
 
 T = TypeVar("T")
 MCP_PATH = "/mcp"

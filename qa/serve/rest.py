@@ -11,9 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from .api_models import AnswerOut, Article, AskQuery, Collection, ErrorOut, answer_out, article_out, collection_out
-from .engine import Engine
-from .errors import IndexUnavailable, QAError, QuestionError, UnknownDocument, UsageError
+from .schemas import AnswerOut, Article, AskQuery, Collection, ErrorOut, answer_out, article_out, collection_out
+from ..engine import Engine
+from ..errors import IndexUnavailable, QAError, QuestionError, UnknownDocument, UsageError
 
 T = TypeVar("T")
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut, "description": "a bad question, k or parameter"},

@@ -5,8 +5,8 @@ from typing import Annotated, Sequence
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .config import MAX_K_JSON, MAX_PREVIOUS
-from .records import Answer, Document
+from ..config import MAX_K_JSON, MAX_PREVIOUS
+from ..records import Answer, Document
 
 
 def _not_a_bool(value):

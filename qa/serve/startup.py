@@ -6,8 +6,8 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from qa import config
-from qa.config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_UPLOAD_BYTES, PASSWORD_ENV, USER_SOURCE, default_sources
+from .. import config
+from ..config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_UPLOAD_BYTES, PASSWORD_ENV, USER_SOURCE, default_sources
 
 
 class ExposureError(Exception):
@@ -68,9 +68,9 @@ def open_engine(index: Path, sources: list[Path]):
     killed between saving an upload and indexing it leaves the file behind: it is indexed now). Progress and
     warnings go to the console, as with `qa build`; an update that fails is reported and the app starts on
     the index it has."""
-    from qa.console import ConsoleProgress, plain
-    from qa.engine import Engine
-    from qa.errors import QAError
+    from ..console import ConsoleProgress, plain
+    from ..engine import Engine
+    from ..errors import QAError
 
     engine = Engine(index, create=True)
     empty = not engine.documents()
@@ -92,8 +92,8 @@ def open_engine(index: Path, sources: list[Path]):
 
 def watch(engine, sources: list[Path], index: Path):
     """Keep the index up to date with files changed by hand in `sources` (in the background); one line each."""
-    from qa.console import plain
-    from qa.watch import Watcher, changed_anything
+    from ..console import plain
+    from ..ingest.watch import Watcher, changed_anything
 
     def report(event) -> None:
         if event.error or changed_anything(event.report):  # the app's own uploads cause no-op updates
@@ -107,8 +107,8 @@ def watch(engine, sources: list[Path], index: Path):
 
 def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = None):
     """The one server: the chat UI at /, the REST API at /api (docs at /docs), MCP at /mcp; all behind site.auth."""
-    from qa.ui import ASK_CONCURRENCY, CSS, ChatApp, theme
-    from qa.web import build_app
+    from ..ui.chat import ASK_CONCURRENCY, CSS, ChatApp, theme
+    from .web import build_app
 
     demo = ChatApp(engine, sources, uploads).blocks()
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY)
@@ -119,7 +119,7 @@ def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from qa.errors import LoadError, QAError
+    from ..errors import LoadError, QAError
 
     try:
         auth = login(args, config.password())
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ExposureError, QAError, OSError) as exc:
         print(f"app: error: {exc}", file=sys.stderr)
         return 2
-    from qa.web import Site, serve
+    from .web import Site, serve
 
     site = Site(args.host, args.port, auth)
     serve(create_app(engine, args.source, site, args.uploads), site)

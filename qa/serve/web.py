@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.routing import Mount
 
-from . import __version__
-from .engine import Engine
-from .mcp_tools import MCP_PATH, mcp_routes, mcp_server, running
-from .rest_api import install_error_handlers, router
-from .web_auth import PasswordGate, gradio_cookie_user
+from .. import __version__
+from ..engine import Engine
+from .mcp import MCP_PATH, mcp_routes, mcp_server, running
+from .rest import install_error_handlers, router
+from .auth import PasswordGate, gradio_cookie_user
 
 DESCRIPTION = (
     "Answers questions about a collection of news articles with **verbatim** excerpts, each cited by the "

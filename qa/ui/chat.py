@@ -8,12 +8,12 @@ from uuid import uuid4
 
 import gradio as gr
 
-from . import ui_render as render
-from . import ui_collection_view, ui_style
-from .ui_scripts import ASK_JS, CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
-from .engine import Engine
-from .errors import QAError, UnknownDocument
-from .ui_collection import CollectionTab
+from . import render
+from . import collection_view, style
+from .scripts import ASK_JS, CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
+from ..engine import Engine
+from ..errors import QAError, UnknownDocument
+from .collection_tab import CollectionTab
 
 EXAMPLES = (
     "When did China ban the sale of fentanyl?",
@@ -243,7 +243,7 @@ def _span(text: str) -> tuple[int, int]:
     return int(start), int(end)
 
 
-CSS = ui_style.CSS + """
+CSS = style.CSS + """
 #qa-hint:not(:has(.qa-hint)) { display: none; }
 #qa-ask-row { flex-wrap: nowrap; gap: 8px; }
 #qa-filters { margin-top: 4px; }
@@ -263,7 +263,7 @@ CSS = ui_style.CSS + """
   #qa-source-col { position: static; }
   .qa-chat { max-height: 70vh; }
 }
-""" + ui_collection_view.CSS
+""" + collection_view.CSS
 
 
 def theme() -> gr.themes.Base:

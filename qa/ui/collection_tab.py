@@ -9,15 +9,15 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import ui_collection_view as view
-from . import ui_render as render
-from .collection import add_pages, delete, locate
-from .console import UNITS
-from .engine import Engine
-from .errors import QAError
-from .fetch import fetch
-from .loader import file_digest, shorten
-from .uploads import save_uploads
+from . import collection_view as view
+from . import render
+from ..collection import add_pages, delete, locate
+from ..console import UNITS
+from ..engine import Engine
+from ..errors import QAError
+from ..ingest.fetch import fetch
+from ..ingest.loader import file_digest, shorten
+from ..ingest.uploads import save_uploads
 
 FILE_COLUMN = view.HEADERS.index("File")
 # {doc_id: [doc ids of the other copies of the same story]}: syndicated copies, grouped at build time

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from . import ui_render as render
-from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
-from .loader import shorten
-from .records import Document
+from . import render
+from ..config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
+from ..ingest.loader import shorten
+from ..records import Document
 
 if TYPE_CHECKING:
-    from .ui_collection import CollectionTab
+    from .collection_tab import CollectionTab
 
 HEADERS = ["Date", "Title", "File", "Passages", "Copies"]
 NOTHING_OPEN = "Select an article in the table to read it here, download it, delete it or ask within it."

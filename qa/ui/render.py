@@ -4,8 +4,8 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
-from .loader import shorten
-from .records import Document
+from ..ingest.loader import shorten
+from ..records import Document
 
 NO_ANSWER = "No answer in the collection."
 NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
