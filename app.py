@@ -1,4 +1,4 @@
-"""Serve the UI, REST API and MCP: `python app.py [options]`, the same as `qa serve [options]` (kept for `make run`)."""
+"""Serve the UI, REST API and MCP: `python app.py [options]` is `qa serve [options]` (kept for `make run`)."""
 import sys
 
 from qa.serve.startup import main

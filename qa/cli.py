@@ -1,4 +1,4 @@
-"""The `qa` command line: build, ask, show, add, watch, eval."""
+"""The `qa` command line: build, ask, show, add, watch, eval, serve."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from pathlib import Path
 from .config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_K, MAX_K_JSON, USER_SOURCE, default_sources
 from .console import ConsoleProgress, plain
 from .errors import QAError, QuestionError, UsageError
+from .serve import startup
 
 EXIT_USAGE = 2
 # Article text is untrusted: ESC, BEL and C1 controls would reach the terminal as commands (clear the
@@ -91,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--compare", action="store_true", help="all three modes in one run")
     e.add_argument("--json", action="store_true")
     e.set_defaults(run=_eval)
+
+    v = sub.add_parser("serve", help="start the chat UI, REST API and MCP on one port (builds a missing index)")
+    startup.add_arguments(v)
+    v.set_defaults(run=_serve)
     return p
 
 
@@ -258,6 +263,10 @@ def _eval(args) -> int:
                       progress=lambda msg: print(msg, file=sys.stderr))
     print(json.dumps(report) if args.json else format_table(report))
     return 0
+
+
+def _serve(args) -> int:
+    return startup.run(startup.with_defaults(args))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+CHECKOUT = Path(__file__).resolve().parent.parent
+# Run from a source checkout, the default folders are the checkout's own; an installed qa uses the current folder
+ROOT = CHECKOUT if (CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
 DEFAULT_SOURCE = ROOT / "seeds"
 # The user's own articles (uploads go here): git-ignored, so using the app never changes the repository
 USER_SOURCE = ROOT / "articles"

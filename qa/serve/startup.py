@@ -1,4 +1,5 @@
-"""Serve the UI, REST API and MCP: `python app.py [--host H] [--port P] [--source DIR] [--index DIR]`; builds a missing index."""
+"""Start the one server (UI, REST API, MCP): `qa serve [--host H] [--port P] [--source DIR] [--index DIR]`, or
+`python app.py` with the same options; checks the address is safe, builds a missing index, then serves."""
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,16 @@ class ExposureError(Exception):
     """The requested address would expose the app without the safeguards asked for."""
 
 
+DESCRIPTION = "The qa chat UI: ask, check sources, add articles."
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="app.py", description="The qa chat UI: ask, check sources, add articles.")
+    parser = add_arguments(argparse.ArgumentParser(prog="app.py", description=DESCRIPTION))
+    return with_defaults(parser.parse_args(argv))
+
+
+def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The server's options on `p` (`app.py`'s own parser, or `qa serve`'s)."""
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--source", type=Path, action="append", metavar="DIR",
@@ -29,7 +38,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--watch", action="store_true",
                    help="update the index whenever files in the collection folders are added, changed or removed")
     p.add_argument("--user", default="qa", help=f"user name for the password login (default qa)")
-    args = p.parse_args(argv)
+    return p
+
+
+def with_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """`args` with the default collection folders filled in, and the uploads folder among them."""
     if not args.source:  # the default folders: the user's own is created on demand
         args.source = default_sources()
     args.uploads = args.uploads or args.source[-1]
@@ -118,7 +131,11 @@ def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    return run(parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until stopped, with `args` from parse_args (or `qa serve`); 2 after a one-line error."""
     from ..errors import LoadError, QAError
 
     try:
@@ -140,7 +157,3 @@ def main(argv: list[str] | None = None) -> int:
     site = Site(args.host, args.port, auth)
     serve(create_app(engine, args.source, site, args.uploads), site)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
