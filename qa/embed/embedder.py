@@ -16,6 +16,7 @@ import qa  # noqa: F401  sets the offline variables before transformers is impor
 from ..config import Settings, available_cores, backend_override
 from .onnx_model import mean_pool, run_side_by_side
 from .sentence_vectors import sentence_means
+from .tokens import TokenCache, padded, truncate
 from ..text import sentence_spans
 
 BACKENDS = ("fp32", "bf16", "onnx-int8")
@@ -118,40 +119,21 @@ class Embedder:
         return AutoTokenizer.from_pretrained(model_path(), local_files_only=True)
 
     @cached_property
-    def _fast_tokenizer(self):
-        """The Rust tokenizer alone: no transformers import, a fraction of the per-call cost."""
-        from tokenizers import Tokenizer
-
-        tok = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
-        tok.no_padding()
-        tok.no_truncation()
-        return tok
+    def tokens(self) -> TokenCache:
+        """The model's tokenizer, and the token ids kept from `wordpieces` until the passages are embedded."""
+        return TokenCache(model_path, self.settings.recent_ids_max)
 
     def wordpieces(self, text: str) -> int:
-        """How many of the model's wordpieces `text` has, not counting [CLS] and [SEP].
-
-        The chunker asks this of every passage it cuts, and the build embeds the same passages next:
-        the token ids are kept, so each passage is tokenised once per build, not twice.
-        """
-        encoding = self._fast_tokenizer.encode(text)
-        if len(self._recent_ids) >= self.settings.recent_ids_max:
-            self._recent_ids.clear()
-        # ids and character offsets, ~1.5 kB a passage (numpy, not lists); the offsets place each token in a sentence
-        self._recent_ids[text] = (np.asarray(encoding.ids, dtype=np.int32), np.asarray(encoding.offsets, dtype=np.int32))
-        ids = encoding.ids
-        return len(ids) - 2
-
-    @cached_property
-    def _recent_ids(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        return {}
+        """How many of the model's wordpieces `text` has, not counting [CLS] and [SEP] (see TokenCache)."""
+        return self.tokens.wordpieces(text)
 
     def loaded_anything(self) -> bool:
         """Whether the model or a tokenizer has been loaded (a build with nothing to embed loads neither)."""
-        return bool({"model", "_fast_tokenizer", "tokenizer"} & set(vars(self)))
+        return bool({"model", "tokenizer"} & set(vars(self))) or ("tokens" in vars(self) and self.tokens.loaded)
 
     def forget_token_ids(self) -> None:
         """Drop the token ids kept from `wordpieces` (a benchmark's raw run tokenises for itself)."""
-        self._recent_ids.clear()
+        self.tokens.forget()
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Normalised embeddings, one row a text."""
@@ -226,7 +208,7 @@ class Embedder:
         `progress` is called with the number of texts done as batches finish.
         """
         encodings = self._encodings(texts)
-        ids = [_truncate(i, self.max_wordpieces) for i, _ in encodings]
+        ids = [truncate(i, self.max_wordpieces) for i, _ in encodings]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(ids), self.settings.dim), dtype=np.float32)
         sentences: list = [None] * len(ids)
@@ -236,7 +218,7 @@ class Embedder:
 
         def run(n: int, worker) -> None:
             batch = batches[n]
-            tokens, mask = _padded([ids[i] for i in batch])
+            tokens, mask = padded([ids[i] for i in batch])
             if spans is None:
                 out[batch] = worker.hidden_mean(tokens, mask)
                 return
@@ -257,17 +239,8 @@ class Embedder:
     def _pool(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(available_cores(), thread_name_prefix="qa-embed")
 
-    def _token_ids(self, texts: list[str]) -> list:
-        """Token ids with [CLS] and [SEP]: those `wordpieces` just computed, the rest in one batch call."""
-        return [ids for ids, _ in self._encodings(texts)]
-
     def _encodings(self, texts: list[str]) -> list[tuple]:
-        """(token ids, character offsets) of each text, [CLS] and [SEP] included (their offsets are (0, 0))."""
-        recent = self._recent_ids
-        known = [recent.pop(t, None) for t in texts]  # pop: a build's texts are embedded once
-        todo = [t for t, k in zip(texts, known) if k is None]
-        fresh = iter((e.ids, e.offsets) for e in self._fast_tokenizer.encode_batch(todo)) if todo else iter(())
-        return [k if k is not None else next(fresh) for k in known]
+        return self.tokens.encodings(texts)
 
     def sentence_embedder(self) -> Callable[[list[str]], np.ndarray]:
         """An `embed` for the sentences of one answer: one thread, each text embedded once.
@@ -303,19 +276,3 @@ class Embedder:
         if self.backend == "onnx-int8":
             return self._embed_onnx(self._query_model, [text])[0]
         return self._embed_torch(model, [text], False)[0]
-
-
-def _padded(rows: list) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids and attention mask of one batch, zero-padded to its longest row."""
-    width = max(len(r) for r in rows)
-    tokens = np.zeros((len(rows), width), dtype=np.int64)
-    mask = np.zeros((len(rows), width), dtype=np.int64)
-    for n, r in enumerate(rows):
-        tokens[n, :len(r)] = r
-        mask[n, :len(r)] = 1
-    return tokens, mask
-
-
-def _truncate(ids, limit: int):
-    """Keep [CLS], the first limit-2 wordpieces and the closing [SEP], as the model's tokenizer does at its limit."""
-    return ids if len(ids) <= limit else [*ids[:limit - 1], ids[-1]]

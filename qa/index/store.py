@@ -1,6 +1,6 @@
 """SQLite, the index's source of truth: documents, passages, the vector cache, metadata and the generation.
 
-Every change is one transaction. Derived files (FAISS, BM25) live beside it (qa/generations.py); their
+Every change is one transaction. Derived files (FAISS, BM25) live beside it (qa/index/generations.py); their
 digests are recorded here in the same transaction that publishes their generation. Any SQLite error,
 wherever it is raised (even while rows are fetched), becomes a one-line IndexUnavailable naming the fix.
 """
@@ -19,28 +19,13 @@ import numpy as np
 
 from ..errors import DiskFull, IndexBusy, IndexUnavailable
 from ..records import Document, Passage
+from .schema import SCHEMA, SCHEMA_VERSION, upgrade
 
 DB_NAME = "qa.sqlite"
-SCHEMA_VERSION = 1
 MAX_SQL_VARIABLES = 900  # under SQLite's default limit of 999 host parameters
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, title TEXT, byline TEXT, date TEXT,
-    source TEXT NOT NULL, text TEXT NOT NULL, n_passages INTEGER NOT NULL, indexed_at REAL NOT NULL,
-    date_text TEXT, url TEXT
-);
-CREATE TABLE IF NOT EXISTS passages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text_hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, position);
-CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, vector BLOB NOT NULL, sentences BLOB);
-"""
 _DOC_COLUMNS = "doc_id, sha256, title, byline, date, source, date_text, url"
 _DOC_META = f"SELECT {_DOC_COLUMNS}, n_passages FROM documents"
-_ADDED_COLUMNS = ("date_text", "url")  # since the first schema: an older index gains them when opened
 _PASSAGE = ('SELECT p.id, p.doc_id, p.position, p.start, p."end", substr(d.text, p.start + 1, p."end" - p.start) '
             "FROM passages p JOIN documents d USING (doc_id)")
 
@@ -66,33 +51,16 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             if create:
-                self.db.executescript(_SCHEMA)
+                self.db.executescript(SCHEMA)
                 if self.meta("schema") is None:
                     self.set_meta("schema", SCHEMA_VERSION)
                     self.set_meta("generation", 0)
-            self._add_columns()
+            upgrade(self)
             if pinned:  # a read transaction held open: every later read sees this one committed state
                 self.db.execute("BEGIN DEFERRED")
             self.generation()
         except sqlite3.DatabaseError as exc:
             raise _failure(self.folder, exc) from None
-
-    def _add_columns(self) -> None:
-        """Add `_ADDED_COLUMNS` to an older index (its `date` was as written, so it moves to `date_text`), and the
-        vector cache's `sentences` column (empty: the next build embeds again, see `cached_vectors`)."""
-        have = {r[1] for r in self._rows("PRAGMA table_info(documents)")}
-        vectors = {r[1] for r in self._rows("PRAGMA table_info(vectors)")}
-        if not have or (set(_ADDED_COLUMNS) <= have and "sentences" in vectors):  # no table: generation() reports
-            return
-        with self.transaction():
-            have = {r[1] for r in self._rows("PRAGMA table_info(documents)")}  # another process may have done it
-            for column in _ADDED_COLUMNS:
-                if column not in have:
-                    self._rows(f"ALTER TABLE documents ADD COLUMN {column} TEXT")
-            if "date_text" not in have:
-                self._rows("UPDATE documents SET date_text = date, date = NULL")
-            if "sentences" not in {r[1] for r in self._rows("PRAGMA table_info(vectors)")}:
-                self._rows("ALTER TABLE vectors ADD COLUMN sentences BLOB")
 
     def pinned(self) -> "Store":
         """A second connection whose reads all see the generation committed now, whatever builds commit later.
