@@ -33,7 +33,7 @@ class ChatApp:
     def __init__(self, engine: Engine, sources: Path | list[Path], uploads: Path | None = None):
         """`uploads` defaults to the last of `sources`; it is indexed with them."""
         self.engine = engine
-        self.collection = CollectionTab(engine, sources, uploads, groups=self._groups)  # qa/ui_collection.py
+        self.collection = CollectionTab(engine, sources, uploads, groups=self._groups)  # qa/ui/collection_tab.py
         self._claimed: set[str] = set()
         self._answered: set[str] = set()
         self._claims_lock = threading.Lock()
@@ -99,7 +99,7 @@ class ChatApp:
 
     def restore(self, saved: str):
         """The conversation this tab saved (sessionStorage), shown again after a reload; nothing if unreadable."""
-        turns = _saved_turns(saved)
+        turns = saved_turns(saved)
         return render.conversation(turns), turns
 
     def clear(self):
@@ -220,7 +220,7 @@ class ChatApp:
         return ask
 
 
-def _saved_turns(saved: str) -> list[dict]:
+def saved_turns(saved: str) -> list[dict]:
     """Turns saved by the browser, or [] when they are not what this app saves (the data comes from the page)."""
     try:
         turns = json.loads(saved or "[]")
