@@ -159,7 +159,7 @@ class Engine:
 
     def _answer(self, question: str, candidates: list[answer.SentenceCandidate], cosines: np.ndarray
                 ) -> tuple[AnswerSentence, ...]:
-        """The sentences that answer directly, chosen across the first excerpts (see qa/answer.py)."""
+        """The sentences that answer directly, chosen across the first excerpts (see qa/answering/answer.py)."""
         if not candidates:
             return ()
         return answer.choose(candidates, answer.score(question, candidates, cosines, self.settings.answer),

@@ -165,7 +165,7 @@ def kill_after(proc: subprocess.Popen, delay: float) -> bool:
 
 
 def kill_at(proc: subprocess.Popen, point: str) -> None:
-    """Wait until the build announces it has reached `point` (see qa/testhooks.py), then SIGKILL it."""
+    """Wait until the build announces it has reached `point` (see qa/index/testhooks.py), then SIGKILL it."""
     for line in proc.stderr:
         if f"qa-test: paused at {point}" in line:
             break

@@ -1,6 +1,6 @@
 """The SQLite tables of story groups: each article's MinHash signature, and which articles carry one story.
 
-Written inside the build's transaction (qa/syndication.py decides the groups), so every generation's groups
+Written inside the build's transaction (qa/index/syndication.py decides the groups), so every generation's groups
 are those of its own articles; a pinned reader sees its generation's.
 """
 from __future__ import annotations
