@@ -52,7 +52,7 @@ def main() -> None:
     from gradio_client import Client
 
     from qa.engine import Engine
-    from qa.ui import ASK_CONCURRENCY, ChatApp
+    from qa.ui.chat import ASK_CONCURRENCY, ChatApp
 
     with tempfile.TemporaryDirectory() as tmp:
         collection = Path(tmp) / "articles"

@@ -13,7 +13,7 @@ import pstats
 import statistics
 from pathlib import Path
 
-from qa import excerpts
+from qa.answering import excerpts
 from qa.engine import Engine
 
 PHASES = {  # function name in the profile -> what it is

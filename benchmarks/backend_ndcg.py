@@ -18,9 +18,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.eval_inputs import load_beir  # noqa: E402
+from qa.evaluation.benchmarks import load_beir  # noqa: E402
 from qa.config import SETTINGS
-from qa.embedder import Embedder  # noqa: E402
+from qa.embed.embedder import Embedder  # noqa: E402
 
 
 def ndcg_at_10(ranked: list[str], relevant: dict[str, int]) -> float:

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.config import SETTINGS  # noqa: E402
-from qa.embedder import Embedder  # noqa: E402
-from qa.eval_inputs import load_benchmark  # noqa: E402
-from qa.store import Store  # noqa: E402
+from qa.embed.embedder import Embedder  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark  # noqa: E402
+from qa.index.store import Store  # noqa: E402
 
 
 def main() -> None:

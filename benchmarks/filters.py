@@ -22,9 +22,9 @@ import numpy as np
 
 import speedlib as lib
 from speed import print_table  # the same table as `make bench`
-from qa import story_groups, syndication
+from qa.index import story_groups, syndication
 from qa.config import SETTINGS
-from qa.embedder import Embedder
+from qa.embed.embedder import Embedder
 from qa.engine import Engine
 from qa.records import Filters
 

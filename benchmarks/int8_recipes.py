@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.config import SETTINGS  # noqa: E402
-from qa.embedder import Embedder, _padded, _truncate, model_path  # noqa: E402
+from qa.embed.embedder import Embedder, model_path  # noqa: E402
+from qa.embed.tokens import padded, truncate  # noqa: E402
 from qa import onnx_model  # noqa: E402
 
 # name: (graph the weights are quantised in, quantize_dynamic options); None = no quantisation
@@ -108,7 +109,7 @@ def session(path: Path, threads: int, opt: str, disabled: list[str] = ()):
 
 
 def pooled(s, rows: list) -> np.ndarray:
-    ids, mask = _padded(rows)
+    ids, mask = padded(rows)
     hidden = s.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
     w = mask[..., None].astype(np.float32)
     v = (hidden * w).sum(axis=1) / w.sum(axis=1)
@@ -155,7 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     texts = texts_from(args.corpus, args.passages)
-    ids = [_truncate(i, args.wordpieces) for i in Embedder(SETTINGS)._token_ids(texts)]
+    ids = [truncate(i, args.wordpieces) for i in Embedder(SETTINGS).tokens.token_ids(texts)]
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     sources = graphs(args.workdir)
     names = args.variants.split(",")

@@ -8,15 +8,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 CORPUS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "benchmarks", "scifact", "corpus.jsonl")
 from qa.config import SETTINGS
-from qa.embedder import Embedder, model_path, _padded, _truncate
-from qa.onnx_model import model_files
+from qa.embed.embedder import Embedder, model_path
+from qa.embed.tokens import padded, truncate
+from qa.embed.onnx_model import model_files
 import onnxruntime as ort
 texts = []
 for line in open(CORPUS):
     d = json.loads(line); texts.append((d.get("title","") + "\n" + d["text"])[:700])
     if len(texts) >= 400: break
 emb = Embedder(SETTINGS)
-ids = [_truncate(i, 128) for i in emb._token_ids(texts)]
+ids = [truncate(i, 128) for i in emb.tokens.token_ids(texts)]
 order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
 batches = [[ids[i] for i in order[lo:lo+32]] for lo in range(0, len(order), 32)]
 fp32, int8 = model_files(model_path())
@@ -25,7 +26,7 @@ def sess(f, threads, spin):
     o.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     return ort.InferenceSession(str(f), o, providers=["CPUExecutionProvider"])
 def run(s, b):
-    i, m = _padded(b); s.run(None, {"input_ids": i, "attention_mask": m, "token_type_ids": np.zeros_like(i)})
+    i, m = padded(b); s.run(None, {"input_ids": i, "attention_mask": m, "token_type_ids": np.zeros_like(i)})
 from concurrent.futures import ThreadPoolExecutor
 for name, f in (("int8", int8), ("fp32onnx", fp32)):
     for threads, spin in ((2, True), (2, False)):

@@ -19,10 +19,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.embedder import Embedder, _padded, _truncate, model_path  # noqa: E402
+from qa.embed.embedder import Embedder, model_path  # noqa: E402
+from qa.embed.tokens import padded, truncate  # noqa: E402
 from qa.config import SETTINGS  # noqa: E402
-from qa.eval_inputs import load_benchmark, load_jsonl  # noqa: E402
-from qa.onnx_model import OnnxEncoder, model_files  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark, load_jsonl  # noqa: E402
+from qa.embed.onnx_model import OnnxEncoder, model_files  # noqa: E402
 
 
 def main() -> None:
@@ -38,7 +39,7 @@ def main() -> None:
     embedder = Embedder(SETTINGS)
 
     def encode(question: str) -> tuple[np.ndarray, np.ndarray]:  # the engine's own tokenising of a question
-        return _padded([_truncate(embedder._encodings([question])[0][0], embedder.max_wordpieces)])
+        return padded([truncate(embedder.tokens.encodings([question])[0][0], embedder.max_wordpieces)])
 
     fp32_file, int8_file = model_files(model_path())
     models = {"fp32": OnnxEncoder(fp32_file, 1), "int8": OnnxEncoder(int8_file, 1)}

@@ -27,9 +27,9 @@ import numpy as np
 import speedlib as lib
 from stages import Stages, wrap_ask, wrap_build
 from qa.config import SETTINGS, available_cores
-from qa.embedder import Embedder, model_path
+from qa.embed.embedder import Embedder, model_path
 from qa.engine import Engine
-from qa.eval_inputs import load_beir, load_squad
+from qa.evaluation.benchmarks import load_beir, load_squad
 from qa.text import forget_cached
 
 WINDOW = 126  # wordpieces per window of the raw run: 128 with [CLS] and [SEP]

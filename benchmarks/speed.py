@@ -23,12 +23,12 @@ import numpy as np
 
 import realtext
 import speedlib as lib
-from qa.chunker import Chunker, count_tokens
+from qa.ingest.chunker import Chunker, count_tokens
 from qa.config import SETTINGS
-from qa.embedder import Embedder
+from qa.embed.embedder import Embedder
 from qa.engine import Engine
 from qa.records import Document
-from qa.vector_index import is_ivf, set_probes
+from qa.index.vector_index import is_ivf, set_probes
 
 QA = str(Path(sys.executable).parent / "qa")
 ADDED = lib.ROOT / "seeds" / "002_b36ef5ac26814476.txt"  # a real news article none of the corpora contain

@@ -17,8 +17,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.eval_inputs import load_beir, load_squad  # noqa: E402
-from qa.chunker import Chunker  # noqa: E402
+from qa.evaluation.benchmarks import load_beir, load_squad  # noqa: E402
+from qa.ingest.chunker import Chunker  # noqa: E402
 from qa.config import SETTINGS  # noqa: E402
 from qa.records import Document  # noqa: E402
 
@@ -85,7 +85,7 @@ def seed_vectors(index_dir: Path, donor: Path) -> int:
     donor_db = donor / "qa.sqlite"
     if not donor_db.exists():
         return 0
-    from qa.store import Store
+    from qa.index.store import Store
 
     with sqlite3.connect(donor_db) as src:
         columns = {r[1] for r in src.execute("PRAGMA table_info(vectors)")}

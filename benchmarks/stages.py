@@ -68,8 +68,9 @@ class Stages:
 
 def wrap_build(stages: Stages) -> None:
     """The stages of `Engine.build`: read, split, tokenise, embed, SQLite, FAISS, BM25, file writes."""
-    from qa import (chunker, derived, embedder, generations, indexer, lexical, onnx_model, store,
-                    vector_index)
+    from qa.embed import embedder, onnx_model
+    from qa.index import derived, generations, indexer, lexical, store, vector_index
+    from qa.ingest import chunker
 
     for name in ("load", "scan"):
         stages.wrap(indexer, name, "read files")
@@ -80,7 +81,7 @@ def wrap_build(stages: Stages) -> None:
     # them); the pool threads' model runs and pooling are reported apart, summed over the threads
     stages.wrap(embedder.Embedder, "embed_passages", "embed (wall time; model sessions in a pool)")
     stages.wrap(onnx_model.OnnxEncoder, "hidden", "embed (model run)")
-    # the embedder calls the name it imported: wrapping it in qa.sentence_vectors timed nothing
+    # the embedder calls the name it imported: wrapping it in qa.embed.sentence_vectors timed nothing
     stages.wrap(embedder, "sentence_means", "sentence vectors (pooling)")
     for name in ("cache_vectors", "cached_vectors", "write_changes", "publish", "check", "passages", "vectors_of",
                  "passage_ids", "document_hashes"):
@@ -95,7 +96,10 @@ def wrap_build(stages: Stages) -> None:
 
 def wrap_ask(stages: Stages) -> None:
     """The stages of `Engine.ask`."""
-    from qa import answer, embedder, engine, excerpts, retriever, store
+    from qa import engine
+    from qa.answering import answer, excerpts, retriever
+    from qa.embed import embedder
+    from qa.index import store
 
     stages.wrap(embedder.Embedder, "embed_query", "question embedding")
     stages.wrap(embedder.Embedder, "embed", "sentence embedding (highlight tie-break, answer)")

@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from confidence_features import decontext  # noqa: E402
 from qa.config import SETTINGS  # noqa: E402
-from qa.answer import answer_type, candidate_sentences, looks_like_heading  # noqa: E402
+from qa.answering.answer import answer_type, candidate_sentences, looks_like_heading  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.eval_inputs import load_benchmark  # noqa: E402
-from qa.evaluate import contains_answer, subset  # noqa: E402
-from qa.sentence_vectors import StoredSentences  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark  # noqa: E402
+from qa.evaluation.scoring import contains_answer, subset  # noqa: E402
+from qa.embed.sentence_vectors import StoredSentences  # noqa: E402
 
 
 def features(engine: Engine, questions, depth: int, contexts: tuple[float, ...] = ()

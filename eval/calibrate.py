@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa import excerpts  # noqa: E402
-from qa.eval_inputs import load_benchmark, load_jsonl  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark, load_jsonl  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.evaluate import subset  # noqa: E402
+from qa.evaluation.scoring import subset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 

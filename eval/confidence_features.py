@@ -26,9 +26,9 @@ import numpy as np  # noqa: E402
 from qa import answer as answer_mod, excerpts  # noqa: E402
 from qa.config import SETTINGS  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.eval_inputs import load_benchmark, load_jsonl  # noqa: E402
-from qa.evaluate import subset  # noqa: E402
-from qa.sentence_vectors import StoredSentences  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark, load_jsonl  # noqa: E402
+from qa.evaluation.scoring import subset  # noqa: E402
+from qa.embed.sentence_vectors import StoredSentences  # noqa: E402
 from qa.text import sentence_spans  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent

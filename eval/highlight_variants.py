@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from qa.eval_inputs import load_benchmark  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark  # noqa: E402
 from qa.text import sentence_spans  # noqa: E402
 from qa.config import SETTINGS
-from qa.embedder import Embedder  # noqa: E402
-from qa.evaluate import _contains, subset  # noqa: E402
-from qa.lexical import BM25  # noqa: E402
+from qa.embed.embedder import Embedder  # noqa: E402
+from qa.evaluation.scoring import contains_answer, subset  # noqa: E402
+from qa.index.lexical import BM25  # noqa: E402
 from qa.text import tokenize  # noqa: E402
 
 
@@ -55,7 +55,7 @@ def main() -> None:
             "idf overlap + 10 x dense": overlap + 10 * dense,
         }
         for name, scores in variants.items():
-            hits.setdefault(name, []).append(_contains(sentences[int(np.argmax(scores))], q.answers))
+            hits.setdefault(name, []).append(contains_answer(sentences[int(np.argmax(scores))], q.answers))
     print(f"{len(questions)} SQuAD dev questions outside the reported subset; gold paragraph given")
     for name, values in sorted(hits.items(), key=lambda item: -np.mean(item[1])):
         print(f"{np.mean(values):.3f}  {name}")

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.config import SETTINGS  # noqa: E402
-from qa.syndication import shingles, signature, similarity  # noqa: E402
+from qa.index.syndication import shingles, signature, similarity  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 SPUN = (SEEDS / "000_b9860484f37b842b.txt").read_text(encoding="utf-8")  # a machine-reworded wire story

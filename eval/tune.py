@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from qa.eval_inputs import load_benchmark  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark  # noqa: E402
 from qa.config import SETTINGS  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.evaluate import ndcg  # noqa: E402
-from qa.retriever import Retriever  # noqa: E402
+from qa.evaluation.scoring import ndcg  # noqa: E402
+from qa.answering.retriever import Retriever  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The `qa` command line: build, ask, show, add, watch, eval."""
+"""The `qa` command line: build, ask, show, add, watch, eval, serve."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from .config import (DEFAULT_INDEX, DEFAULT_SOURCE, FETCH_ALLOW_ENV, MAX_K, MAX_
                      fetch_allowed_networks)
 from .console import ConsoleProgress, plain
 from .errors import QAError, QuestionError, UsageError
+from .serve import startup
 
 EXIT_USAGE = 2
 # Article text is untrusted: ESC, BEL and C1 controls would reach the terminal as commands (clear the
@@ -95,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--compare", action="store_true", help="all three modes in one run")
     e.add_argument("--json", action="store_true")
     e.set_defaults(run=_eval)
+
+    v = sub.add_parser("serve", help="start the chat UI, REST API and MCP on one port (builds a missing index)")
+    startup.add_arguments(v)
+    v.set_defaults(run=_serve)
     return p
 
 
@@ -200,9 +205,9 @@ def _show(args) -> int:
 
 
 def _add(args) -> int:
-    from .addresses import parse_networks
+    from .ingest.addresses import parse_networks
     from .collection import add_pages
-    from .fetch import fetch
+    from .ingest.fetch import fetch
 
     folder, sources = _add_folders(args.source)
     allow = parse_networks(fetch_allowed_networks() + args.allow_network)
@@ -232,7 +237,7 @@ def _add_folders(named: list[Path] | None) -> tuple[Path, list[Path]]:
 
 
 def _watch(args) -> int:
-    from .watch import Watcher, changed_anything
+    from .ingest.watch import Watcher, changed_anything
 
     sources = args.source or default_sources()
     engine = _engine(args.index, create=True)
@@ -257,13 +262,17 @@ def _watch(args) -> int:
 
 
 def _eval(args) -> int:
-    from .evaluate import MODES, evaluate, format_table
+    from .evaluation.scoring import MODES, evaluate, format_table
 
     modes = MODES if args.compare else (args.mode,)
     report = evaluate(args.inputs, args.index, args.source, args.split, args.k, args.limit, modes,
                       progress=lambda msg: print(msg, file=sys.stderr))
     print(json.dumps(report) if args.json else format_table(report))
     return 0
+
+
+def _serve(args) -> int:
+    return startup.run(startup.with_defaults(args))
 
 
 if __name__ == "__main__":

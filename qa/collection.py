@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import CollectionError, QAError
-from .fetch import Page, file_name
-from .loader import doc_id_of
+from .ingest.fetch import Page, file_name
+from .ingest.loader import doc_id_of
 from .records import BuildReport
 
 if TYPE_CHECKING:

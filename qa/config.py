@@ -6,7 +6,9 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+CHECKOUT = Path(__file__).resolve().parent.parent
+# Run from a source checkout, the default folders are the checkout's own; an installed qa uses the current folder
+ROOT = CHECKOUT if (CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
 DEFAULT_SOURCE = ROOT / "seeds"
 # The user's own articles (uploads go here): git-ignored, so using the app never changes the repository
 USER_SOURCE = ROOT / "articles"
@@ -147,7 +149,7 @@ class AnswerSettings:
     """How the direct answer's sentences are chosen from the excerpts.
 
     Every candidate sentence is compared with the question by the model, through the sentence vectors stored at
-    build time (qa/sentence_vectors.py): reworded ("spun") news shares few words with a question, and there the
+    build time (qa/embed/sentence_vectors.py): reworded ("spun") news shares few words with a question, and there the
     similarity finds "roughly 100,000 annual U.S. deaths" for "How many Americans die from fentanyl every year?".
     Weights from a grid on 600 held-out SQuAD dev questions (eval/answer_features.py, docs/quality.md): the first
     sentence held a gold answer for 0.745 of them, against 0.713 for question terms alone.
@@ -166,7 +168,7 @@ class AnswerSettings:
 
 @dataclass(frozen=True)
 class GroupSettings:
-    """How syndicated and near-duplicate articles are found: MinHash of word shingles, LSH (qa/syndication.py)."""
+    """How syndicated and near-duplicate articles are found: MinHash of word shingles, LSH (qa/index/syndication.py)."""
 
     shingle_words: int = 2
     # estimated Jaccard of 2-word shingles at or above which two articles carry one story: a machine-reworded
@@ -190,7 +192,7 @@ class Settings:
     def index_key(self) -> dict:
         """The settings an index is built with; a change means passages must be re-embedded."""
         # "loader": how text and metadata are read; a new version re-reads every file (vectors are kept)
-        # "sentences": how sentence vectors are made (qa/sentence_vectors.py); a new version re-embeds
+        # "sentences": how sentence vectors are made (qa/embed/sentence_vectors.py); a new version re-embeds
         return {"model": self.model.name, "chunk": asdict(self.chunk), "loader": LOADER_VERSION,
                 "sentences": SENTENCE_VECTORS_VERSION}
 

@@ -10,18 +10,19 @@ from pathlib import Path
 
 import numpy as np
 
-from . import answer, derived, excerpts, followup, indexer, story_groups
-from .catalog import Catalog, check_dates
+from .answering import answer, excerpts, followup
+from .index import derived, indexer, story_groups
+from .answering.catalog import Catalog, check_dates
 from .config import MAX_K_JSON, MAX_PREVIOUS, MAX_QUESTION_CHARS, SETTINGS, Settings
-from .embedder import Embedder
+from .embed.embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
-from .generations import GenerationFiles
-from .loader import doc_id_of
+from .index.generations import GenerationFiles
+from .ingest.loader import doc_id_of
 from .records import Answer, AnswerSentence, BuildReport, Citation, Document, Excerpt, Filters, Passage
-from .recovery import set_aside_if_damaged
-from .retriever import Candidate, Retriever
-from .sentence_vectors import StoredSentences
-from .store import Store
+from .index.recovery import set_aside_if_damaged
+from .answering.retriever import Candidate, Retriever
+from .embed.sentence_vectors import StoredSentences
+from .index.store import Store
 
 
 @dataclass
@@ -158,7 +159,7 @@ class Engine:
 
     def _answer(self, question: str, candidates: list[answer.SentenceCandidate], cosines: np.ndarray
                 ) -> tuple[AnswerSentence, ...]:
-        """The sentences that answer directly, chosen across the first excerpts (see qa/answer.py)."""
+        """The sentences that answer directly, chosen across the first excerpts (see qa/answering/answer.py)."""
         if not candidates:
             return ()
         return answer.choose(candidates, answer.score(question, candidates, cosines, self.settings.answer),

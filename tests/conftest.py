@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def embedder():
     from qa.config import SETTINGS
-    from qa.embedder import Embedder
+    from qa.embed.embedder import Embedder
 
     return Embedder(SETTINGS)
 

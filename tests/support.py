@@ -90,8 +90,8 @@ def faiss_ids(index) -> list[int]:
 def check_consistent(index_dir: Path, embedder):
     """Open a fresh Engine and check FAISS ids == SQLite passage ids, every passage has a vector, counts match."""
     from qa.engine import Engine
-    from qa.generations import GenerationFiles
-    from qa.vector_index import from_bytes
+    from qa.index.generations import GenerationFiles
+    from qa.index.vector_index import from_bytes
 
     engine = Engine(index_dir, embedder=embedder)
     loaded = engine.loaded()
@@ -173,7 +173,7 @@ def kill_after(proc: subprocess.Popen, delay: float) -> bool:
 
 
 def kill_at(proc: subprocess.Popen, point: str) -> None:
-    """Wait until the build announces it has reached `point` (see qa/testhooks.py), then SIGKILL it."""
+    """Wait until the build announces it has reached `point` (see qa/index/testhooks.py), then SIGKILL it."""
     for line in proc.stderr:
         if f"qa-test: paused at {point}" in line:
             break

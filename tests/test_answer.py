@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa import excerpts
-from qa.answer import answer_type, looks_like_heading
+from qa.answering import excerpts
+from qa.answering.answer import answer_type, looks_like_heading
 
 from .support import PLAIN, SEEDS
 

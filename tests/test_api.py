@@ -73,7 +73,7 @@ def _args(host="127.0.0.1", expose=False, no_auth=False):
 
 
 def test_loopback_needs_nothing_and_uses_a_password_when_given():
-    from app import login
+    from qa.serve.startup import login
 
     assert login(_args(), password=None) is None
     assert login(_args("::1"), password=None) is None
@@ -81,7 +81,7 @@ def test_loopback_needs_nothing_and_uses_a_password_when_given():
 
 
 def test_other_hosts_need_expose_then_a_password():
-    from app import ExposureError, login
+    from qa.serve.startup import ExposureError, login
 
     with pytest.raises(ExposureError, match="--expose"):
         login(_args("0.0.0.0"), password="s3cret")

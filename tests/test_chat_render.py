@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from qa import ui_render as render
+from qa.ui import render
 from qa.records import Filters
 from qa.errors import QAError
-from qa.ui import ChatApp, _saved_turns
+from qa.ui.chat import ChatApp, saved_turns
 
 from .support import PLAIN, SEED_ANSWER, SEED_QUESTION, SEEDS, SPUN
 
@@ -88,9 +88,9 @@ def test_filter_fields(seed_engine, tmp_path):
 
 def test_a_restored_conversation_is_checked(answers):
     good = [answers[SEED_QUESTION]]
-    assert _saved_turns(json.dumps(good)) == good
+    assert saved_turns(json.dumps(good)) == good
     for bad in ["", "not json", "{}", "[1, 2]", '[{"question": 3}]', '[{"question": "q", "excerpts": [{"x": 1}]}]']:
-        assert _saved_turns(bad) == [], bad
+        assert saved_turns(bad) == [], bad
 
 
 def test_respond_passes_the_earlier_questions_and_the_filters(seed_engine, tmp_path):

@@ -1,9 +1,9 @@
 """Passages are sentence-aligned windows with exact offsets that fit the model."""
 from pathlib import Path
 
-from qa.chunker import Chunker, count_tokens, sentence_spans
+from qa.ingest.chunker import Chunker, count_tokens, sentence_spans
 from qa.config import ChunkSettings
-from qa.loader import load, scan
+from qa.ingest.loader import load, scan
 
 from .support import SEEDS
 

@@ -11,11 +11,11 @@ from .support import ROOT, article, keyword
 GIT = shutil.which("git")
 UPLOAD_SCRIPT = """
 import sys
-import app
-from qa.ui_collection import CollectionTab
+from qa.serve import startup
+from qa.ui.collection_tab import CollectionTab
 
-args = app.parse_args([])  # the defaults of `make run`
-engine = app.open_engine(args.index, args.source)
+args = startup.parse_args([])  # the defaults of `make run`
+engine = startup.open_engine(args.index, args.source)
 notice, *_ = CollectionTab(engine, args.source, args.uploads).add_files([sys.argv[1]], progress=lambda *a, **k: None)
 print(notice)
 print("cited:", engine.ask(sys.argv[2], 1).excerpts[0].citation.doc_id)
@@ -30,15 +30,15 @@ def _git(repo, *args) -> str:
 
 
 def test_app_indexes_seeds_and_the_user_folder_and_uploads_go_to_the_user_folder():
-    import app
+    from qa.serve import startup
     from qa.config import DEFAULT_SOURCE, USER_SOURCE
 
-    args = app.parse_args([])
+    args = startup.parse_args([])
     assert args.source == [DEFAULT_SOURCE, USER_SOURCE] and args.uploads == USER_SOURCE
     assert USER_SOURCE.is_dir() and USER_SOURCE.parent == ROOT and USER_SOURCE != DEFAULT_SOURCE
-    named = app.parse_args(["--source", "/tmp/a", "--source", "/tmp/b"])  # uploads go to the last one named
+    named = startup.parse_args(["--source", "/tmp/a", "--source", "/tmp/b"])  # uploads go to the last one named
     assert named.uploads.as_posix() == "/tmp/b" and len(named.source) == 2
-    other = app.parse_args(["--source", "/tmp/a", "--uploads", "/tmp/up"])  # and are indexed with the rest
+    other = startup.parse_args(["--source", "/tmp/a", "--uploads", "/tmp/up"])  # and are indexed with the rest
     assert [p.as_posix() for p in other.source] == ["/tmp/a", "/tmp/up"]
 
 

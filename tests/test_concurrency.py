@@ -66,7 +66,7 @@ def test_questions_during_an_update_see_a_complete_index(tmp_path, embedder):
 
 def test_two_builds_at_once_are_serialised(tmp_path, embedder):
     from qa.engine import Engine
-    from qa.store import Store
+    from qa.index.store import Store
 
     source, index = tmp_path / "articles", tmp_path / "index"
     shutil.copytree(SEEDS, source)
@@ -91,7 +91,7 @@ def test_two_builds_at_once_are_serialised(tmp_path, embedder):
 
 def test_a_build_that_cannot_wait_says_another_is_running(tmp_path, fresh_engine):
     from qa.errors import BuildLocked
-    from qa.indexer import build, build_lock
+    from qa.index.indexer import build, build_lock
 
     engine = fresh_engine()
     with build_lock(engine.index_dir):

@@ -46,7 +46,7 @@ def deep(tmp_path_factory, embedder):
 
 def test_k_1000_returns_every_distinct_passage_of_a_smaller_collection(deep):
     from qa.config import MAX_K_JSON
-    from qa.excerpts import near_duplicate
+    from qa.answering.excerpts import near_duplicate
 
     everything = deep.store.passages()
     assert 200 < len(everything) < MAX_K_JSON

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from qa import embedder as embedder_module
-from qa.chunker import Chunker
+from qa.embed import embedder as embedder_module
+from qa.ingest.chunker import Chunker
 from qa.config import ChunkSettings
 from qa.config import SETTINGS
-from qa.embedder import Embedder, resolve_backend
-from qa.loader import load, scan
+from qa.embed.embedder import Embedder, resolve_backend
+from qa.ingest.loader import load, scan
 
 from .support import SEEDS
 
@@ -83,7 +83,7 @@ def test_queries_are_embedded_by_the_passages_model(embedder, fp32):
 def test_onnx_model_is_made_locally_once(embedder, monkeypatch, tmp_path):
     if embedder.backend != "onnx-int8":
         pytest.skip("the int8 backend is not in use")
-    from qa.onnx_model import cache_dir, model_files
+    from qa.embed.onnx_model import cache_dir, model_files
 
     first = model_files(embedder_module.model_path())
     assert all(p.exists() and p.parent == cache_dir() for p in first)

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from qa.eval_inputs import file_name, load_benchmark
+from qa.evaluation.benchmarks import file_name, load_benchmark
 from qa.errors import BenchmarkError
-from qa.evaluate import evaluate, format_table, ndcg, subset
+from qa.evaluation.scoring import evaluate, format_table, ndcg, subset
 
 from .support import ROOT, SEEDS, qa
 

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from qa.addresses import parse_networks
+from qa.ingest.addresses import parse_networks
 from qa.errors import FetchError
-from qa.fetch import check_url, fetch, file_name, with_canonical
+from qa.ingest.fetch import check_url, fetch, file_name, with_canonical
 
 from .newsite import ARTICLE_FACT, ARTICLE_TITLE, CANONICAL, news_site
 from .support import ROOT, collection_hashes, kept_collection

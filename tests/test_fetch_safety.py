@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from qa.addresses import is_allowed, is_public, parse_networks
+from qa.ingest.addresses import is_allowed, is_public, parse_networks
 from qa.errors import AddressNotAllowed, FetchError, UsageError
-from qa.fetch import fetch
+from qa.ingest.fetch import fetch
 
 from .newsite import ARTICLE_FACT, news_site
 from .support import ROOT, collection_hashes, kept_collection
@@ -162,7 +162,7 @@ def test_qa_add_with_the_network_allowed_adds_the_page(internal, tmp_path):
 
 def test_the_collection_tab_refuses_a_loopback_page(internal, tmp_path):
     from qa.engine import Engine
-    from qa.ui_collection import CollectionTab
+    from qa.ui.collection_tab import CollectionTab
 
     base, server = internal
     folder = tmp_path / "articles"

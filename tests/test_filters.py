@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa.errors import QuestionError, UnknownDocument
-from qa.lexical import BM25
+from qa.index.lexical import BM25
 from qa.records import Filters
 
 from .support import PLAIN, SEED_QUESTION, SEEDS, SPUN
@@ -137,7 +137,7 @@ def test_bm25_scores_only_allowed_passages_and_scores_them_as_without_a_filter()
 @pytest.mark.parametrize("count", [200, 3000])  # exact below 30,000 passages; IVF forced for the second
 def test_vector_search_among_allowed_ids_finds_the_best_of_them(count):
     from qa.config import VectorIndexSettings
-    from qa.vector_index import is_ivf, make_index, search_allowed, set_probes
+    from qa.index.vector_index import is_ivf, make_index, search_allowed, set_probes
 
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(count, 32)).astype(np.float32)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from qa.errors import QuestionError
-from qa.followup import depends_on_previous, resolve
+from qa.answering.followup import depends_on_previous, resolve
 
 from .support import PLAIN, ROOT, SPUN
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from qa.host_guard import ServedNames, host_name
+from qa.serve.host_guard import ServedNames, host_name
 
 from .apprunner import launch, stop, wait_until_up
 from .support import SEEDS

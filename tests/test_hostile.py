@@ -190,7 +190,7 @@ def test_a_good_file_turned_bad_keeps_its_indexed_version(tmp_path, fresh_engine
 def test_fifty_megabytes_of_text_is_skipped_quickly_with_the_limit_named(tmp_path, fresh_engine):
     import resource
 
-    from qa.loader import MAX_FILE_BYTES
+    from qa.ingest.loader import MAX_FILE_BYTES
 
     folder = tmp_path / "articles"
     shutil.copytree(SEEDS, folder)
@@ -214,7 +214,7 @@ def test_fifty_megabytes_of_text_is_skipped_quickly_with_the_limit_named(tmp_pat
 @pytest.mark.parametrize("name", ["../escape.txt", "../../etc/passwd.txt", "a/../../b.txt", "/etc/cron.d/x.txt",
                                   "/tmp/abs.txt", "C:\\Windows\\x.txt", "..\\..\\win.txt", "\\\\server\\share\\x.txt"])
 def test_upload_names_cannot_leave_the_collection(tmp_path, name):
-    from qa.uploads import save_uploads
+    from qa.ingest.uploads import save_uploads
 
     collection, outside = tmp_path / "collection", tmp_path / "upload-src"
     outside.mkdir()

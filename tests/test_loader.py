@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import LoadError
-from qa.loader import load, scan
+from qa.ingest.loader import load, scan
 
 from .support import PLAIN, SEEDS, SPUN
 

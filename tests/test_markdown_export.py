@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
-from qa import ui_render as render
+from qa.ui import render
 
 SENTENCE = ('Officials said [click here](javascript:alert(1)) and <img src=x onerror="alert(2)"> '
             '<script>alert(3)</script> ![x](javascript:alert(4)) <javascript:alert(5)> *bold* `code` &lt;b&gt; 1 < 2.')

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from qa.loader import load, scan
-from qa.metadata import iso_date
+from qa.ingest.loader import load, scan
+from qa.ingest.metadata import iso_date
 
 from .support import PLAIN, ROOT, SEEDS
 
@@ -116,7 +116,7 @@ def test_dates_are_iso_8601(written, iso):
 
 def test_an_index_of_the_old_schema_opens_with_the_new_columns(tmp_path):
     """An index built before date_text/url: it still opens, and its date as found moves to date_text."""
-    from qa.store import Store
+    from qa.index.store import Store
 
     Store(tmp_path, create=True).close()
     db = sqlite3.connect(tmp_path / "qa.sqlite")

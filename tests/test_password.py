@@ -43,9 +43,9 @@ def locked(tmp_path_factory):
 
 def route_table(locked) -> list[tuple[str, str]]:
     """(method, path template) of every route of the app as app.py builds it: its own, MCP's and Gradio's."""
-    from app import create_app
+    from qa.serve.startup import create_app
     from qa.engine import Engine
-    from qa.web import Site
+    from qa.serve.web import Site
 
     app = create_app(Engine(locked.index), locked.collection, Site("127.0.0.1", locked.port, (USER, PASSWORD)))
     return sorted(set(_walk(app.routes)))

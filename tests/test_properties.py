@@ -31,7 +31,7 @@ QUESTION = st.one_of(
 
 @pytest.fixture(scope="module")
 def chunker(embedder):
-    from qa.chunker import Chunker
+    from qa.ingest.chunker import Chunker
     from qa.config import SETTINGS as QA_SETTINGS
 
     return Chunker(QA_SETTINGS.chunk, embedder.wordpieces)

@@ -1,9 +1,9 @@
 """Retrieval: any user text is accepted, copies never fill the top k, fusion behaves as documented."""
 import pytest
 
-from qa import excerpts
-from qa.fusion import normalised_score_fusion, reciprocal_rank_fusion
-from qa.lexical import BM25
+from qa.answering import excerpts
+from qa.answering.fusion import normalised_score_fusion, reciprocal_rank_fusion
+from qa.index.lexical import BM25
 from qa.text import tokenize
 from qa.records import Passage
 
@@ -158,7 +158,7 @@ def test_retrieval_modes(seed_engine):
     from dataclasses import replace
 
     from qa.config import SETTINGS
-    from qa.retriever import Retriever
+    from qa.answering.retriever import Retriever
 
     loaded = seed_engine.loaded()
     qvec = seed_engine.embedder.embed_query("xylazines")

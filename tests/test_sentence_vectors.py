@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.chunker import Chunker
+from qa.ingest.chunker import Chunker
 from qa.config import SETTINGS
-from qa.loader import load, scan
-from qa.sentence_vectors import sentence_means
+from qa.ingest.loader import load, scan
+from qa.embed.sentence_vectors import sentence_means
 from qa.text import sentence_spans
 
 from .support import SEEDS
@@ -70,7 +70,7 @@ def test_stored_sentence_vectors_survive_a_reopen(seed_engine):
 def test_every_backend_pools_the_same_sentences(embedder):
     """The fp32 backend (sentence-transformers' token states) pools the same sentences as the int8 ONNX model:
     the same passage vectors as its own `embed`, and sentence vectors that agree with the int8 ones."""
-    from qa.embedder import Embedder
+    from qa.embed.embedder import Embedder
 
     fp32 = Embedder(SETTINGS, backend="fp32")
     texts = _seed_passages(embedder)[:6]

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from qa.onnx_model import run_side_by_side
+from qa.embed.onnx_model import run_side_by_side
 
 
 @pytest.fixture

@@ -8,15 +8,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from qa.chunker import Chunker
+from qa.ingest.chunker import Chunker
 from qa.config import SETTINGS, ChunkSettings, VectorIndexSettings
-from qa.embedder import Embedder
+from qa.embed.embedder import Embedder
 from qa.engine import Engine
-from qa.lexical import BM25
-from qa.loader import load, scan
-from qa.generations import GenerationFiles
-from qa import vector_index
-from qa.vector_index import is_ivf
+from qa.index.lexical import BM25
+from qa.ingest.loader import load, scan
+from qa.index.generations import GenerationFiles
+from qa.index import vector_index
+from qa.index.vector_index import is_ivf
 
 from .support import ROOT, SEEDS
 

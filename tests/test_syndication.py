@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from qa.config import SETTINGS
-from qa.syndication import group, signature, similarity
+from qa.index.syndication import group, signature, similarity
 
 from .support import PLAIN, SEEDS, SPUN
 

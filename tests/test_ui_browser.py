@@ -158,7 +158,7 @@ def test_questions_are_answered_while_an_upload_is_indexed(page, app_server, tmp
 
 def test_marks_are_built_from_escaped_pieces():
     """Offsets index the raw text; escaping happens after the cut, so a mark never splits an entity."""
-    from qa.ui_render import marked
+    from qa.ui.render import marked
 
     text = 'a <b>bold</b> & "q"'
     assert marked(text, 100, [(102, 105), (116, 119)]) == (

@@ -5,7 +5,7 @@ import pytest
 
 from qa.config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
 from qa.errors import UploadError
-from qa.uploads import safe_name, save_one, save_uploads
+from qa.ingest.uploads import safe_name, save_one, save_uploads
 
 
 @pytest.mark.parametrize("name, reason", [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.watch import Watcher, WatchEvent, wanted
+from qa.ingest.watch import Watcher, WatchEvent, wanted
 
 from .support import check_consistent
 

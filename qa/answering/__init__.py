@@ -1,0 +1,1 @@
+"""Answer a question from a loaded generation: follow-ups, filters, retrieve and fuse, select excerpts, answer sentences."""

@@ -1,0 +1,108 @@
+"""A generation's derived search files (FAISS vectors, BM25): made from SQLite, loaded only when verified.
+
+The build calls `derive` inside its write transaction, so every file of a generation exists before the
+generation is published. Readers call `load`: a file whose digest differs from the one SQLite recorded
+(missing, damaged, left by another index) is rebuilt from SQLite and saved again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import vector_index
+from ..config import Settings
+from ..errors import QAError
+from .generations import GenerationFiles
+from .lexical import BM25
+from .store import Store
+
+
+@dataclass
+class SearchFiles:
+    """What one generation searches with: passage vectors (FAISS) and the BM25 index."""
+
+    vectors: object  # a FAISS index with passage ids
+    bm25: BM25
+    rebuilt: tuple[str, ...] = ()  # kinds whose file was missing or wrong and was rebuilt from SQLite
+
+
+def derive(store: Store, files: GenerationFiles, previous: int, generation: int, removed: np.ndarray,
+           added: np.ndarray, settings: Settings) -> dict[str, str]:
+    """Write `generation`'s files by applying a change (passage ids removed and added) to `previous`'s
+    verified files, or from all of SQLite when they are unusable; return the digests to publish."""
+    digests = store.file_digests(previous)
+    vectors = _read_vectors(files, previous, digests.get("vectors"))
+    if vectors is not None:
+        vector_index.update(vectors, removed, *store.vectors_of(added))
+    count = store.passage_count()
+    if vectors is None or vectors.ntotal != count or vector_index.needs_rebuild(vectors, count, settings.vectors):
+        # never publish an index that disagrees with SQLite; an IVF index's centroids are kept when they still fit
+        keep = vector_index.centroids(vectors) if vectors is not None else None
+        vectors = _vectors_from_sqlite(store, settings, keep)
+    bm25 = _read_bm25(files, previous, digests.get("bm25"))
+    if bm25 is not None:
+        bm25.remove(removed)
+        passages = store.passages(added.tolist())
+        bm25.add([p.passage_id for p in passages], [p.text for p in passages])
+        if (~bm25.alive).sum() > settings.build.bm25_compact_share * len(bm25.alive):
+            bm25.compact()
+    if bm25 is None or not np.array_equal(bm25.live_ids(), store.passage_ids()):
+        bm25 = _bm25_from_sqlite(store)
+    return {"vectors": files.write("vectors", generation, vector_index.to_bytes(vectors)),
+            "bm25": files.write("bm25", generation, bm25.to_bytes())}
+
+
+def load(store: Store, files: GenerationFiles, generation: int, settings: Settings,
+         record: Callable[[dict[str, str]], object]) -> SearchFiles:
+    """The verified files of `generation` as seen by `store` (a pinned reader); wrong ones are rebuilt from
+    SQLite, saved, and their digests passed to `record` (a read-only folder just answers from memory)."""
+    digests = store.file_digests(generation)
+    rebuilt: dict[str, bytes] = {}
+    upgraded: dict[str, bytes] = {}  # sound files of an older kind, remade: not reported as damaged
+    vectors = _read_vectors(files, generation, digests.get("vectors"))
+    if vectors is None or vectors.ntotal != store.passage_count():
+        vectors = _vectors_from_sqlite(store, settings)
+        rebuilt["vectors"] = vector_index.to_bytes(vectors)
+    elif vector_index.stores_float32(vectors):
+        vectors = _vectors_from_sqlite(store, settings, vector_index.centroids(vectors))
+        upgraded["vectors"] = vector_index.to_bytes(vectors)
+    bm25 = _read_bm25(files, generation, digests.get("bm25"))
+    if bm25 is None or not np.array_equal(bm25.live_ids(), store.passage_ids()):
+        bm25 = _bm25_from_sqlite(store)
+        rebuilt["bm25"] = bm25.to_bytes()
+    if rebuilt or upgraded:
+        try:
+            record({kind: files.write(kind, generation, data) for kind, data in (rebuilt | upgraded).items()})
+        except QAError:
+            pass  # a read-only or full disk: this process still answers from what it rebuilt in memory
+    vector_index.prepare_for_search(vectors, settings.vectors)
+    return SearchFiles(vectors, bm25, tuple(rebuilt))
+
+
+def _read_vectors(files: GenerationFiles, generation: int, digest: str | None):
+    data = files.read("vectors", generation, digest)
+    try:
+        return vector_index.from_bytes(data) if data is not None else None
+    except ValueError:
+        return None
+
+
+def _read_bm25(files: GenerationFiles, generation: int, digest: str | None) -> BM25 | None:
+    data = files.read("bm25", generation, digest)
+    try:
+        return BM25.from_bytes(data) if data is not None else None
+    except ValueError:
+        return None
+
+
+def _vectors_from_sqlite(store: Store, settings: Settings, keep_centroids: np.ndarray | None = None):
+    ids, vectors = store.vectors_of()
+    dim = vectors.shape[1] if len(ids) else settings.model.dim
+    return vector_index.make_index(ids, vectors, dim, settings.vectors, keep_centroids)
+
+
+def _bm25_from_sqlite(store: Store) -> BM25:
+    passages = store.passages()
+    return BM25.fit([p.passage_id for p in passages], [p.text for p in passages])

@@ -1,0 +1,163 @@
+"""Build the index incrementally: only new and changed files are chunked and embedded."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock, Timeout
+
+from . import derived, syndication
+from ..ingest.chunker import Chunker
+from ..config import Settings
+from ..embed.embedder import Embedder
+from ..errors import BuildLocked, LoadError
+from .generations import GenerationFiles
+from ..ingest.loader import load, scan
+from ..records import BuildReport, Document, Passage
+from .store import Store, text_hash
+from .testhooks import pause_for_crash_test
+
+# (stage, done, total): "reading" counts the articles read so far, "embedding" the passages embedded; each
+# stage is announced with done = 0 before its work starts, so a front end can say what is coming
+Progress = Callable[[str, int, int], None]
+Warn = Callable[[str], None]
+
+
+def build_lock(folder: Path) -> FileLock:
+    """The lock that serialises writers of one index folder."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return FileLock(str(Path(folder) / ".build.lock"))
+
+
+def build(
+    store: Store,
+    sources: list[Path],
+    embedder: Embedder,
+    settings: Settings,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+    wait: float = -1,
+) -> BuildReport:
+    """Bring the index in `store` up to date with the files under `sources`.
+
+    Args:
+        store: the open index.
+        sources: collection folders.
+        embedder: the model to embed with.
+        settings: chunking and model settings; a change from what the index was built with re-embeds.
+        rebuild: re-read and re-embed everything.
+        progress: called with (stage, done, total) as articles are read and passages embedded (`Progress`).
+        warn: called with a one-line message for every skipped file.
+        wait: seconds to wait for another build to finish (-1: as long as it takes).
+    """
+    warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
+    try:
+        with build_lock(store.folder).acquire(timeout=wait):
+            return _build(store, sources, embedder, settings, rebuild, progress, warn)
+    except Timeout:
+        raise BuildLocked(f"another build of {store.folder} is running; try again when it ends") from None
+
+
+def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Settings, rebuild: bool,
+           progress: Progress | None, warn: Warn) -> BuildReport:
+    started = time.perf_counter()
+    store.check()  # a damaged database is reported (naming `--rebuild`) before any work is done
+    report = BuildReport()
+    files, skipped = scan(sources)
+    key = settings.index_key()
+    stored_key = store.meta("index_key")
+    # vectors of another model (or a forced rebuild) cannot be reused; they are overwritten as the new ones
+    # are computed, not cleared first, so a build killed half-way leaves the indexed passages their vectors
+    fresh = rebuild or (stored_key is not None and stored_key.get("model") != key["model"])
+    redo_all = rebuild or stored_key != key
+    existing = store.document_hashes()
+
+    chunker = Chunker(settings.chunk, embedder.wordpieces)
+    todo: list[tuple[Document, list[Passage]]] = []
+    report.unchanged = [f.doc_id for f in files if not redo_all and existing.get(f.doc_id) == f.sha256]
+    to_read = [f for f in files if redo_all or existing.get(f.doc_id) != f.sha256]
+    progress = progress or (lambda stage, done, total: None)
+    for n, f in enumerate(to_read):
+        progress("reading", n, len(to_read))
+        try:
+            doc = load(f, settings.load)
+        except LoadError as exc:
+            skipped.append((f.doc_id, str(exc) + ("; the indexed version is kept" if f.doc_id in existing else "")))
+            continue
+        todo.append((doc, chunker.split(doc)))
+        (report.updated if f.doc_id in existing else report.added).append(f.doc_id)
+    if to_read:
+        progress("reading", len(to_read), len(to_read))
+
+    for name, reason in skipped:
+        warn(f"skipped {name}: {reason}")
+    report.skipped = skipped
+    report.removed = sorted(set(existing) - {f.doc_id for f in files})
+
+    passages = [p for _, ps in todo for p in ps]
+    report.passages_embedded = _embed_missing(store, embedder, passages, settings, progress, fresh)
+    if todo or report.removed or stored_key != key or syndication.needed(store):
+        _publish(store, report, todo, settings, embedder.backend)
+    else:
+        report.repaired = list(_verify(store, settings))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _publish(store: Store, report: BuildReport, todo: list[tuple[Document, list[Passage]]], settings: Settings,
+             backend: str) -> None:
+    """Write the change and every derived file of the new generation, then commit: all or nothing."""
+    files = GenerationFiles(store.folder)
+    changed = report.removed + [d.doc_id for d, _ in todo]
+    with store.transaction():
+        previous = store.generation()
+        removed = store.passage_ids(changed)
+        store.write_changes(report.removed, todo)
+        syndication.update(store, [d for d, _ in todo], settings.groups)
+        added = store.passage_ids([d.doc_id for d, _ in todo])
+        pause_for_crash_test("before_derive")
+        digests = derived.derive(store, files, previous, previous + 1, removed, added, settings)
+        key = settings.index_key()
+        # the backend of the newest build, for the record: vectors of different backends agree to a
+        # cosine of ~0.99 and are kept (see docs/speed.md), so a backend change does not re-embed
+        store.publish(previous + 1, digests, {"index_key": key, "model": key["model"], "dim": settings.model.dim,
+                                              "backend": backend})
+        pause_for_crash_test("before_commit")
+    pause_for_crash_test("after_commit")
+    files.remove_older(previous + 1)
+
+
+def _verify(store: Store, settings: Settings) -> tuple[str, ...]:
+    """With nothing to change: check the current generation's files and rebuild any that are wrong."""
+    generation = store.generation()
+    files = GenerationFiles(store.folder)
+    found = derived.load(store, files, generation, settings, lambda d: store.record_digests(generation, d))
+    files.remove_older(generation)
+    return found.rebuilt
+
+
+def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], settings: Settings,
+                   progress: Progress, fresh: bool = False) -> int:
+    """Embed passage texts not in the cache (all of them when `fresh`), committing each batch so a killed
+    build keeps its work."""
+    unique: dict[str, str] = {}
+    for p in passages:
+        unique.setdefault(text_hash(p.text), p.text)
+    cached = {} if fresh else store.cached_vectors(list(unique))
+    # by length: each commit batch then holds passages of like length, and its model batches little padding
+    missing = sorted(((h, t) for h, t in unique.items() if h not in cached), key=lambda item: len(item[1]))
+    batch_size = settings.build.embed_batch
+    if missing:
+        progress("embedding", 0, len(missing))
+    for i in range(0, len(missing), batch_size):
+        batch = missing[i:i + batch_size]
+        # one call a commit batch, reporting as the model's batches finish: many small calls left the
+        # sessions waiting at each call's end, and their model runs took ~15% more time (docs/speed.md)
+        vectors, sentences = embedder.embed_passages(
+            [t for _, t in batch], lambda done, i=i: progress("embedding", i + done, len(missing)))
+        hashes = [h for h, _ in batch]
+        store.cache_vectors(dict(zip(hashes, vectors)), dict(zip(hashes, sentences)))
+    return len(missing)

@@ -1,0 +1,1 @@
+"""The Gradio chat UI and its Collection tab: layout, rendering to escaped HTML, styles and scripts."""

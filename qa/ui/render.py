@@ -1,0 +1,246 @@
+"""HTML for the chat UI, built only from escaped pieces: article text and questions are untrusted."""
+from __future__ import annotations
+
+import re
+from html import escape
+from urllib.parse import quote, urlencode, urlsplit
+
+from ..ingest.loader import shorten
+from ..records import Document
+
+NO_ANSWER = "No answer in the collection."
+NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
+CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
+NOTHING = "Nothing in the collection matches this question."
+WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
+           "each with its source; click a numbered source to read the whole article with the passage highlighted.")
+
+
+def marked(text: str, base: int, spans, css_class: str = "best") -> str:
+    """`text` (which starts at document offset `base`) escaped, with the document `spans` wrapped in <mark>."""
+    out, pos = [], 0
+    for start, end in sorted((int(s) - base, int(e) - base) for s, e in spans):
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
+            continue
+        out += [escape(text[pos:start]), f'<mark class="{css_class}">', escape(text[start:end]), "</mark>"]
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def conversation(turns: list[dict]) -> str:
+    """The whole conversation, oldest first; each turn is an `Answer.to_json()` object."""
+    if not turns:
+        return f'<div class="qa-chat"><p class="qa-welcome">{escape(WELCOME)}</p></div>'
+    return '<div class="qa-chat">' + "".join(_turn(t, i) for i, t in enumerate(turns)) + "</div>"
+
+
+def pending(turns: list[dict], question: str) -> str:
+    """The conversation with `question` shown as being answered."""
+    ask = _question(question) + '<p class="qa-pending" role="status">Looking through the articles…</p>'
+    body = "".join(_turn(t, i) for i, t in enumerate(turns))
+    return f'<div class="qa-chat">{body}<section class="qa-turn qa-asking">{ask}</section></div>'
+
+
+def confidence_of(answer: dict) -> str:
+    """high | low | none; answers saved before the three levels existed say only `answered`."""
+    level = answer.get("confidence")
+    if level in ("high", "low", "none"):
+        return level
+    return "high" if answer.get("answered") else "none"
+
+
+def _question(text: str) -> str:
+    return f'<div class="qa-question"><span class="qa-who">You</span><p>{escape(text)}</p></div>'
+
+
+def _turn(answer: dict, index: int) -> str:
+    level = confidence_of(answer)
+    excerpts = answer.get("excerpts") or []
+    searched = answer.get("searched_for") or ""
+    parts = [_question(answer.get("question", ""))]
+    if searched and searched.strip() != answer.get("question", "").strip():
+        parts.append(f'<p class="qa-searched">searched for: <q>{escape(searched)}</q></p>')
+    parts.append(_card(answer, level, excerpts))
+    if excerpts:
+        items = "".join(_excerpt(e, level) for e in excerpts)
+        label = "Closest passages" if level == "none" else "Sources"
+        folded = "" if level == "none" else " open"
+        parts.append(f'<details class="qa-sources"{folded}><summary>{label} ({len(excerpts)})</summary>'
+                     f'<ol class="qa-excerpts">{items}</ol></details>')
+    took = float(answer.get("took_ms") or 0)
+    parts.append(f'<span class="qa-took">{took:.0f} ms</span>')
+    return f'<section class="qa-turn qa-{level}" id="turn-{index}">{"".join(parts)}</section>'
+
+
+def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
+    """The direct answer: quoted sentences with numbered chips, or the no-answer message; plus Copy."""
+    if not excerpts:
+        return f'<div class="qa-card"><p class="qa-nomatch" role="status">{escape(NOTHING)}</p></div>'
+    if level == "none":
+        return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(NO_ANSWER)}</strong> '
+                f'{escape(NO_ANSWER_MORE)}</p></div>')
+    sentences = answer.get("answer") or _fallback(excerpts)
+    quotes = "".join(f"<li><q>{escape(s['text'])}</q> {_chip(s, excerpts)}</li>" for s in sentences)
+    caution = f'<p class="qa-caution" role="status">{escape(CAUTION)}</p>' if level == "low" else ""
+    md = escape(markdown(answer), quote=True)
+    copy = (f'<button type="button" class="qa-copy" data-md="{md}" '
+            'title="Copy the answer with its citations as Markdown">Copy</button>')
+    return (f'<div class="qa-card">{caution}<ol class="qa-answer-sents">{quotes}</ol>'
+            f'<div class="qa-actions">{copy}</div></div>')
+
+
+def _fallback(excerpts: list[dict]) -> list[dict]:
+    """Answers saved before `answer` existed: the first excerpt's highlighted sentences stand in."""
+    e = excerpts[0]
+    return [{"doc_id": e["doc_id"], "start": s, "end": t, "text": e["text"][s - e["start"]:t - e["start"]]}
+            for s, t in e.get("highlight") or []][:3]
+
+
+def source_of(sentence: dict, excerpts: list[dict]) -> dict | None:
+    """The excerpt that holds `sentence`, else the first one from its article, else None."""
+    same = [e for e in excerpts if e["doc_id"] == sentence["doc_id"]]
+    inside = [e for e in same if e["start"] <= sentence["start"] and sentence["end"] <= e["end"]]
+    return (inside or same or [None])[0]
+
+
+def _chip(sentence: dict, excerpts: list[dict]) -> str:
+    e = source_of(sentence, excerpts)
+    start, end = (e["start"], e["end"]) if e else (sentence["start"], sentence["end"])
+    number = int(e["rank"]) if e else "·"
+    title = escape(_title(e or sentence))
+    return (f'<button type="button" class="qa-cite-btn qa-chip" data-doc="{escape(sentence["doc_id"])}" '
+            f'data-start="{int(start)}" data-end="{int(end)}" data-hl="{int(sentence["start"])}-{int(sentence["end"])}" '
+            f'title="Open {title}, characters {int(sentence["start"])}–{int(sentence["end"])}">[{number}]</button>')
+
+
+def _title(e: dict) -> str:
+    return shorten(e.get("title")) or e["doc_id"]  # indexes built before titles were capped hold whole ones
+
+
+def link(doc_id: str, start: int, end: int, hl: tuple[int, int] | None = None) -> str:
+    """The query string that opens the app with this passage (and sentence) highlighted in the source panel."""
+    params = {"doc": doc_id, "start": int(start), "end": int(end)}
+    if hl:
+        params["hl"] = f"{int(hl[0])}-{int(hl[1])}"
+    return "?" + urlencode(params)
+
+
+def _excerpt(e: dict, level: str) -> str:
+    spans = [] if level == "none" else [(int(s), int(t)) for s, t in e.get("highlight") or []]
+    start, end = int(e["start"]), int(e["end"])
+    hl = ",".join(f"{s}-{t}" for s, t in spans)
+    attrs = (f'data-doc="{escape(e["doc_id"])}" data-start="{start}" data-end="{end}" data-hl="{escape(hl)}" '
+             f'data-rank="{int(e["rank"])}"')
+    details = f'characters {start}–{end} · rank {int(e["rank"])} · relevance score {float(e["score"]):.3f}'
+    meta = [escape(d) for d in [e.get("date_text") or e.get("date")] if d]  # as the article writes it
+    meta.append(f'<span class="qa-file">{escape(e["doc_id"])}</span>')
+    also = e.get("also_in") or []
+    if also:
+        names = ", ".join(also)
+        meta.append(f'<span class="qa-also" title="{escape(names)}">also in {len(also)} '
+                    f'article{"s" if len(also) > 1 else ""}</span>')
+    href = escape(link(e["doc_id"], start, end, spans[0] if spans else None))
+    meta.append(f'<a class="qa-link" href="{href}" title="A link that opens this passage">link</a>')
+    return (f'<li class="qa-excerpt">'
+            f'<div class="qa-cite"><button type="button" class="qa-cite-btn" {attrs} title="{details}">'
+            f'[{int(e["rank"])}] {escape(_title(e))}</button><span class="qa-meta">{" · ".join(meta)}</span></div>'
+            f'{_passage(e, spans, details)}</li>')
+
+
+def _passage(e: dict, spans: list[tuple[int, int]], details: str) -> str:
+    """The highlighted sentence(s) shown, the whole passage behind a disclosure."""
+    text, base = e["text"], int(e["start"])
+    whole = marked(text, base, spans)
+    if spans:
+        shown = " … ".join(marked(text[s - base:t - base], s, [(s, t)]) for s, t in spans)
+    else:
+        shown = escape(text[:240].rstrip()) + ("…" if len(text) > 240 else "")
+    return (f'<blockquote class="qa-gist">{shown}</blockquote>'
+            f'<details class="qa-whole"><summary>Show the whole passage</summary>'
+            f'<blockquote>{whole}</blockquote><p class="qa-details">{details}</p></details>')
+
+
+def markdown(answer: dict) -> str:
+    """The answer as Markdown: each sentence quoted, then its citation; links are relative (`?doc=…`).
+
+    Everything taken from an article or a question is escaped (md_text), so the export stays inert wherever it
+    is pasted: no raw HTML, no link but the app's own and an article's http(s) address (md_link)."""
+    excerpts = answer.get("excerpts") or []
+    lines = [f"**{md_text(answer.get('question', ''))}**", ""]
+    for sentence in answer.get("answer") or _fallback(excerpts):
+        e = source_of(sentence, excerpts) or {"doc_id": sentence["doc_id"]}
+        start, end = int(sentence["start"]), int(sentence["end"])
+        cite = [f"*{md_text(_title(e))}*", md_text(e.get("date_text") or e.get("date") or ""),
+                md_code(sentence["doc_id"]), f"characters {start}–{end}", md_link(e.get("url"))]
+        span = (e.get("start", start), e.get("end", end))
+        cite.append(f"[open the source]({link(sentence['doc_id'], *span, (start, end))})")
+        lines += [f"> {md_text(line)}" if line.strip() else ">" for line in sentence["text"].splitlines() or [""]]
+        lines += ["", "— " + ", ".join(str(c) for c in cite if c), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# The characters that start Markdown's inline syntax, and HTML's: each is written backslash-escaped, which
+# CommonMark shows as the character itself, so text makes no link, image, autolink, tag, entity, emphasis or code
+# span. A line-leading "#", "-", "+", "=" or "1." is escaped too (no heading or list); other punctuation stays
+# as it is, so the Markdown still reads as the article does.
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|])")
+MD_LINE_START = re.compile(r"^([-=+#]|\d+(?=[.)]))")
+
+
+def md_text(text: str) -> str:
+    """`text` as Markdown that renders as exactly that text, on one line."""
+    text = MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    # "1." becomes "1\." (a backslash escapes punctuation only); "#", "-", "+", "=" get one in front
+    return MD_LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text, 1)
+
+
+def md_code(text: str) -> str:
+    """`text` as a code span (inert: nothing inside one is markup), fenced by more backticks than it holds."""
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_link(url: str | None) -> str:
+    """An article's address as a link when it is http(s), else as plain (escaped) text; empty when there is none."""
+    if not url:
+        return ""
+    url = str(url).strip()
+    if urlsplit(url).scheme.lower() not in ("http", "https") or any(c.isspace() for c in url):
+        return md_text(url)
+    target = quote(url, safe=":/?#@!$&'*+,;=%~-._")  # no "(", ")", "<", ">" or spaces left to end the link early
+    return f"[{md_text(url)}](<{target}>)"
+
+
+def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]) -> str:
+    """The full article with the cited passage (and its best sentence inside it) highlighted."""
+    text = doc.text
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    inner = [(max(s, start), min(e, end)) for s, e in highlight if min(e, end) > max(s, start)]
+    body = (escape(text[:start]) + '<mark class="qa-passage" id="qa-cited">'
+            + marked(text[start:end], start, inner) + "</mark>" + escape(text[end:]))
+    rows = [("By", doc.byline), ("Date", doc.date_text or doc.date), ("URL", doc.url), ("File", doc.doc_id)]  # the title is the heading
+    meta = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
+    return (f'<article class="qa-source"><h3>{escape(shorten(doc.title) or doc.doc_id)}</h3><dl class="qa-docmeta">{meta}</dl>'
+            f'<p class="qa-range">Cited passage: characters {start}–{end} of {len(text)}</p>'
+            f'<div class="qa-doctext">{body}</div></article>')
+
+
+def source_placeholder(message: str = "Click a numbered source to read the whole article here.") -> str:
+    return f'<div class="qa-source qa-empty"><p>{escape(message)}</p></div>'
+
+
+def hint(message: str = "") -> str:
+    """A short line under the question box (an empty question, a bad date); empty when all is well."""
+    return f'<p class="qa-hint" role="status">{escape(message)}</p>' if message else ""
+
+
+def notice(lines: list[str], kind: str = "info") -> str:
+    """A status box; every line is escaped (file names come from users)."""
+    if len(lines) == 1:
+        return f'<div class="qa-notice qa-{escape(kind)}"><p>{escape(lines[0])}</p></div>'
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return f'<div class="qa-notice qa-{escape(kind)}"><ul>{items}</ul></div>'
