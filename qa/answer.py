@@ -74,7 +74,8 @@ def sentences_of(question: ParsedQuestion, passages: Sequence[Passage], cosines:
                  ) -> list[SentenceCandidate]:
     """Every sentence of `passages` (each with its dense cosine), as `candidate_sentences`."""
     found = [(p.doc_id, s, t, p.text[s - p.start:t - p.start], rank, cosine)
-             for rank, (p, cosine) in enumerate(zip(passages, cosines)) for s, t in sentence_spans(p.text, offset=p.start)]
+             for rank, (p, cosine) in enumerate(zip(passages, cosines))
+             for s, t in sentence_spans(p.text, offset=p.start)]
     shares = term_shares(question, [sentence for _, _, _, sentence, _, _ in found])
     return [SentenceCandidate(doc_id, s, t, sentence, rank, share, cosine)
             for (doc_id, s, t, sentence, rank, cosine), share in zip(found, shares)]

@@ -1,4 +1,4 @@
-"""The question as every answering step reads it, parsed once: its text as searched, its terms and weights, its vector."""
+"""The question as every answering step reads it, parsed once: text as searched, terms and weights, vector."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

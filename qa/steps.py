@@ -90,8 +90,9 @@ def cite(chosen: Selection, found: Retrieved, spans: list[Spans], store: Store, 
     """The excerpts as a reader gets them: ranked, with their citation, marked sentences and story copies."""
     docs = store.document_meta(p.doc_id for p in chosen.passages)
     return tuple(
-        Excerpt(rank=rank, score=found.candidates[p.passage_id].score, text=p.text, citation=citation(docs[p.doc_id], p),
-                highlight=marked, passage_id=p.passage_id, cosine=found.candidates[p.passage_id].dense,
+        Excerpt(rank=rank, score=found.candidates[p.passage_id].score, text=p.text,
+                citation=citation(docs[p.doc_id], p), highlight=marked, passage_id=p.passage_id,
+                cosine=found.candidates[p.passage_id].dense,
                 also_in=catalog.also_in(p.doc_id))
         for rank, (p, marked) in enumerate(zip(chosen.passages, spans), start=1)
     )
