@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import confidence, excerpts
-from .answer import sentences_of
+from . import answer, confidence, excerpts
 from .catalog import Catalog
 from .config import RetrievalSettings, Settings
 from .question import ParsedQuestion
@@ -68,7 +67,7 @@ def select(found: Retrieved, catalog: Catalog, k: int, settings: Settings) -> Se
 def sentence_pool(question: ParsedQuestion, chosen: Selection, load: LoadVectors, embed: Embed, depth: int
                   ) -> SentencePool:
     """The sentences of the first `depth` excerpts, which the answer step chooses from and the judge reads."""
-    sentences = sentences_of(question, chosen.passages[:depth], chosen.cosines[:depth])
+    sentences = answer.sentences_of(question, chosen.passages[:depth], chosen.cosines[:depth])
     return SentencePool(sentences, chosen.windows, load, embed, question.vector)
 
 
