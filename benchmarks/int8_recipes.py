@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from qa.config import SETTINGS  # noqa: E402
 from qa.embed.embedder import Embedder, model_path  # noqa: E402
 from qa.embed.tokens import padded, truncate  # noqa: E402
-from qa import onnx_model  # noqa: E402
+from qa.embed import onnx_model  # noqa: E402
 
 # name: (graph the weights are quantised in, quantize_dynamic options); None = no quantisation
 VARIANTS = {

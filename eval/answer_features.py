@@ -21,14 +21,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from confidence_features import decontext  # noqa: E402
 from qa.config import SETTINGS  # noqa: E402
 from qa.answering.answer import answer_type, candidate_sentences, looks_like_heading  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation.benchmarks import load_benchmark  # noqa: E402
 from qa.evaluation.scoring import contains_answer, subset  # noqa: E402
-from qa.embed.sentence_vectors import StoredSentences  # noqa: E402
+from qa.answering.question import parse  # noqa: E402
+from qa.answering.sentence_pool import SentencePool  # noqa: E402
+from qa.text import sentence_spans  # noqa: E402
 
 
 def features(engine: Engine, questions, depth: int, contexts: tuple[float, ...] = ()
@@ -42,14 +42,15 @@ def features(engine: Engine, questions, depth: int, contexts: tuple[float, ...] 
     out = []
     for q in questions:
         answer = engine.ask(q.text, depth)
-        qvec = engine.embedder.embed_query(q.text)
-        sentences = candidate_sentences(q.text, answer.excerpts, loaded.idf)
+        question = parse(q.text, q.text, loaded.idf, engine.embedder.embed_query)
+        qvec = question.vector
+        sentences = candidate_sentences(question, answer.excerpts)
         if not sentences:
             continue
         texts = [s.text for s in sentences]
         cosines = engine.embedder.embed(texts) @ qvec
         stored = [_stored(engine, answer.excerpts, c)(texts) @ qvec for c in contexts]
-        kind = answer_type(q.text)
+        kind = answer_type(question.text)
         rows = [[s.rank, s.terms, c, s.passage_cosine, float(kind is not None and s.has(kind)),
                  float(looks_like_heading(s.text)), *(col[n] for col in stored)]
                 for n, (s, c) in enumerate(zip(sentences, cosines))]
@@ -60,11 +61,19 @@ def features(engine: Engine, questions, depth: int, contexts: tuple[float, ...] 
 
 def _stored(engine: Engine, excerpts, context: float):
     """The engine's sentence lookup for these excerpts (the stored vectors of the windows they were made of),
-    with `context` times the passage's vector taken out of each sentence's (confidence_features.decontext)."""
+    with `context` times the passage's vector taken out of each sentence's (`decontext`)."""
     store = engine.loaded().store
-    lookup = StoredSentences(store.sentence_vectors, store.passages([e.passage_id for e in excerpts]),
-                             engine.embedder.embed)
-    return lambda texts: decontext(store, excerpts, excerpts, texts, lookup, context)
+    windows = store.passages([e.passage_id for e in excerpts])
+    pool = SentencePool([], windows, store.sentence_vectors, engine.embedder.embed, np.zeros(SETTINGS.model.dim))
+    return lambda texts: decontext(store, windows, texts, pool.vectors_once(texts), context)
+
+
+def decontext(store, windows, texts: list[str], vectors: np.ndarray, context: float) -> np.ndarray:
+    """The sentence `vectors` of `texts` less `context` times their passage's vector, renormalised."""
+    passage = dict(zip(*store.vectors_of(np.asarray([p.passage_id for p in windows], dtype=np.int64))))
+    owner = {p.text[a:b]: p.passage_id for p in windows for a, b in sentence_spans(p.text)}
+    vectors = vectors - context * np.stack([passage.get(owner.get(t), np.zeros(SETTINGS.model.dim)) for t in texts])
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def first_hit(data, weights) -> float:

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from qa import excerpts  # noqa: E402
 from qa.evaluation.benchmarks import load_benchmark, load_jsonl  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.evaluation.scoring import subset  # noqa: E402
@@ -26,13 +25,10 @@ ROOT = Path(__file__).resolve().parent
 def features(index: Path, questions: list[tuple[str, bool]]) -> list[dict]:
     """Best cosine and term coverage over the first 5 excerpts, per question."""
     engine = Engine(index)
-    loaded = engine.loaded()
     rows = []
     for text, answerable in questions:
-        top = engine.ask(text, engine.settings.retrieval.confidence_depth).excerpts
-        cos = max(e.cosine for e in top)
-        cov = excerpts.coverage(text, [e.text for e in top], loaded.idf)
-        rows.append({"q": text, "answerable": answerable, "cos": cos, "cov": cov})
+        judged = engine.ask(text, engine.settings.retrieval.confidence_depth).confidence_detail
+        rows.append({"q": text, "answerable": answerable, "cos": judged.best_cosine, "cov": judged.coverage})
     return rows
 
 

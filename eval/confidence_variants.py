@@ -2,7 +2,9 @@
 
     .venv/bin/python eval/confidence_variants.py /tmp/conf-features-cal.json /tmp/conf-features-test.json
 
-Reads the signal files eval/confidence_features.py writes (calibration, then held out), adds three signals
+Reads signal files eval/confidence_features.py wrote before issue 20 (calibration, then held out: they also hold
+the candidates' `dense` cosines, `lex` and `qidf`, which it no longer writes since it reads the recorded features;
+the decision these variants measured is in docs/quality.md), adds three signals
 derived from them (the margin between the first and fifth candidate's cosine, the top cosine's z-score among the
 candidates, the best BM25 score over the question's idf sum), fits each feature set on the calibration rows and
 prints the none rates [seed answerable, seed off-topic, SQuAD answerable, SQuAD off-topic] on both files.

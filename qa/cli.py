@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .config import (DEFAULT_INDEX, DEFAULT_SOURCE, FETCH_ALLOW_ENV, MAX_K, MAX_K_JSON, USER_SOURCE, default_sources,
                      fetch_allowed_networks)
-from .console import ConsoleProgress, plain
+from .console import ConsoleProgress, plain, warn
 from .errors import QAError, QuestionError, UsageError
 from .serve import startup
 
@@ -115,16 +115,18 @@ def _build(args) -> int:
         print(f"qa: the index database could not be read; moved it to {engine.set_aside} and rebuilding",
               file=sys.stderr)
     with ConsoleProgress() as progress:
-        report = engine.build(args.source or default_sources(), rebuild=args.rebuild, progress=progress,
-                              warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
+        report = engine.build(args.source or default_sources(), rebuild=args.rebuild, progress=progress, warn=warn)
     print(json.dumps(report.to_json()) if args.json else report.summary())
     return 0
 
 
 def _ask(args) -> int:
+    from .requests import AskRequest, ask
+
     engine = _engine(args.index)
     # JSON is for programs, which may want deep lists; text is read by a person
-    engine.check_k(args.k, MAX_K_JSON if args.json else MAX_K)
+    limit = MAX_K_JSON if args.json else MAX_K
+    engine.check_k(args.k, limit)  # once, before any question is read
     try:
         filters = engine.filters(args.since, args.until, args.doc)
     except QuestionError as exc:  # the engine names the field; here it is a flag
@@ -132,7 +134,7 @@ def _ask(args) -> int:
     if args.question != "-":
         if args.chat:
             raise UsageError("--chat reads a conversation from stdin: give '-' as the question")
-        _print_answer(engine.ask(args.question, args.k, filters=filters), args.json)
+        _print_answer(ask(engine, AskRequest(args.question, args.k, filters=filters, k_limit=limit)), args.json)
         return 0
     status = 0
     conversation: list[str] = []  # the earlier questions of the current conversation (--chat)
@@ -142,7 +144,7 @@ def _ask(args) -> int:
             conversation = []
             continue
         try:
-            _print_answer(engine.ask(question, args.k, previous=conversation, filters=filters), args.json)
+            _print_answer(ask(engine, AskRequest(question, args.k, conversation, filters, limit)), args.json)
         except QuestionError as exc:  # one bad line does not end the batch
             print(f"qa: error: {plain(str(exc))}", file=sys.stderr)
             status = EXIT_USAGE
@@ -219,8 +221,7 @@ def _add(args) -> int:
             failed.append(str(exc))
     if not failed:
         with ConsoleProgress() as progress:
-            change = add_pages(_engine(args.index, create=True), pages, folder, sources, progress=progress,
-                               warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
+            change = add_pages(_engine(args.index, create=True), pages, folder, sources, progress=progress, warn=warn)
         failed = change.errors
         for doc_id, url in change.files.items():
             print(plain(f"added {doc_id} from {url}"))
@@ -241,7 +242,6 @@ def _watch(args) -> int:
 
     sources = args.source or default_sources()
     engine = _engine(args.index, create=True)
-    warn = lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr)  # noqa: E731
     with ConsoleProgress() as progress:
         print(engine.build(sources, progress=progress, warn=warn).summary(), flush=True)
 

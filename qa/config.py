@@ -108,6 +108,23 @@ class VectorIndexSettings:
 
 
 @dataclass(frozen=True)
+class ConfidenceWeights:
+    """The logistic regression that says "low" or "none" below the "high" bar: a weight per feature, by name.
+
+    Fitted on eval/calibration/ (24 seed questions, 80 off-topic) + 1,500 SQuAD dev questions outside the reported
+    2,000, with the int8 model of EXPORT_VERSION 4 (`eval/confidence_features.py`, docs/quality.md "Confidence, the
+    best passage's lead"), measured on eval/seeds.jsonl, eval/offtopic.jsonl and the reported 2,000.
+    """
+
+    best_cosine: float = -17.18  # the best dense cosine of the first excerpts
+    coverage: float = 1.08  # the largest idf-weighted share of the question's terms one excerpt holds
+    sentence_coverage: float = 2.45  # the same share, held by one sentence
+    sentence_cosine: float = 22.41  # the model's best similarity of an answer-step sentence to the question
+    peak: float = 19.61  # the best candidate's dense cosine less the mean of the 5 best
+    intercept: float = -5.51
+
+
+@dataclass(frozen=True)
 class RetrievalSettings:
     """How candidates are found, fused and judged."""
 
@@ -123,15 +140,11 @@ class RetrievalSettings:
     dedup_jaccard: float = 0.8  # word-set overlap above which two excerpts count as copies
     # The signal shown (`confidence_score`): best dense cosine + coverage_weight x idf-weighted share of question
     # terms found, over the first 5 excerpts; "high" at high_threshold, which no calibration off-topic question
-    # reached. "none" or "low" below it: a logistic regression over (best cosine, that share, the largest share one
-    # sentence holds, the best cosine of the answer step's sentences, the best candidate's lead over the mean of the
-    # 5 best dense cosines) gives log-odds (answer_weights, then the intercept); "none" below answer_odds, which
-    # rises with the collection (a larger one holds closer passages by chance): answer_odds[0] up to
-    # small_collection passages, answer_odds[1] from large_collection, linear in log(passages) between. Fitted on
-    # eval/calibration/ (24 seed questions, 80 off-topic) + 1,500 SQuAD dev questions outside the reported 2,000,
-    # with the int8 model of EXPORT_VERSION 4 (`eval/confidence_features.py`, docs/quality.md "Confidence, the
-    # best passage's lead"), measured on eval/seeds.jsonl, eval/offtopic.jsonl and the reported 2,000.
-    answer_weights: tuple[float, ...] = (-17.18, 1.08, 2.45, 22.41, 19.61, -5.51)
+    # reached. "none" or "low" below it: a logistic regression over the features of ConfidenceWeights gives log-odds;
+    # "none" below answer_odds, which rises with the collection (a larger one holds closer passages by chance):
+    # answer_odds[0] up to small_collection passages, answer_odds[1] from large_collection, linear in log(passages)
+    # between (qa/confidence.py `judge`).
+    answer_weights: ConfidenceWeights = ConfidenceWeights()
     answer_odds: tuple[float, float] = (-1.20, 0.05)
     small_collection: int = 15
     large_collection: int = 3873

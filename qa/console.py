@@ -50,3 +50,8 @@ class ConsoleProgress:
 def plain(text: str) -> str:
     """`text` safe to print on a terminal: control characters replaced, CR LF as LF."""
     return text.replace("\r\n", "\n").translate(_CONTROLS)
+
+
+def warn(message: str) -> None:
+    """A build's warning (a file skipped, a page not saved) on stderr, made safe for the terminal."""
+    print(f"warning: {plain(message)}", file=sys.stderr)

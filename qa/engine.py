@@ -1,16 +1,13 @@
 """The question-answering engine: the one entry point the CLI, the UI and the API share."""
 from __future__ import annotations
 
-import functools
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from .answering import answer, excerpts, followup
+from .answering import answer, followup, steps
 from .index import derived, indexer, story_groups
 from .answering.catalog import Catalog, check_dates
 from .config import MAX_K_JSON, MAX_PREVIOUS, MAX_QUESTION_CHARS, SETTINGS, Settings
@@ -18,10 +15,10 @@ from .embed.embedder import Embedder
 from .errors import IndexUnavailable, QuestionError, UnknownDocument
 from .index.generations import GenerationFiles
 from .ingest.loader import doc_id_of
-from .records import Answer, AnswerSentence, BuildReport, Citation, Document, Excerpt, Filters, Passage
+from .answering.question import Idf, parse
+from .records import Answer, BuildReport, Document, Filters
 from .index.recovery import set_aside_if_damaged
-from .answering.retriever import Candidate, Retriever
-from .embed.sentence_vectors import StoredSentences
+from .answering.retriever import Retriever
 from .index.store import Store
 
 
@@ -36,7 +33,7 @@ class LoadedGeneration:
     generation: int
     store: Store
     retriever: Retriever
-    idf: excerpts.Idf
+    idf: Idf
     catalog: Catalog  # passage ids, dates and story groups by article: filters and `also_in`
 
 
@@ -60,121 +57,34 @@ class Engine:
 
     # ---- answering ----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, previous: Sequence[str] = (),
-            filters: Filters | None = None) -> Answer:
+            filters: Filters | None = None, k_limit: int = MAX_K_JSON) -> Answer:
         """The k best excerpts for `question`, best first, and whether they confidently answer it.
 
         `previous`: the earlier questions of the conversation, oldest first, so that a follow-up ("Who said
-        that?") is understood with them. `filters`: which articles may answer (dates, doc ids).
+        that?") is understood with them. `filters`: which articles may answer (dates, doc ids). `k_limit`: the
+        most excerpts the caller may ask for (see `check_k`).
         """
         asked = self.check_question(question)
-        k = self.check_k(k)
-        # everything below works on the question as understood with the conversation; `question` stays as asked
-        question = followup.resolve(asked, self.check_previous(previous))
+        k = self.check_k(k, k_limit)
+        # everything below works on the question as understood with the conversation; `asked` stays as asked
+        searched = followup.resolve(asked, self.check_previous(previous))
         loaded = self.loaded()
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
-        qvec = self.embedder.embed_query(question)
-        candidates = self._retrieve(loaded, question, qvec, k, filters)
-        passages = self._load_passages(loaded, candidates)
-        chosen = self._select(loaded, passages, k)
-        embed = self._sentence_vectors(loaded, passages, chosen)
-        cosines = [candidates[p.passage_id].dense for p in chosen]
-        windows = [(p.doc_id, p.start, p.text, c) for p, c in zip(chosen[:self.settings.answer.depth], cosines)]
-        pool = answer.sentences_of(question, windows, loaded.idf)  # the answer step's candidates, judged first
-        similarity = self._similarity(pool, qvec, embed)
-        peak = excerpts.peak(c.dense for c in candidates.values())
-        score, label = self._judge(loaded, question, chosen, cosines, peak, lambda: float(similarity().max(initial=0.0)))
-        answered = label != "none"
-        spans = self._highlight(loaded, question, chosen, qvec, embed if answered else None)
-        found = self._cite(loaded, chosen, candidates, spans)
-        sentences = self._answer(question, pool, similarity()) if answered else ()
-        took = (time.perf_counter() - started) * 1000
-        return Answer(asked, answered, took, found, score, sentences, label, searched_for=question)
-
-    def _retrieve(self, loaded: LoadedGeneration, question: str, qvec: np.ndarray, k: int,
-                  filters: Filters | None = None) -> dict[int, Candidate]:
-        """Candidates by passage id, best first: enough that k survive the removal of near-copies.
-
-        `filters` is applied inside both searches, before anything is cut to size.
-        """
-        allowed = loaded.catalog.allowed(filters)
-        found = loaded.retriever.retrieve(question, qvec, max(self.settings.retrieval.candidates, 4 * k), allowed)
-        return {c.passage_id: c for c in found}
-
-    @staticmethod
-    def _load_passages(loaded: LoadedGeneration, candidates: dict[int, Candidate]) -> list[Passage]:
-        return loaded.store.passages(candidates)
-
-    def _select(self, loaded: LoadedGeneration, passages: list[Passage], k: int) -> list[Passage]:
-        """The k best passages, one article per story: the first article of a story group to come back
-        speaks for it (its excerpts list the others in `also_in`), its copies' passages are dropped."""
-        speaker: dict[str, str] = {}
-        for p in passages:
-            for other in loaded.catalog.also_in(p.doc_id):
-                speaker.setdefault(other, speaker.get(p.doc_id, p.doc_id))
-            speaker.setdefault(p.doc_id, p.doc_id)
-        passages = [p for p in passages if speaker[p.doc_id] == p.doc_id]
-        return excerpts.distinct(passages, k, self.settings.retrieval.dedup_jaccard)
-
-    def _sentence_vectors(self, loaded: LoadedGeneration, passages: list[Passage], chosen: list[Passage]
-                          ) -> StoredSentences:
-        """The sentence vectors the highlight and the answer compare with the question: those stored with the
-        chosen excerpts' windows (merged windows included), the model embedding only what was not stored."""
-        depth = max(self.settings.answer.depth, self.settings.retrieval.highlight_embed_depth)
-        windows = [p for p in passages if any(excerpts.overlaps(p, c) for c in chosen[:depth])]
-        return StoredSentences(loaded.store.sentence_vectors, windows, self.embedder.sentence_embedder())
-
-    def _judge(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], cosines: list[float],
-               peak: float, sentence_cosine: Callable[[], float]) -> tuple[float, str]:
-        """How surely the first excerpts answer (see `excerpts.confidence`), and the level a reader sees.
-
-        `peak`: the best candidate's dense cosine less the mean of the 5 best (`excerpts.peak`)."""
         r = self.settings.retrieval
-        texts, cosines = [p.text for p in chosen[:r.confidence_depth]], cosines[:r.confidence_depth]
-        coverage = excerpts.coverage(question, texts, loaded.idf)
-        score = excerpts.confidence(cosines, coverage, r.coverage_weight)
-        if score >= r.high_threshold:
-            return score, "high"
-        if not texts:
-            return score, "none"
-        features = (max(cosines), coverage, excerpts.sentence_coverage(question, texts, loaded.idf), sentence_cosine(),
-                    peak)
-        needed = excerpts.odds_needed(loaded.retriever.vectors.ntotal, r.answer_odds, r.small_collection,
-                                      r.large_collection)
-        return score, "low" if excerpts.answer_log_odds(features, r.answer_weights) >= needed else "none"
-
-    @staticmethod
-    def _similarity(sentences: list[answer.SentenceCandidate], qvec: np.ndarray, embed: Callable
-                    ) -> Callable[[], np.ndarray]:
-        """The model's similarity of each sentence to the question (stored vectors), computed on first use:
-        the judge asks only when the answer is not "high", the answer step only when there is an answer."""
-        return functools.cache(lambda: embed([c.text for c in sentences]) @ qvec if sentences
-                               else np.zeros(0, dtype=np.float32))
-
-    def _highlight(self, loaded: LoadedGeneration, question: str, chosen: list[Passage], qvec: np.ndarray,
-                   embed: Callable | None) -> list[tuple[tuple[int, int], ...]]:
-        # embed is None unless the answer is confident: embedding sentences to break a tie costs a few ms
-        return excerpts.highlight_all(question, chosen, loaded.idf, embed, qvec,
-                                      self.settings.retrieval.highlight_embed_depth)
-
-    def _answer(self, question: str, candidates: list[answer.SentenceCandidate], cosines: np.ndarray
-                ) -> tuple[AnswerSentence, ...]:
-        """The sentences that answer directly, chosen across the first excerpts (see qa/answering/answer.py)."""
-        if not candidates:
-            return ()
-        return answer.choose(candidates, answer.score(question, candidates, cosines, self.settings.answer),
-                             self.settings.answer)
-
-    @staticmethod
-    def _cite(loaded: LoadedGeneration, chosen: list[Passage], candidates: dict[int, Candidate],
-              spans: list[tuple[tuple[int, int], ...]]) -> tuple[Excerpt, ...]:
-        docs = loaded.store.document_meta(p.doc_id for p in chosen)
-        return tuple(
-            Excerpt(rank=rank, score=candidates[p.passage_id].score, text=p.text, citation=_citation(docs[p.doc_id], p),
-                    highlight=marked, passage_id=p.passage_id, cosine=candidates[p.passage_id].dense,
-                    also_in=loaded.catalog.also_in(p.doc_id))
-            for rank, (p, marked) in enumerate(zip(chosen, spans), start=1)
-        )
+        parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query)
+        found = steps.retrieve(parsed, loaded.retriever, loaded.catalog, loaded.store, k, filters, r)
+        chosen = steps.select(found, loaded.catalog, k, self.settings)
+        pool = steps.sentence_pool(parsed, chosen, loaded.store.sentence_vectors, self.embedder.sentence_embedder(),
+                                   self.settings.answer.depth)
+        judged = steps.judge(parsed, chosen, found, pool, loaded.retriever.vectors.ntotal, r)
+        spans = steps.highlight(parsed, chosen, pool if judged.answered else None, r.highlight_embed_depth)
+        sentences = (answer.direct(parsed, pool.sentences, pool.similarities_once(), self.settings.answer)
+                     if judged.answered else ())
+        cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog)
+        took = (time.perf_counter() - started) * 1000
+        return Answer(asked, judged.answered, took, cited, judged.score, sentences, judged.level, searched_for=searched,
+                      confidence_detail=judged)
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is answered at full speed."""
@@ -288,9 +198,3 @@ class Engine:
         retriever = Retriever(found.vectors, found.bm25, self.settings.retrieval)
         return LoadedGeneration(generation, pinned, retriever, found.bm25.idf_function(), Catalog.load(pinned))
 
-
-def _citation(doc: Document, passage: Passage) -> Citation:
-    # the source as the reader knows it (its path below the collection folders, i.e. its id): never the
-    # server's own file layout, which a citation would otherwise hand to every API client
-    return Citation(doc.doc_id, doc.title, doc.date, doc.doc_id, passage.start, passage.end,
-                    date_text=doc.date_text, byline=doc.byline, url=doc.url)

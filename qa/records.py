@@ -108,6 +108,35 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Confidence:
+    """How surely the first excerpts answer, with every feature it was judged by (qa/confidence.py `judge`).
+
+    The rule: "high" when `score` (best_cosine + coverage_weight x coverage) reaches the high bar; else "none" when
+    there is no excerpt; else "low" when `log_odds` (a logistic regression over the five features) reaches `needed`
+    (a bar that rises with the collection's size), "none" below it.
+    """
+
+    level: str  # high | low | none
+    score: float  # what "high" was judged by: Answer.confidence_score
+    best_cosine: float
+    coverage: float
+    sentence_coverage: float
+    sentence_cosine: float
+    peak: float
+    log_odds: float | None = None  # the second pass, below the high bar: None when "high" (or no excerpt) decided
+    needed: float | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.level != "none"
+
+    def features(self) -> dict[str, float]:
+        """The five features by name, in the order of config.ConfidenceWeights."""
+        return {"best_cosine": self.best_cosine, "coverage": self.coverage, "sentence_coverage": self.sentence_coverage,
+                "sentence_cosine": self.sentence_cosine, "peak": self.peak}
+
+
+@dataclass(frozen=True)
 class Answer:
     """The reply to one question: excerpts best first, and whether any is a confident match."""
 
@@ -115,10 +144,12 @@ class Answer:
     answered: bool
     took_ms: float
     excerpts: tuple[Excerpt, ...] = ()
-    confidence_score: float = 0.0  # what `answered` and `confidence` were judged by (evaluation calibrates it)
+    confidence_score: float = 0.0  # what "high" was judged by; below it `confidence_detail.log_odds` decides
     answer: tuple[AnswerSentence, ...] = ()  # the 1-3 sentences that answer directly; none at confidence "none"
     confidence: str = "none"  # high | low | none (no answer in the collection)
     searched_for: str = ""  # the question as understood with the conversation so far (follow-ups)
+    # the judge's features and decision; not part of the JSON (evaluation and calibration read it in process)
+    confidence_detail: Confidence | None = None
 
     def to_json(self) -> dict:
         return {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering import excerpts
+from qa.answering import confidence
 from qa.answering.answer import answer_type, looks_like_heading
 
 from .support import PLAIN, SEEDS
@@ -136,12 +136,11 @@ def test_off_topic_questions_get_none_without_answer_sentences(seed_engine, ques
 
 
 def test_an_answerable_questions_best_passage_stands_out_more_than_an_off_topic_ones(seed_engine):
-    """The confidence's lead feature (`excerpts.peak`): the best dense cosine less the mean of the 5 best."""
-    assert excerpts.peak([0.9, 0.5, 0.5, 0.5, 0.5, 0.1]) == pytest.approx(0.32) and excerpts.peak([]) == 0.0
+    """The confidence's lead feature (`confidence.peak`): the best dense cosine less the mean of the 5 best."""
+    assert confidence.peak([0.9, 0.5, 0.5, 0.5, 0.5, 0.1]) == pytest.approx(0.32) and confidence.peak([]) == 0.0
 
     def lead(question: str) -> float:
-        found = seed_engine.loaded().retriever.retrieve(question, seed_engine.embedder.embed_query(question), 50)
-        return excerpts.peak(c.dense for c in found)
+        return seed_engine.ask(question).confidence_detail.peak
 
     answerable = [lead(q) for q in ("What did Wang Wenbin say?", "How many Americans die from fentanyl every year?")]
     off_topic = [lead(q) for q in ("What is the capital of Canada?", "How do I update my iPhone?")]

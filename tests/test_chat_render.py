@@ -100,9 +100,9 @@ def test_respond_passes_the_earlier_questions_and_the_filters(seed_engine, tmp_p
         def __getattr__(self, name):
             return getattr(seed_engine, name)
 
-        def ask(self, question, k=None, previous=(), filters=None):
+        def ask(self, question, k=None, previous=(), filters=None, **limits):
             calls.append((question, list(previous), filters))
-            return seed_engine.ask(question, k, previous=previous, filters=filters)
+            return seed_engine.ask(question, k, previous=previous, filters=filters, **limits)
 
     app = ChatApp(Recording(), tmp_path)
     _, turns, saved, _ = app.respond({"id": "1", "question": SEED_QUESTION}, [])

@@ -4,7 +4,8 @@ A module belongs to a unit: its subpackage (`qa.index.store` -> `qa.index`), or 
 (`qa.engine`, `qa.config`); the package's own `__init__` is the unit `qa`. Units sit in layers:
 
     front ends   qa.cli (and qa.__main__), qa.console, qa.serve, qa.ui, qa.evaluation
-    engine       qa.engine (the one facade), qa.collection (changes to the collection made through it)
+    engine       qa.engine (the one facade), qa.collection (changes to the collection made through it),
+                 qa.requests (a front end's request to Engine.ask)
     stages       qa.answering -> qa.index -> qa.embed -> qa.ingest
     base         qa, qa.config, qa.errors, qa.records, qa.text
 
@@ -26,7 +27,7 @@ from .support import ROOT
 
 LAYERS = {  # unit -> (layer, rank within the stages)
     **{u: ("front end", 0) for u in ("qa.__main__", "qa.cli", "qa.console", "qa.serve", "qa.ui", "qa.evaluation")},
-    **{u: ("engine", 0) for u in ("qa.engine", "qa.collection")},
+    **{u: ("engine", 0) for u in ("qa.engine", "qa.collection", "qa.requests")},
     **{u: ("stage", rank) for rank, u in enumerate(("qa.ingest", "qa.embed", "qa.index", "qa.answering"), 1)},
     **{u: ("base", 0) for u in ("qa", "qa.config", "qa.errors", "qa.records", "qa.text")},
 }

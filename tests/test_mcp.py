@@ -114,3 +114,25 @@ def test_on_loopback_a_foreign_host_or_origin_is_refused(app_server):
     with httpx.Client(timeout=30) as client:  # a web page's script reaching the app through a rebound name
         assert client.post(url, json=ping, headers={**headers, "host": "evil.example"}).status_code in (403, 421)
         assert client.post(url, json=ping, headers={**headers, "origin": "http://evil.example"}).status_code == 403
+
+
+def test_rest_mcp_and_the_cli_give_the_same_json(app_server, open_entry, capsys):
+    """One adaptor (qa/requests.py) behind every front end: the same question, depth and filter give the same object."""
+    import httpx
+
+    from qa import cli
+
+    question, since = "Who announced the ban?", "2019-01-01"
+
+    async def go():
+        async with client_for(open_entry, app_server.url) as client:
+            return await client.call_tool("ask_articles", {"question": question, "k": 3, "since": since})
+
+    by_mcp = run(go()).structured_content
+    by_rest = httpx.get(app_server.url.rstrip("/") + "/api/ask", params={"q": question, "k": 3, "since": since},
+                        timeout=120).json()
+    assert cli.main(["ask", question, "--index", str(app_server.index), "-k", "3", "--since", since, "--json"]) == 0
+    by_cli = json.loads(capsys.readouterr().out)
+    for answer in (by_mcp, by_rest, by_cli):
+        answer.pop("took_ms")
+    assert by_mcp == by_rest == by_cli and by_cli["excerpts"]

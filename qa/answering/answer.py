@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..config import AnswerSettings
-from .excerpts import Idf, term_shares
-from ..records import AnswerSentence, Excerpt
+from .excerpts import term_shares
+from .question import ParsedQuestion
+from ..records import AnswerSentence, Excerpt, Passage
 from ..text import sentence_spans, word_set
 
 # What kind of fact a question asks for, from its wording; a sentence holding that kind ranks higher.
@@ -62,26 +64,29 @@ def looks_like_heading(text: str) -> bool:
     return len(words) < 8 and not text.rstrip().endswith((".", "!", "?", '"', "”", "'"))
 
 
-def candidate_sentences(question: str, excerpts: tuple[Excerpt, ...] | list[Excerpt], idf: Idf) -> list[SentenceCandidate]:
+def candidate_sentences(question: ParsedQuestion, excerpts: Sequence[Excerpt]) -> list[SentenceCandidate]:
     """Every sentence of the excerpts, in order, with its share of the question's (idf-weighted) terms."""
-    return sentences_of(question, [(e.citation.doc_id, e.citation.start, e.text, e.cosine) for e in excerpts], idf)
+    passages = [Passage(e.citation.doc_id, 0, e.citation.start, e.citation.end, e.text, e.passage_id) for e in excerpts]
+    return sentences_of(question, passages, [e.cosine for e in excerpts])
 
 
-def sentences_of(question: str, windows: list[tuple[str, int, str, float]], idf: Idf) -> list[SentenceCandidate]:
-    """Every sentence of the windows (doc_id, start in the document, text, cosine), as `candidate_sentences`."""
-    found = [(doc_id, s, t, text[s - base:t - base], rank, cosine)
-             for rank, (doc_id, base, text, cosine) in enumerate(windows) for s, t in sentence_spans(text, offset=base)]
-    shares = term_shares(question, [sentence for _, _, _, sentence, _, _ in found], idf)
+def sentences_of(question: ParsedQuestion, passages: Sequence[Passage], cosines: Sequence[float]
+                 ) -> list[SentenceCandidate]:
+    """Every sentence of `passages` (each with its dense cosine), as `candidate_sentences`."""
+    found = [(p.doc_id, s, t, p.text[s - p.start:t - p.start], rank, cosine)
+             for rank, (p, cosine) in enumerate(zip(passages, cosines))
+             for s, t in sentence_spans(p.text, offset=p.start)]
+    shares = term_shares(question, [sentence for _, _, _, sentence, _, _ in found])
     return [SentenceCandidate(doc_id, s, t, sentence, rank, share, cosine)
             for (doc_id, s, t, sentence, rank, cosine), share in zip(found, shares)]
 
 
-def score(question: str, candidates: list[SentenceCandidate], cosines: np.ndarray, settings: AnswerSettings
-          ) -> np.ndarray:
+def score(question: ParsedQuestion, candidates: list[SentenceCandidate], cosines: np.ndarray,
+          settings: AnswerSettings) -> np.ndarray:
     """How well each candidate answers: the question's terms it holds, the model's similarity of the sentence
     (`cosines`) and of its excerpt to the question, the kind of fact asked for, less a penalty for headings,
     bylines and datelines."""
-    kind = answer_type(question)
+    kind = answer_type(question.text)
     w = settings
     return np.asarray([w.terms * c.terms + w.cosine * cosine + w.passage * c.passage_cosine - w.rank * c.rank
                        + (w.kind if kind and c.has(kind) else 0.0)
@@ -111,3 +116,11 @@ def _same_thing(a: SentenceCandidate, b: SentenceCandidate) -> bool:
         return True
     wa, wb = word_set(a.text), word_set(b.text)
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.5
+
+
+def direct(question: ParsedQuestion, sentences: list[SentenceCandidate], similarities: np.ndarray,
+           settings: AnswerSettings) -> tuple[AnswerSentence, ...]:
+    """The sentences that answer directly: the candidates scored (`score`) and chosen (`choose`)."""
+    if not sentences:
+        return ()
+    return choose(sentences, score(question, sentences, similarities, settings), settings)

@@ -18,6 +18,8 @@ from .rest import article_of, articles_of
 from ..config import MAX_K_JSON
 from ..engine import Engine
 from ..errors import QAError
+from ..records import Answer
+from ..requests import AskRequest, ask
 
 T = TypeVar("T")
 MCP_PATH = "/mcp"
@@ -78,13 +80,13 @@ def mcp_server(engine: Engine, limiter: CapacityLimiter) -> MCPServer:
         except QAError as exc:  # the one-line message reaches the assistant as the tool's error
             raise ToolError(str(exc)) from None
 
-    def ask(question, k, since, until, doc, previous):
-        return engine.ask(question, k, previous, filters=engine.filters(since, until, doc))
+    def ask_tool(question, k, since, until, doc, previous) -> Answer:
+        return ask(engine, AskRequest.of(question, k, previous, since, until, doc))
 
     @server.tool(description=ASK)
     async def ask_articles(question: QUESTION, k: K_ARG = None, since: DATE = None, until: DATE = None,
                            doc: DOCS = None, previous: PREVIOUS = None) -> AnswerOut:
-        return answer_out(await call(ask, question, k, since, until, doc, previous))
+        return answer_out(await call(ask_tool, question, k, since, until, doc, previous))
 
     @server.tool(description=READ)
     async def read_article(doc_id: DOC_ID) -> Article:

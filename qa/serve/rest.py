@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException
 from .schemas import AnswerOut, Article, AskQuery, Collection, ErrorOut, answer_out, article_out, collection_out
 from ..engine import Engine
 from ..errors import IndexUnavailable, QAError, QuestionError, UnknownDocument, UsageError
+from ..records import Answer
+from ..requests import AskRequest, ask
 
 T = TypeVar("T")
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut, "description": "a bad question, k or parameter"},
@@ -34,12 +36,12 @@ def router(engine: Engine, limiter: CapacityLimiter) -> APIRouter:
 
         `since`, `until` (YYYY-MM-DD) and `doc` (repeatable) limit the answer to those articles; `previous`
         (repeatable) gives the earlier questions of the conversation."""
-        return answer_out(await call(ask, engine, query))
+        return answer_out(await call(ask_query, engine, query))
 
     @api.post("/ask", response_model=AnswerOut, summary="The same, with the question in a JSON body")
     async def ask_post(query: AskQuery) -> AnswerOut:
         """As GET /api/ask, for long questions and conversations that do not fit in a URL."""
-        return answer_out(await call(ask, engine, query))
+        return answer_out(await call(ask_query, engine, query))
 
     @api.get("/articles", response_model=Collection, summary="The articles in the collection")
     async def articles() -> Collection:
@@ -54,10 +56,9 @@ def router(engine: Engine, limiter: CapacityLimiter) -> APIRouter:
     return api
 
 
-def ask(engine: Engine, query: AskQuery):
-    """`engine.ask` with the query's question, k, conversation and filters."""
-    return engine.ask(query.q, query.k, query.previous or (),
-                      filters=engine.filters(query.since, query.until, query.doc))
+def ask_query(engine: Engine, query: AskQuery) -> Answer:
+    """The query's question, k, conversation and filters, asked through the one adaptor (qa/requests.py)."""
+    return ask(engine, AskRequest.of(query.q, query.k, query.previous, query.since, query.until, query.doc))
 
 
 def articles_of(engine: Engine) -> Collection:

@@ -1,4 +1,9 @@
-"""Typed shapes of what programs send and get back (REST and MCP): the `qa ask --json` object and articles."""
+"""Typed shapes of what programs send and get back (REST and MCP): the `qa ask --json` object and articles.
+
+The answer's shape is defined once, by `Answer.to_json()` (qa/records.py): the answer models below are validated
+from it and forbid extra keys, so a key added there and not here fails at once (and tests/test_answer_json.py
+checks that the two agree field for field).
+"""
 from __future__ import annotations
 
 from typing import Annotated, Sequence
@@ -43,6 +48,8 @@ class AskQuery(BaseModel):
 class ExcerptOut(BaseModel):
     """A verbatim excerpt: `text` is exactly the article's text[start:end]."""
 
+    model_config = ConfigDict(extra="forbid")  # Answer.to_json() is the shape: no key of its own here
+
     rank: int = Field(description="1 is the best match")
     score: float
     doc_id: str = Field(description="the article's id; GET /api/articles/{doc_id} returns its text")
@@ -66,6 +73,8 @@ class ExcerptOut(BaseModel):
 class AnswerSentenceOut(BaseModel):
     """One sentence of the direct answer: `text` is exactly the article's text[start:end]."""
 
+    model_config = ConfigDict(extra="forbid")  # Answer.to_json() is the shape: no key of its own here
+
     doc_id: str
     start: int
     end: int
@@ -74,6 +83,8 @@ class AnswerSentenceOut(BaseModel):
 
 class AnswerOut(BaseModel):
     """The reply to a question: the same object as `qa ask --json`."""
+
+    model_config = ConfigDict(extra="forbid")  # Answer.to_json() is the shape: no key of its own here
 
     question: str
     searched_for: str = Field(description="the question as understood with the conversation so far; equal to "
@@ -126,6 +137,7 @@ class ErrorOut(BaseModel):
 
 
 def answer_out(answer: Answer) -> AnswerOut:
+    """The answer as programs get it: `Answer.to_json()`, validated."""
     return AnswerOut.model_validate(answer.to_json())
 
 

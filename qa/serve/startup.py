@@ -87,7 +87,7 @@ def open_engine(index: Path, sources: list[Path]):
     killed between saving an upload and indexing it leaves the file behind: it is indexed now). Progress and
     warnings go to the console, as with `qa build`; an update that fails is reported and the app starts on
     the index it has."""
-    from ..console import ConsoleProgress, plain
+    from ..console import ConsoleProgress, plain, warn
     from ..engine import Engine
     from ..errors import QAError
 
@@ -98,8 +98,7 @@ def open_engine(index: Path, sources: list[Path]):
           else f"Checking {names} for files not in the index …", file=sys.stderr)
     try:
         with ConsoleProgress() as progress:
-            report = engine.build(sources, progress=progress,
-                                  warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr))
+            report = engine.build(sources, progress=progress, warn=warn)
         print(report.summary(), file=sys.stderr)
     except (QAError, OSError) as exc:
         if empty:
@@ -111,15 +110,14 @@ def open_engine(index: Path, sources: list[Path]):
 
 def watch(engine, sources: list[Path], index: Path):
     """Keep the index up to date with files changed by hand in `sources` (in the background); one line each."""
-    from ..console import plain
+    from ..console import plain, warn
     from ..ingest.watch import Watcher, changed_anything
 
     def report(event) -> None:
         if event.error or changed_anything(event.report):  # the app's own uploads cause no-op updates
             print(f"app: {plain(event.line())}", file=sys.stderr, flush=True)
 
-    watcher = Watcher(lambda: engine.build(sources, warn=lambda msg: print(f"warning: {plain(msg)}", file=sys.stderr)),
-                      sources, ignore=[index], on_update=report).start()
+    watcher = Watcher(lambda: engine.build(sources, warn=warn), sources, ignore=[index], on_update=report).start()
     print(f"app: watching {' and '.join(str(s) for s in sources)} for changes", file=sys.stderr, flush=True)
     return watcher
 

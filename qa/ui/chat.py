@@ -15,6 +15,7 @@ from .scripts import ASK_JS, CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
 from ..engine import Engine
 from ..errors import QAError, UnknownDocument
 from .collection_tab import CollectionTab
+from ..requests import AskRequest, ask as ask_engine  # `ask` names the API function below
 
 EXAMPLES = (
     "When did China ban the sale of fentanyl?",
@@ -71,7 +72,7 @@ class ChatApp:
         question = pending["question"]
         previous = [t.get("question", "") for t in turns]
         try:
-            answer = self.engine.ask(question, previous=previous, filters=pending.get("filters"))
+            answer = ask_engine(self.engine, AskRequest(question, previous=previous, filters=pending.get("filters")))
         except QAError as exc:
             return render.conversation(turns), turns, gr.skip(), render.hint(str(exc))
         finally:
@@ -216,8 +217,8 @@ class ChatApp:
             earlier questions of the conversation, oldest first (for follow-ups).
             """
             try:
-                filters = self.engine.filters(since, until, doc or ())
-                return self.engine.ask(question, k, previous=previous or (), filters=filters).to_json()
+                request = AskRequest.of(question, k, previous or (), since, until, doc or ())
+                return ask_engine(self.engine, request).to_json()
             except QAError as exc:
                 raise gr.Error(str(exc), print_exception=False) from None
 

@@ -1,0 +1,104 @@
+"""The steps of answering one question, each a function of what the steps before it returned (see Engine.ask)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import answer, confidence, excerpts
+from .catalog import Catalog
+from ..config import RetrievalSettings, Settings
+from .question import ParsedQuestion
+from ..records import Citation, Confidence, Document, Excerpt, Filters, Passage
+from .retriever import Candidate, Retriever
+from .sentence_pool import Embed, LoadVectors, SentencePool
+from ..index.store import Store
+
+Spans = tuple[tuple[int, int], ...]  # document coordinates of the sentences marked in one excerpt
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """What the search found: candidates by passage id, best first, and their passages."""
+
+    candidates: Mapping[int, Candidate]
+    passages: tuple[Passage, ...]  # in the candidates' order
+
+    def peak(self) -> float:
+        """The best candidate's dense cosine less the mean of the 5 best (`confidence.peak`)."""
+        return confidence.peak(c.dense for c in self.candidates.values())
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The excerpts to show, best first: one article per story, near-copies dropped, overlapping windows merged."""
+
+    passages: tuple[Passage, ...]
+    cosines: tuple[float, ...]  # each passage's dense cosine to the question
+    windows: tuple[Passage, ...]  # the candidates' windows inside the first excerpts: their sentence vectors are stored
+
+
+def retrieve(question: ParsedQuestion, retriever: Retriever, catalog: Catalog, store: Store, k: int,
+             filters: Filters | None, settings: RetrievalSettings) -> Retrieved:
+    """Enough candidates that k survive the removal of near-copies; `filters` applies inside both searches,
+    before anything is cut to size."""
+    allowed = catalog.allowed(filters)
+    found = retriever.retrieve(question.text, question.vector, max(settings.candidates, 4 * k), allowed)
+    candidates = {c.passage_id: c for c in found}
+    return Retrieved(candidates, tuple(store.passages(candidates)))
+
+
+def select(found: Retrieved, catalog: Catalog, k: int, settings: Settings) -> Selection:
+    """The k best passages, one article per story: the first article of a story group to come back speaks for
+    it (its excerpts list the others in `also_in`), its copies' passages are dropped."""
+    speaker: dict[str, str] = {}
+    for p in found.passages:
+        for other in catalog.also_in(p.doc_id):
+            speaker.setdefault(other, speaker.get(p.doc_id, p.doc_id))
+        speaker.setdefault(p.doc_id, p.doc_id)
+    speaking = [p for p in found.passages if speaker[p.doc_id] == p.doc_id]
+    chosen = excerpts.distinct(speaking, k, settings.retrieval.dedup_jaccard)
+    # the windows a merged excerpt was made of hold its stored sentence vectors: those of the excerpts the answer
+    # step and the highlight's tie-break compare with the question
+    depth = max(settings.answer.depth, settings.retrieval.highlight_embed_depth)
+    windows = tuple(p for p in found.passages if any(excerpts.overlaps(p, c) for c in chosen[:depth]))
+    return Selection(tuple(chosen), tuple(found.candidates[p.passage_id].dense for p in chosen), windows)
+
+
+def sentence_pool(question: ParsedQuestion, chosen: Selection, load: LoadVectors, embed: Embed, depth: int
+                  ) -> SentencePool:
+    """The sentences of the first `depth` excerpts, which the answer step chooses from and the judge reads."""
+    sentences = answer.sentences_of(question, chosen.passages[:depth], chosen.cosines[:depth])
+    return SentencePool(sentences, chosen.windows, load, embed, question.vector)
+
+
+def judge(question: ParsedQuestion, chosen: Selection, found: Retrieved, pool: SentencePool, passages: int,
+          settings: RetrievalSettings) -> Confidence:
+    """How surely the first excerpts answer, and the level a reader sees (`confidence.judge`)."""
+    return confidence.judge(question, [p.text for p in chosen.passages], chosen.cosines, found.peak(),
+                            pool.best_similarity(), passages, settings)
+
+
+def highlight(question: ParsedQuestion, chosen: Selection, pool: SentencePool | None, depth: int) -> list[Spans]:
+    """The sentence that best answers in each excerpt; ties in the first `depth` broken by the model when `pool`
+    is given (only for an answer: comparing sentences to break a tie costs a few ms)."""
+    return excerpts.highlight_all(question, list(chosen.passages), pool.vectors_once if pool else None, depth)
+
+
+def cite(chosen: Selection, found: Retrieved, spans: list[Spans], store: Store, catalog: Catalog
+         ) -> tuple[Excerpt, ...]:
+    """The excerpts as a reader gets them: ranked, with their citation, marked sentences and story copies."""
+    docs = store.document_meta(p.doc_id for p in chosen.passages)
+    return tuple(
+        Excerpt(rank=rank, score=found.candidates[p.passage_id].score, text=p.text,
+                citation=citation(docs[p.doc_id], p), highlight=marked, passage_id=p.passage_id,
+                cosine=found.candidates[p.passage_id].dense,
+                also_in=catalog.also_in(p.doc_id))
+        for rank, (p, marked) in enumerate(zip(chosen.passages, spans), start=1)
+    )
+
+
+def citation(doc: Document, passage: Passage) -> Citation:
+    # the source as the reader knows it (its path below the collection folders, i.e. its id): never the
+    # server's own file layout, which a citation would otherwise hand to every API client
+    return Citation(doc.doc_id, doc.title, doc.date, doc.doc_id, passage.start, passage.end,
+                    date_text=doc.date_text, byline=doc.byline, url=doc.url)
