@@ -1,6 +1,7 @@
 """Make and run an int8 ONNX copy of the packaged model: exported locally from its weights, never downloaded."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -58,10 +59,43 @@ def _file_digest(path: Path) -> str:
 
 def _export(model_dir: str, fp32: Path, int8: Path) -> None:
     """fp32 export with the TorchScript exporter, then per-channel dynamic int8 quantisation of the weights."""
-    with warnings.catch_warnings():  # the exporters' advice is for their developers, not our users
+    with warnings.catch_warnings(), _onnxruntime_logs_quiet():  # the exporters' advice is for their developers
         warnings.simplefilter("ignore")
-        logging.getLogger().setLevel(logging.ERROR)
         _export_quiet(model_dir, fp32, int8)
+
+
+@contextlib.contextmanager
+def _onnxruntime_logs_quiet():
+    """While it lasts, onnxruntime's Python log records below ERROR are dropped, and nothing else's.
+
+    Its optimiser logs on the "onnxruntime" logger; its quantiser calls `logging.warning` on the root logger
+    ("Please consider to run pre-processing"), which also installs a stderr handler on the root logger when it
+    has none. So: the "onnxruntime" logger's level is raised, a filter on the root logger drops the records
+    made in onnxruntime's files, and a root logger without handlers gets Python's last-resort handler (where
+    its records go anyway), so that `logging.warning` installs none. All are undone after; the root logger's
+    level is never touched.
+    """
+    import onnxruntime
+
+    package = os.path.dirname(onnxruntime.__file__) + os.sep
+    root, ours = logging.getLogger(), logging.getLogger("onnxruntime")
+    level = ours.level
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not record.pathname.startswith(package)
+
+    stand_in = (logging.lastResort or logging.NullHandler()) if not root.handlers else None
+    ours.setLevel(logging.ERROR)
+    root.addFilter(keep)
+    if stand_in:
+        root.addHandler(stand_in)
+    try:
+        yield
+    finally:
+        if stand_in:
+            root.removeHandler(stand_in)
+        root.removeFilter(keep)
+        ours.setLevel(level)
 
 
 def _export_quiet(model_dir: str, fp32: Path, int8: Path) -> None:
