@@ -98,6 +98,13 @@ def test_onnx_model_is_made_locally_once(embedder, monkeypatch, tmp_path):
     assert [p.stat().st_mtime_ns for p in first] == stamp  # reused, not exported again
 
 
+def test_a_process_forbidden_the_model_refuses_to_load_it(monkeypatch):
+    """The fast test tier's guard (tests/conftest.py sets QA_FORBID_MODEL=1 there): loading fails, loudly."""
+    monkeypatch.setenv("QA_FORBID_MODEL", "1")
+    with pytest.raises(embedder_module.ModelForbidden, match="QA_FORBID_MODEL=1"):
+        Embedder(SETTINGS).embed(["Volunteers counted 412 otters."])
+
+
 ROOT_LOGGER_AFTER_AN_EXPORT = """
 import json, logging, sys
 import qa
