@@ -17,7 +17,9 @@ run: setup
 test: setup browser
 	$(PY) -m pytest -q
 
-# The quick tier: no model, no app, no browser (under a minute); `make test` runs everything.
+# The quick tier (under a minute): no browser, and no embedding model, in pytest's process or in a `qa` or app.py it
+# starts (tests/conftest.py sets QA_FORBID_MODEL=1, so a test that would load it fails: mark it `model`).
+# `make test` runs everything.
 test-fast: setup
 	$(PY) -m pytest -q -m "not model and not browser"
 

@@ -12,6 +12,7 @@ from .errors import CollectionError, QAError
 from .ingest.fetch import Page, file_name
 from .ingest.loader import doc_id_of
 from .records import BuildReport
+from .ingest.uploads import write_new
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -52,37 +53,26 @@ def add_pages(engine: Engine, pages: list[Page], folder: Path, sources: list[Pat
     if change.errors or not pages:
         return change
     folder.mkdir(parents=True, exist_ok=True)
-    saved = [_write_new(folder, file_name(page), page.html) for page in pages]
-    ids = {engine.doc_id(path, sources): page.requested for path, page in zip(saved, pages)}
+    # a name taken (now or while writing) gets -2, -3…; a file of that name and these bytes already there
+    # (saved before a crash, not yet indexed) is used as it is, and left in place whatever happens
+    written = [write_new(folder, file_name(page), page.html.encode("utf-8")) for page in pages]
+    ids = {engine.doc_id(path, sources): page.requested for (path, _), page in zip(written, pages)}
     warnings: list[str] = []
     try:
         change.report = engine.build(sources, progress=progress, warn=warnings.append)
     except (QAError, OSError) as exc:
-        _remove(saved)
+        _remove([path for path, created in written if created])
         change.errors.append(f"the index was not changed: {exc}")
         return change
     skipped = dict(change.report.skipped)
     change.errors = [f"{ids[i]}: not added, {skipped[i]}" for i in ids if i in skipped]
     # a skipped file was not indexed: removing it leaves the collection and the index as they were
-    _remove([path for path, i in zip(saved, ids) if i in skipped])
+    _remove([path for (path, created), i in zip(written, ids) if created and i in skipped])
     change.files = {i: url for i, url in ids.items() if i not in skipped}
     for message in warnings:
         if warn and not any(message.startswith(f"skipped {i}:") for i in ids):
             warn(message)
     return change
-
-
-def _write_new(folder: Path, name: str, text: str) -> Path:
-    """Write `text` to a new file `name` in `folder` (`name-2.html`, ... when taken), via a hidden temp file."""
-    stem, suffix = os.path.splitext(name)
-    path, n = folder / name, 1
-    while path.exists() or path.is_symlink():
-        n += 1
-        path = folder / f"{stem}-{n}{suffix}"
-    temp = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.part"  # hidden: neither a build nor the watcher sees it
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
-    return path
 
 
 def _remove(paths: list[Path]) -> None:

@@ -1,8 +1,11 @@
 """Shared fixtures: the real model, a real index of the seed articles, the real app; tier markers."""
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,15 +14,47 @@ import pytest
 from .apprunner import launch, stop, wait_until_up
 from .support import CHROMIUM, CHROMIUM_ARGS, HOSTILE_NAME, HOSTILE_TEXT, SEEDS
 
-# Fixtures that load the model (directly or by starting the app): tests using them are in the slow tier.
+# Fixtures that load the model (directly or by starting the app): tests using them are in the slow tier. A test
+# that loads it otherwise (`qa build`, `qa ask` or app.py in a subprocess, an Embedder of its own) is marked
+# `model` in its file; the fast tier's guard below fails any test that loads it unmarked.
 MODEL_FIXTURES = {"embedder", "seed_engine", "fresh_engine", "app_server"}
+# imported only to run the model: in the fast tier no test may import them
+MODEL_MODULES = {"torch", "sentence_transformers", "onnxruntime"}
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Mark tests by what they load, so `make test-fast` (-m "not model and not browser") skips the slow tiers."""
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
+    imported = MODEL_MODULES & sys.modules.keys()
+    if fast_tier(config) and imported:
+        raise pytest.UsageError(f"collecting the tests imported {sorted(imported)}: the fast tier may not")
+
+
+def fast_tier(config) -> bool:
+    """Whether this run leaves out the `model` tests (-m "not model ...")."""
+    return re.search(r"\bnot\s+model\b", config.option.markexpr or "") is not None
+
+
+def pytest_configure(config):
+    """In the fast tier, loading the model is an error in this process and in every process a test starts
+    (qa.embedder honours QA_FORBID_MODEL), so an unmarked test that loads it fails instead of slowing the tier."""
+    if fast_tier(config):
+        os.environ["QA_FORBID_MODEL"] = "1"
+
+
+@pytest.fixture(autouse=True)
+def no_model_in_the_fast_tier(request):
+    """In the fast tier, a test after which torch, sentence_transformers or onnxruntime is imported fails."""
+    if not fast_tier(request.config):
+        yield
+        return
+    before = MODEL_MODULES & sys.modules.keys()
+    yield
+    loaded = (MODEL_MODULES & sys.modules.keys()) - before
+    if loaded:
+        pytest.fail(f"{request.node.nodeid} imported {sorted(loaded)} in the fast tier: mark it `model`")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 
 from .support import PLAIN, SEEDS, qa
 
-
+pytestmark = pytest.mark.model  # every test here reads an index that `qa build` made with the model
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,10 @@
 """Embedding backends: selection, clean fallback to fp32, and agreement with the fp32 model."""
+import json
+import logging
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -9,7 +15,7 @@ from qa.config import SETTINGS
 from qa.embed.embedder import Embedder, resolve_backend
 from qa.ingest.loader import load, scan
 
-from .support import SEEDS
+from .support import ROOT, SEEDS
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +96,45 @@ def test_onnx_model_is_made_locally_once(embedder, monkeypatch, tmp_path):
     stamp = [p.stat().st_mtime_ns for p in first]
     assert model_files(embedder_module.model_path()) == first
     assert [p.stat().st_mtime_ns for p in first] == stamp  # reused, not exported again
+
+
+def test_a_process_forbidden_the_model_refuses_to_load_it(monkeypatch):
+    """The fast test tier's guard (tests/conftest.py sets QA_FORBID_MODEL=1 there): loading fails, loudly."""
+    monkeypatch.setenv("QA_FORBID_MODEL", "1")
+    with pytest.raises(embedder_module.ModelForbidden, match="QA_FORBID_MODEL=1"):
+        Embedder(SETTINGS).embed(["Volunteers counted 412 otters."])
+
+
+ROOT_LOGGER_AFTER_AN_EXPORT = """
+import json, logging, sys
+import qa
+from qa.config import SETTINGS
+from qa.embed.embedder import Embedder
+root = logging.getLogger()
+before = (root.level, len(root.handlers), len(root.filters))
+embedder = Embedder(SETTINGS, backend="onnx-int8")
+embedder.embed(["Volunteers counted 412 otters."])  # exports the model into the empty cache, makes the sessions
+logging.getLogger("someone.else").warning("still heard")
+print(json.dumps({"qa": qa.__file__, "backend": embedder.backend, "before": before,
+                  "after": (root.level, len(root.handlers), len(root.filters))}))
+"""
+
+
+@pytest.mark.model
+def test_making_the_onnx_model_leaves_the_root_logger_alone(tmp_path):
+    """The export silences onnxruntime's advice, not the process: the root logger's level, handlers and
+    filters are as they were, and another library's warning is still heard."""
+    if not embedder_module.onnx_available():
+        pytest.skip("onnxruntime not installed")
+    env = {**os.environ, "QA_CACHE_DIR": str(tmp_path / "cache"), "QA_BACKEND": "onnx-int8"}
+    out = subprocess.run([sys.executable, "-c", ROOT_LOGGER_AFTER_AN_EXPORT], capture_output=True, text=True,
+                         env=env, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = json.loads(out.stdout)
+    assert seen["qa"].startswith(str(ROOT)) and seen["backend"] == "onnx-int8"
+    assert list(tmp_path.joinpath("cache").glob("*-int8.onnx")), "the model was exported in this run"
+    assert seen["after"] == seen["before"] == [logging.WARNING, 0, 0]
+    assert "still heard" in out.stderr and "pre-processing" not in out.stderr
 
 
 def test_wordpieces_match_the_model_tokenizer(embedder):

@@ -106,6 +106,7 @@ def test_squad_highlight_and_abstention(tmp_path, embedder):
         load_benchmark([squad, tmp_path / "bad-dialogue.jsonl"])
 
 
+@pytest.mark.model  # `qa eval` builds an index of the seeds and asks with the model
 def test_seed_question_set_through_the_cli(tmp_path):
     out = qa("eval", str(ROOT / "eval" / "seeds.jsonl"), str(ROOT / "eval" / "offtopic.jsonl"),
              "--source", str(SEEDS), "--index", str(tmp_path / "index"), "--json")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from qa.ingest.addresses import parse_networks
+from qa.collection import add_pages
 from qa.errors import FetchError
 from qa.ingest.fetch import check_url, fetch, file_name, with_canonical
 
@@ -114,6 +116,35 @@ def test_add_saves_indexes_and_refuses_a_second_copy(site, tmp_path):
     again = qa("add", *ALLOW_LOOPBACK, f"{base}/short/otters", "--source", str(folder), "--index", str(index))
     assert again.returncode == 2 and f"already in the collection as {saved.name}" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1 and collection_hashes(folder) == before
+
+
+def test_add_never_overwrites_a_file_that_appears_while_the_page_is_saved(site, tmp_path, fresh_engine, monkeypatch):
+    """Another writer takes the page's file name at the moment the page's bytes are being written (after any
+    look at the name, before the file is in place): that file stays as it is and the page gets the next name."""
+    base, _ = site
+    page = fetch(f"{base}/science/otter-census")
+    folder, name = tmp_path / "articles", file_name(page)
+    folder.mkdir()
+    theirs = "<html><body><h1>Beavers return</h1><p>Beavers were seen on the Otava again this spring.</p></body></html>"
+    real_write_bytes, real_write_text = Path.write_bytes, Path.write_text
+
+    def the_other_writer_first(write):
+        def hooked(path, data, *args, **kwargs):
+            if path.parent == folder and path.name.startswith(".") and not (folder / name).exists():
+                real_write_text(folder / name, theirs, encoding="utf-8")
+            return write(path, data, *args, **kwargs)
+        return hooked
+
+    monkeypatch.setattr(Path, "write_bytes", the_other_writer_first(real_write_bytes))
+    monkeypatch.setattr(Path, "write_text", the_other_writer_first(real_write_text))
+    change = add_pages(fresh_engine(), [page], folder, [folder])
+    monkeypatch.undo()
+
+    assert (folder / name).read_text(encoding="utf-8") == theirs
+    ours = folder / name.replace(".html", "-2.html")
+    assert ours.read_text(encoding="utf-8") == page.html
+    assert change.files == {ours.name: page.requested} and not change.errors
+    assert sorted(p.name for p in folder.iterdir()) == sorted([name, ours.name]), "no temp file left behind"
 
 
 def closed_port() -> int:

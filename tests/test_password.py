@@ -13,6 +13,7 @@ from starlette.routing import Mount, WebSocketRoute
 from .support import SEED_QUESTION as FENTANYL, SEEDS, SPUN, client_for, readme_mcp_configs
 
 httpx = pytest.importorskip("httpx")
+pytestmark = pytest.mark.model  # every test here talks to app.py, whose start-up build loads the model
 PASSWORD = "change-me"  # the README's examples use it too
 USER = "qa"
 LOGIN_ROUTES = {"/", "/login", "/login/", "/theme.css"}

@@ -82,6 +82,23 @@ def test_bm25_scores_are_okapis_over_the_live_passages_after_removes_adds_and_ne
     check(live | {7: "Fentanyl precursors from China: customs seize a ton."}, 0.9, 0.4)
 
 
+def test_idf_function_counts_only_live_passages_after_removes():
+    """The idf the highlighter and the judge use is the one a fresh fit of the live passages gives."""
+    texts = {0: "China regulates fentanyl precursors.", 1: "China ships fentanyl precursors.",
+             2: "China and Mexico talk about fentanyl.", 3: "Fentanyl from China reaches Mexico.",
+             4: "Xylazine is a veterinary anesthetic."}
+    bm25 = BM25.fit(list(texts), list(texts.values()))
+    bm25.remove([0, 1, 2, 3])  # "china" and "fentanyl" are now in one live passage of one, not four of five
+    bm25.add([9], ["Xylazine and fentanyl are mixed."])
+    live = {i: t for i, t in texts.items() if i not in (0, 1, 2, 3)} | {9: "Xylazine and fentanyl are mixed."}
+    got, want = bm25.idf_function(), BM25.fit(list(live), list(live.values())).idf_function()
+    for term in ["china", "fentanyl", "xylazine", "precursors", "veterinary", "nowhere"]:
+        assert got(term) == pytest.approx(want(term)) and got(term) >= 0, term
+    assert got.unseen == pytest.approx(want.unseen)
+    _, search_idf = bm25.weights(0.9, 0.4)  # and the same idf search scores with
+    assert got("fentanyl") == pytest.approx(float(search_idf[bm25.vocab["fentanyl"]]), rel=1e-6)
+
+
 @pytest.mark.parametrize("query", ["\"xylazines\" OR (veterinary*)", "🙂" * 50, "fentanyl " * 20000])
 def test_hostile_questions_through_the_engine(seed_engine, query):
     answer = seed_engine.ask(query, 3)

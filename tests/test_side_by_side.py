@@ -26,26 +26,38 @@ def test_every_batch_runs_once_and_progress_counts_inputs_in_the_callers_thread(
     assert all(in_caller for _, in_caller in reports)
 
 
-def test_a_raising_progress_stops_the_workers_before_returning(pool):
-    """Ctrl-C during a build: no session may go on embedding, or still be running, once the caller has it."""
-    active, started = [0], []
-    lock = threading.Lock()
+@pytest.mark.parametrize("raise_when", ["inside", "done"])
+def test_a_raising_progress_stops_the_workers_after_their_current_batch(pool, raise_when):
+    """Ctrl-C during a build: no session may go on embedding, or still be running, once the caller has it.
+
+    The test decides the interleaving: batches 2 and 3 (one in each worker: a worker held in one cannot take
+    the other) meet the caller's first report once both are inside, and, for "done", again once both have
+    finished; then the report raises. The workers are then as far ahead of the reports handled (none) as they
+    may get, two batches each: so however the threads are scheduled, batches 0-3 run to the end before the
+    call raises, and none of the other 46 starts, even when the workers are free to take one ("done").
+    """
+    started, finished = [], []
+    meet = threading.Barrier(3)  # the two held workers and the caller's first report
 
     def run(n: int, worker) -> None:
-        with lock:
-            active[0] += 1
-            started.append(n)
-        threading.Event().wait(0.01)
-        with lock:
-            active[0] -= 1
+        started.append(n)
+        if n in (2, 3):
+            meet.wait()
+            if raise_when == "done":
+                finished.append(n)
+                meet.wait()
+                return
+        finished.append(n)
 
     def interrupt(done: int) -> None:
+        meet.wait()
+        if raise_when == "done":
+            meet.wait()
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         run_side_by_side(["a", "b"], [1] * 50, run, pool, interrupt)
-    assert active[0] == 0
-    assert len(started) <= 3  # the batch reported, and at most one more a worker: never the other 47
+    assert sorted(started) == sorted(finished) == [0, 1, 2, 3]
 
 
 def test_a_workers_error_reaches_the_caller(pool):

@@ -17,6 +17,7 @@ from qa.ingest.loader import load, scan
 from qa.index.generations import GenerationFiles
 from qa.index import vector_index
 from qa.index.vector_index import is_ivf
+from qa.text import tokenize
 
 from .support import ROOT, SEEDS
 
@@ -74,10 +75,12 @@ def test_saved_bm25_gives_identical_results(tmp_path, seed_engine):
         assert ids.tolist() == loaded_ids.tolist() and np.allclose(scores, loaded_scores)
 
 
-def test_reload_after_an_update_matches_a_fresh_fit(tmp_path, fresh_engine):
+@pytest.mark.parametrize("compact_share", [SETTINGS.build.bm25_compact_share, 1.0], ids=["compacted", "rows-kept"])
+def test_reload_after_an_update_matches_a_fresh_fit(tmp_path, fresh_engine, compact_share):
+    """With the removed article's rows dropped or kept in the updated BM25, search and idf are a fresh fit's."""
     src = tmp_path / "articles"
     shutil.copytree(SEEDS, src)
-    engine = fresh_engine()
+    engine = fresh_engine(replace(SETTINGS, build=replace(SETTINGS.build, bm25_compact_share=compact_share)))
     engine.build([src])
     before = engine.loaded()
     files = GenerationFiles(engine.index_dir)
@@ -93,6 +96,9 @@ def test_reload_after_an_update_matches_a_fresh_fit(tmp_path, fresh_engine):
         assert after.retriever.bm25.search(q, 10, 0.9, 0.4)[0].tolist() == fresh.search(q, 10, 0.9, 0.4)[0].tolist()
     saved = BM25.from_bytes(files.path("bm25", after.generation).read_bytes())
     assert saved.live_ids().tolist() == fresh.live_ids().tolist()
+    fresh_idf = fresh.idf_function()  # the highlighter's and the judge's idf: live passages only, like search's
+    for term in {t for p in passages for t in tokenize(p.text)} | {"precursor", "b36ef5ac26814476"}:
+        assert after.idf(term) == pytest.approx(fresh_idf(term)) and after.idf(term) >= 0, term
     assert len(list(engine.index_dir.glob("bm25-*.npz"))) == 1  # older generations' files are dropped
 
 

@@ -143,6 +143,7 @@ def test_the_index_folder_inside_the_collection_is_ignored(tmp_path, fresh_engin
         watcher.stop()
 
 
+@pytest.mark.model  # `qa watch` builds with the model
 def test_qa_watch_prints_one_line_per_update_and_stops_on_ctrl_c(tmp_path):
     import signal
     import subprocess

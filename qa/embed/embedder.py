@@ -20,6 +20,14 @@ from .tokens import TokenCache, padded, truncate
 from ..text import sentence_spans
 
 BACKENDS = ("fp32", "bf16", "onnx-int8")
+FORBID_MODEL = "QA_FORBID_MODEL"  # =1: loading the model is an error (the fast test tier sets it)
+
+
+class ModelForbidden(RuntimeError):
+    """The model was about to load in a process where $QA_FORBID_MODEL=1 says none may.
+
+    Not a QAError on purpose: no front end turns it into a warning and goes on.
+    """
 
 
 def model_path() -> str:
@@ -79,6 +87,9 @@ class Embedder:
     @cached_property
     def model(self):
         """The loaded encoder: one-thread OnnxEncoders (one a core) for int8, a SentenceTransformer for fp32 and bf16."""
+        if os.environ.get(FORBID_MODEL) == "1":
+            raise ModelForbidden(f"{FORBID_MODEL}=1: this process may not load the embedding model (the fast "
+                                 "test tier loads none: a test that builds, asks or starts the app is marked `model`)")
         if self.backend == "onnx-int8":
             try:
                 from .onnx_model import OnnxEncoder, model_files

@@ -1,8 +1,8 @@
 """Make and run an int8 ONNX copy of the packaged model: exported locally from its weights, never downloaded."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import itertools
 import json
 import logging
 import os
@@ -58,10 +58,43 @@ def _file_digest(path: Path) -> str:
 
 def _export(model_dir: str, fp32: Path, int8: Path) -> None:
     """fp32 export with the TorchScript exporter, then per-channel dynamic int8 quantisation of the weights."""
-    with warnings.catch_warnings():  # the exporters' advice is for their developers, not our users
+    with warnings.catch_warnings(), _onnxruntime_logs_quiet():  # the exporters' advice is for their developers
         warnings.simplefilter("ignore")
-        logging.getLogger().setLevel(logging.ERROR)
         _export_quiet(model_dir, fp32, int8)
+
+
+@contextlib.contextmanager
+def _onnxruntime_logs_quiet():
+    """While it lasts, onnxruntime's Python log records below ERROR are dropped, and nothing else's.
+
+    Its optimiser logs on the "onnxruntime" logger; its quantiser calls `logging.warning` on the root logger
+    ("Please consider to run pre-processing"), which also installs a stderr handler on the root logger when it
+    has none. So: the "onnxruntime" logger's level is raised, a filter on the root logger drops the records
+    made in onnxruntime's files, and a root logger without handlers gets Python's last-resort handler (where
+    its records go anyway), so that `logging.warning` installs none. All are undone after; the root logger's
+    level is never touched.
+    """
+    import onnxruntime
+
+    package = os.path.dirname(onnxruntime.__file__) + os.sep
+    root, ours = logging.getLogger(), logging.getLogger("onnxruntime")
+    level = ours.level
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not record.pathname.startswith(package)
+
+    stand_in = (logging.lastResort or logging.NullHandler()) if not root.handlers else None
+    ours.setLevel(logging.ERROR)
+    root.addFilter(keep)
+    if stand_in:
+        root.addHandler(stand_in)
+    try:
+        yield
+    finally:
+        if stand_in:
+            root.removeHandler(stand_in)
+        root.removeFilter(keep)
+        ours.setLevel(level)
 
 
 def _export_quiet(model_dir: str, fp32: Path, int8: Path) -> None:
@@ -158,25 +191,30 @@ def run_side_by_side(workers: Sequence["OnnxEncoder"], sizes: Sequence[int], run
     onnxruntime releases the GIL, so the one-thread sessions run side by side with no lockstep: a core slowed
     by other work does not hold the other one up. `progress` is called in this thread with the number of
     inputs done (`sizes` of the finished batches) after each batch. All batches go in one call: when a build
-    was cut into many small calls, the model runs took ~15% more thread time (docs/speed.md). If `progress`
-    raises (Ctrl-C), the workers stop after their current batch.
+    was cut into many small calls, the model runs took ~15% more thread time (docs/speed.md).
+
+    The workers run at most two batches each beyond the reports this thread has handled (a report is handled
+    when `progress` returns): enough that a worker never waits for a report in a normal run, and a bound
+    that holds however the threads are scheduled. So if `progress` raises (Ctrl-C), no batch starts after
+    the ones already handed out (at most 2 x workers past the last report handled), the workers stop after
+    their current batch, and the call returns only when none is running.
     """
-    taken = itertools.count()  # next() on it is atomic under the GIL: each batch is taken once
+    active = workers[:max(1, min(len(workers), len(sizes)))]
+    handout = _Handout(len(sizes), ahead=2 * len(active))
     finished: queue.SimpleQueue = queue.SimpleQueue()
-    stop = threading.Event()
 
     def drain(worker) -> None:
         try:
-            while not stop.is_set() and (n := next(taken)) < len(sizes):
+            while (n := handout.take()) is not None:
                 run(n, worker)
                 finished.put(sizes[n])
         except BaseException:
-            stop.set()  # one failed batch fails the call: the other workers need not finish theirs
+            handout.stop()  # one failed batch fails the call: the other workers need not finish theirs
             raise
         finally:
             finished.put(None)
 
-    futures = [pool.submit(drain, w) for w in workers[:max(1, min(len(workers), len(sizes)))]]
+    futures = [pool.submit(drain, w) for w in active]
     try:
         done, running = 0, len(futures)
         while running:
@@ -187,9 +225,43 @@ def run_side_by_side(workers: Sequence["OnnxEncoder"], sizes: Sequence[int], run
                 done += size
                 if progress is not None:
                     progress(done)
+                handout.handled()
     finally:
-        stop.set()
+        handout.stop()
         for future in futures:
             future.exception()  # wait: no session may still be running when the caller goes on
     for future in futures:
         future.result()  # a worker's error is the caller's
+
+
+class _Handout:
+    """The batch numbers 0..count-1 for the workers, each once, at most `ahead` past the reports handled."""
+
+    def __init__(self, count: int, ahead: int):
+        self.count, self.ahead = count, ahead
+        self.next = self.unhandled = 0  # the next batch to hand out; batches handed out and not yet reported
+        self.stopped = False
+        self.changed = threading.Condition()
+
+    def take(self) -> int | None:
+        """The next batch to run, waiting while the workers are `ahead` batches ahead; None once all are out or
+        the call stops."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.stopped or self.unhandled < self.ahead)
+            if self.stopped or self.next >= self.count:
+                return None
+            self.next += 1
+            self.unhandled += 1
+            return self.next - 1
+
+    def handled(self) -> None:
+        """The caller has reported one finished batch: one more may be handed out."""
+        with self.changed:
+            self.unhandled -= 1
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        """Hand out no more batches, and wake the workers waiting for one."""
+        with self.changed:
+            self.stopped = True
+            self.changed.notify_all()

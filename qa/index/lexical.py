@@ -108,9 +108,13 @@ class BM25:
             avgdl = float(self.lengths[self.alive].mean()) or 1.0
             weights = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.lengths[rows] / avgdl))
             weights[~live] = 0
-            live_df = np.diff(np.concatenate([[0], np.cumsum(live)])[self.tf.indptr])
-            self._weighted = ((k1, b), weights.astype(np.float32), idf(len(self), live_df).astype(np.float32))
+            self._weighted = ((k1, b), weights.astype(np.float32), idf(len(self), self.live_df()).astype(np.float32))
         return self._weighted[1], self._weighted[2]
+
+    def live_df(self) -> np.ndarray:
+        """Each term's document frequency over the live passages (removed passages do not count)."""
+        live = self.alive[self.tf.indices]
+        return np.diff(np.concatenate([[0], np.cumsum(live)])[self.tf.indptr])
 
     def _rows_of(self, ids: np.ndarray) -> np.ndarray:
         """A row mask of the passages `ids` (ids not in the index are left out)."""
@@ -126,13 +130,15 @@ class BM25:
         return mask
 
     def idf_function(self) -> Callable[[str], float]:
-        """idf of a (tokenised) term over the live passages; 0 for a term no passage has.
+        """idf of a (tokenised) term over the live passages; 0 for a term no live passage has.
 
-        Its `unseen` attribute is the idf a term in no passage would have: the highlighter and the
-        confidence judge weigh the question's words with it.
+        The same n and df as the idf that `weights` gives search: removed passages count in neither, so
+        the value is the one a fresh fit of the live passages would give. Its `unseen` attribute is the
+        idf a term in no passage would have: the highlighter and the confidence judge weigh the
+        question's words with it.
         """
         n = max(len(self), 1)
-        df = np.diff(self.tf.indptr) if self.tf.shape[1] else np.zeros(0)
+        df = self.live_df()
 
         known: dict[int, float] = {}  # by column (bounded by the vocabulary): an answer asks ~80 times
 
@@ -142,7 +148,7 @@ class BM25:
                 return 0.0
             value = known.get(col)
             if value is None:
-                value = known[col] = math.log1p((n - df[col] + 0.5) / (df[col] + 0.5))
+                value = known[col] = math.log1p((n - df[col] + 0.5) / (df[col] + 0.5)) if df[col] else 0.0
             return value
 
         term_idf.unseen = math.log1p((n + 0.5) / 0.5)

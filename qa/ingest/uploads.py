@@ -95,12 +95,21 @@ def _save(name: str, path: Path, folder: Path) -> tuple[Path, bool]:
     except OSError as exc:
         raise UploadError(f"{_shown(name)}: could not read the upload ({exc.strerror or exc})") from None
     check_size(name, len(data))  # the file may have changed since stat
-    tmp = folder / f".upload-{uuid.uuid4().hex}.tmp"  # hidden: a build running now ignores it
     try:
-        tmp.write_bytes(data)
-        return _link_unused(tmp, folder, clean, data)
+        return write_new(folder, clean, data)
     except OSError as exc:
         raise UploadError(f"{_shown(name)}: could not be saved ({exc.strerror or exc})") from None
+
+
+def write_new(folder: Path, name: str, data: bytes) -> tuple[Path, bool]:
+    """Put `data` in `folder` under the first free name of name, name-2, name-3…, never replacing a file,
+    even one that appears meanwhile: (that name, True), or (the file, False) when one of those names
+    already holds the same bytes. The bytes go to a hidden temp file first (a build or the watcher
+    running now ignores it), which then gets the name by a link that fails if the name is taken."""
+    tmp = folder / f".upload-{uuid.uuid4().hex}.tmp"
+    try:
+        tmp.write_bytes(data)
+        return _link_unused(tmp, folder, name, data)
     finally:
         tmp.unlink(missing_ok=True)
 
