@@ -154,8 +154,11 @@ def test_qa_watch_prints_one_line_per_update_and_stops_on_ctrl_c(tmp_path):
     folder, index = tmp_path / "articles", tmp_path / "index"
     folder.mkdir()
     (folder / "first.txt").write_text(_article("Moss survey", "The moss survey found 31 species on the old wall."))
+    # SIGINT as a terminal sends it: a test run started in the background (nohup, `&`) ignores SIGINT, the child
+    # would inherit that, and Python raises KeyboardInterrupt only when SIGINT was not ignored at its start
     proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "watch", "--source", str(folder), "--index", str(index)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert "1 added" in proc.stdout.readline()  # the first update brings the index up to date
         for line in proc.stderr:  # start-up output ends with the line that says it is watching
