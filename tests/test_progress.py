@@ -1,5 +1,6 @@
 """Issue 11, part 8: build progress moves every 64 passages at most, and each stage is named before its work."""
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -65,5 +66,9 @@ def test_qa_build_says_what_it_does_before_the_first_passage(tmp_path):
     total = json.loads(out.stdout)["passages_embedded"]
     err = out.stderr
     positions = [err.find(s) for s in ("reading 2 articles", "0/2", "2/2", f"embedding {total} passages",
-                                       f"0/{total}", f"{STEP}/{total}", f"{2 * STEP}/{total}", f"{total}/{total}")]
+                                       f"0/{total}", f"{total}/{total}")]
     assert -1 not in positions and positions == sorted(positions), (positions, err[-3000:])
+    # which counts are drawn depends on which int8 batch finishes first, so the test checks the steps, not the values
+    drawn = [int(n) for n in re.findall(rf"\| *(\d+)/{total} \[", err)]
+    steps = [b - a for a, b in zip(drawn, drawn[1:])]
+    assert drawn[0] == 0 and drawn[-1] == total and all(0 < s <= STEP for s in steps), (drawn, err[-3000:])
