@@ -71,4 +71,5 @@ def test_qa_build_says_what_it_does_before_the_first_passage(tmp_path):
     # which counts are drawn depends on which int8 batch finishes first, so the test checks the steps, not the values
     drawn = [int(n) for n in re.findall(rf"\| *(\d+)/{total} \[", err)]
     steps = [b - a for a, b in zip(drawn, drawn[1:])]
-    assert drawn[0] == 0 and drawn[-1] == total and all(0 < s <= STEP for s in steps), (drawn, err[-3000:])
+    # (a count may be drawn twice: tqdm draws the last one again when the bar closes)
+    assert drawn[0] == 0 and drawn[-1] == total and all(0 <= s <= STEP for s in steps), (drawn, err[-3000:])
