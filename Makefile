@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# torch first and pinned: an unpinned resolve pulls several GB of CUDA packages
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,cluster]'  # cluster: Ray, so the cluster tests run
 	touch $(STAMP)
 
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).

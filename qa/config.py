@@ -270,9 +270,14 @@ def crash_test_pause() -> tuple[str, float] | None:
     return (name, float(seconds or 30)) if name else None
 
 
+CORES_ENV = "QA_CORES"  # at most this many cores (a Ray worker sets 1: one model thread an actor)
+
+
 def available_cores() -> int:
-    """The cores this process may use (its CPU affinity where the OS has one)."""
+    """The cores this process may use (its CPU affinity where the OS has one, at most $QA_CORES)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        found = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
-        return max(1, os.cpu_count() or 1)
+        found = max(1, os.cpu_count() or 1)
+    limit = os.environ.get(CORES_ENV, "")
+    return min(found, int(limit)) if limit.isdigit() and int(limit) > 0 else found
