@@ -270,6 +270,21 @@ def crash_test_pause() -> tuple[str, float] | None:
     return (name, float(seconds or 30)) if name else None
 
 
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How `qa build --ray` spreads its work (docs/scale.md).
+
+    On a node of one CPU an actor that took the whole CPU would leave none for the read tasks, and Ray Data
+    then waits forever without a word: the actors and the tasks take parts of a CPU.
+    """
+
+    actor_cpus: float = 0.5  # one model (one thread) an actor; actors = the cluster's CPUs, spread over nodes
+    task_cpus: float = 0.25  # a read-and-split task, and Ray Data's own reads
+    files_per_task: int = 8
+    model_batches_per_call: int = 4  # model batches an actor embeds at a time (a progress event each)
+
+
+CLUSTER = ClusterSettings()
 CORES_ENV = "QA_CORES"  # at most this many cores (a Ray worker sets 1: one model thread an actor)
 
 
