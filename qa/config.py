@@ -280,7 +280,8 @@ class ClusterSettings:
 
     actor_cpus: float = 0.5  # one model (one thread) an actor; actors = the cluster's CPUs, spread over nodes
     task_cpus: float = 0.25  # a read-and-split task, and Ray Data's own reads
-    files_per_task: int = 8
+    files_per_task: int = 8  # at least; larger collections are read in read_tasks_per_cpu tasks a CPU
+    read_tasks_per_cpu: int = 2
     model_batches_per_call: int = 4  # model batches an actor embeds at a time (a progress event each)
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,35 +22,14 @@ PARAGRAPHS = 200
 QUESTIONS = 40  # of the paragraphs' questions, the first ones: a fixed list
 
 
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
-def node_args() -> dict:
-    """One CPU, and ports of its own: two nodes on one host would otherwise ask for the same agent ports."""
-    agent, metrics, runtime_env = free_ports(3)
-    return {"num_cpus": 1, "dashboard_agent_listen_port": agent, "metrics_export_port": metrics,
-            "runtime_env_agent_port": runtime_env}
-
-
 @pytest.fixture(scope="module")
 def cluster():
     """A head and a worker node of one CPU each on this machine; this process is a driver. All stopped at the end."""
-    from ray.cluster_utils import Cluster
+    from qa.cluster.local import quiet_ray_environment, start_local_cluster
 
-    short = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay short
     saved = {k: os.environ.get(k) for k in ("RAY_TMPDIR", "RAY_USAGE_STATS_ENABLED")}
-    os.environ.update(RAY_TMPDIR=short, RAY_USAGE_STATS_ENABLED="0")
-    made = Cluster(initialize_head=True, connect=True,
-                   head_node_args={**node_args(), "include_dashboard": False})
-    made.add_node(**node_args())
-    made.wait_for_nodes()
+    short = quiet_ray_environment()
+    made = start_local_cluster(2)
     yield made
     ray.shutdown()
     made.shutdown()
@@ -131,6 +108,7 @@ def test_a_ray_build_equals_a_local_build(cluster, collection, local_index, tmp_
 
 def test_a_worker_node_lost_mid_build_loses_no_passage(cluster, collection, local_index, tmp_path, embedder):
     from qa.cluster.build import build_on_ray
+    from qa.cluster.local import node_args
     from qa.config import CLUSTER
     from dataclasses import replace
     from qa.engine import Engine
