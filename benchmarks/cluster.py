@@ -59,14 +59,14 @@ def main() -> None:
     corpus = load_squad(args.data / "squad" / "dev-v1.1.rebuilt.json").corpus
     folder = work / "articles"
     write_corpus(dict(list(corpus.items())[:args.paragraphs]), folder)
-    rows = []
+    rows, ray_files = [], None
     try:
         rows.append(timed("local, all cores", lambda p: Engine(work / "local", create=True).build([folder], progress=p)))
         os.environ[CORES_ENV] = "1"
         rows.append(timed("local, 1 core", lambda p: Engine(work / "local1", embedder=Embedder(SETTINGS),
                                                              create=True).build([folder], progress=p)))
         os.environ.pop(CORES_ENV)
-        quiet_ray_environment()
+        ray_files = quiet_ray_environment()
         for nodes in (1, 2):
             cluster = start_local_cluster(nodes)
             try:
@@ -78,6 +78,8 @@ def main() -> None:
                 cluster.shutdown()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if ray_files:
+            shutil.rmtree(ray_files, ignore_errors=True)
     one, two = rows[2]["passages_per_s"], rows[3]["passages_per_s"]
     print("| build | passages | seconds | of which reading | passages/s | load average before / after |")
     print("|---|---|---|---|---|---|")

@@ -29,13 +29,15 @@ def cluster():
 
     saved = {k: os.environ.get(k) for k in ("RAY_TMPDIR", "RAY_USAGE_STATS_ENABLED")}
     short = quiet_ray_environment()
-    made = start_local_cluster(2)
-    yield made
-    ray.shutdown()
-    made.shutdown()
-    for k, v in saved.items():
-        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-    shutil.rmtree(short, ignore_errors=True)
+    try:
+        made = start_local_cluster(2)
+        yield made
+        ray.shutdown()
+        made.shutdown()
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        shutil.rmtree(short, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
