@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test test-fast setup index bench bench-real eval browser clean
+.PHONY: run test test-fast setup index bench bench-real bench-cluster eval browser clean
 
 # app.py builds or updates the index of seeds/ and articles/ (git-ignored; uploads go there) before the UI starts
 run: setup
@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# torch first and pinned: an unpinned resolve pulls several GB of CUDA packages
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,cluster]'  # cluster: Ray, so the cluster tests run
 	touch $(STAMP)
 
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).
@@ -50,6 +50,10 @@ bench: setup
 # only the real-text part (issue 14's measures), ~15 minutes the first time on 2 cores
 bench-real: setup
 	$(PY) benchmarks/speed.py --real-only
+
+# build throughput over a Ray cluster of 1 and 2 one-CPU nodes on this machine against the local build; docs/scale.md
+bench-cluster: setup
+	$(PY) benchmarks/cluster.py
 
 # Answer quality on real benchmarks (minutes; not part of `make test`); results in docs/quality.md.
 BENCH ?= ../shared/benchmarks

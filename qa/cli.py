@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR", help="index folder")
     b.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything")
     b.add_argument("--json", action="store_true", help="print the summary as JSON")
+    b.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="read, split and embed on the Ray cluster at ADDRESS (none: a Ray of this machine's own); "
+                        "needs the cluster extra")
     b.set_defaults(run=_build)
 
     a = sub.add_parser("ask", help="answer a question ('-' reads one question a line from stdin)")
@@ -115,7 +118,13 @@ def _build(args) -> int:
         print(f"qa: the index database could not be read; moved it to {engine.set_aside} and rebuilding",
               file=sys.stderr)
     with ConsoleProgress() as progress:
-        report = engine.build(args.source or default_sources(), rebuild=args.rebuild, progress=progress, warn=warn)
+        sources = args.source or default_sources()
+        if args.ray is None:
+            report = engine.build(sources, rebuild=args.rebuild, progress=progress, warn=warn)
+        else:
+            from .cluster.build import build_on_ray
+
+            report = build_on_ray(engine, sources, args.ray, rebuild=args.rebuild, progress=progress, warn=warn)
     print(json.dumps(report.to_json()) if args.json else report.summary())
     return 0
 

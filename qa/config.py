@@ -270,9 +270,30 @@ def crash_test_pause() -> tuple[str, float] | None:
     return (name, float(seconds or 30)) if name else None
 
 
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How `qa build --ray` spreads its work (docs/scale.md).
+
+    On a node of one CPU an actor that took the whole CPU would leave none for the read tasks, and Ray Data
+    then waits forever without a word: the actors and the tasks take parts of a CPU.
+    """
+
+    actor_cpus: float = 0.5  # one model (one thread) an actor; actors = the cluster's CPUs, spread over nodes
+    task_cpus: float = 0.25  # a read-and-split task, and Ray Data's own reads
+    files_per_task: int = 8  # at least; larger collections are read in read_tasks_per_cpu tasks a CPU
+    read_tasks_per_cpu: int = 2
+    model_batches_per_call: int = 4  # model batches an actor embeds at a time (a progress event each)
+
+
+CLUSTER = ClusterSettings()
+CORES_ENV = "QA_CORES"  # at most this many cores (a Ray worker sets 1: one model thread an actor)
+
+
 def available_cores() -> int:
-    """The cores this process may use (its CPU affinity where the OS has one)."""
+    """The cores this process may use (its CPU affinity where the OS has one, at most $QA_CORES)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        found = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
-        return max(1, os.cpu_count() or 1)
+        found = max(1, os.cpu_count() or 1)
+    limit = os.environ.get(CORES_ENV, "")
+    return min(found, int(limit)) if limit.isdigit() and int(limit) > 0 else found

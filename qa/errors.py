@@ -59,3 +59,7 @@ class AddressNotAllowed(FetchError):
 
 class CollectionError(QAError):
     """A change to the collection folders that is refused (a file outside them) or failed; nothing was lost."""
+
+
+class ClusterError(QAError):
+    """A build over a Ray cluster could not start or finish (Ray missing, no cluster at the address, work lost)."""

@@ -5,7 +5,9 @@ A module belongs to a unit: its subpackage (`qa.index.store` -> `qa.index`), or 
 
     front ends   qa.cli (and qa.__main__), qa.console, qa.serve, qa.ui, qa.evaluation
     engine       qa.engine (the one facade), qa.collection (changes to the collection made through it),
-                 qa.requests (a front end's request to Engine.ask)
+                 qa.requests (a front end's request to Engine.ask),
+                 qa.cluster (an Engine's build with its reading, splitting and embedding done by a Ray cluster:
+                 the engine's work done elsewhere, so it sits beside the engine and reaches the stages as it does)
     stages       qa.answering -> qa.index -> qa.embed -> qa.ingest
     base         qa, qa.config, qa.errors, qa.records, qa.text
 
@@ -27,7 +29,7 @@ from .support import ROOT
 
 LAYERS = {  # unit -> (layer, rank within the stages)
     **{u: ("front end", 0) for u in ("qa.__main__", "qa.cli", "qa.console", "qa.serve", "qa.ui", "qa.evaluation")},
-    **{u: ("engine", 0) for u in ("qa.engine", "qa.collection", "qa.requests")},
+    **{u: ("engine", 0) for u in ("qa.engine", "qa.collection", "qa.requests", "qa.cluster")},
     **{u: ("stage", rank) for rank, u in enumerate(("qa.ingest", "qa.embed", "qa.index", "qa.answering"), 1)},
     **{u: ("base", 0) for u in ("qa", "qa.config", "qa.errors", "qa.records", "qa.text")},
 }

@@ -4,8 +4,9 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, Protocol
 
+import numpy as np
 from filelock import FileLock, Timeout
 
 from . import derived, syndication
@@ -14,7 +15,7 @@ from ..config import Settings
 from ..embed.embedder import Embedder
 from ..errors import BuildLocked, LoadError
 from .generations import GenerationFiles
-from ..ingest.loader import load, scan
+from ..ingest.loader import SourceFile, load, scan
 from ..records import BuildReport, Document, Passage
 from .store import Store, text_hash
 from .testhooks import pause_for_crash_test
@@ -23,6 +24,54 @@ from .testhooks import pause_for_crash_test
 # stage is announced with done = 0 before its work starts, so a front end can say what is coming
 Progress = Callable[[str, int, int], None]
 Warn = Callable[[str], None]
+# what reading one file gave: the file, its Document (or the one-line reason it was skipped) and its passages
+Read = tuple[SourceFile, "Document | str", list[Passage]]
+# one batch of embedded passage texts: their text hashes, vectors (a row each) and sentence vectors (one array each)
+Embedded = tuple[list[str], np.ndarray, list[np.ndarray]]
+
+
+class Workers(Protocol):
+    """Who reads, splits and embeds for a build: this process (`LocalWorkers`) or a cluster (qa/cluster/).
+
+    Everything else (which files are new, which texts the vector cache holds, the commit) is the build's own,
+    so a build's guarantees do not depend on who did the work.
+    """
+
+    def read(self, files: list[SourceFile], progress: Progress) -> Iterator[Read]: ...
+
+    def embed(self, missing: list[tuple[str, str]], progress: Progress) -> Iterator[Embedded]: ...
+
+
+class LocalWorkers:
+    """Reading, splitting and embedding in this process, with the embedder's sessions (one a core)."""
+
+    def __init__(self, embedder: Embedder, settings: Settings):
+        self.embedder = embedder
+        self.settings = settings
+
+    def read(self, files: list[SourceFile], progress: Progress) -> Iterator[Read]:
+        chunker = Chunker(self.settings.chunk, self.embedder.wordpieces)
+        for n, f in enumerate(files):
+            progress("reading", n, len(files))
+            try:
+                doc = load(f, self.settings.load)
+            except LoadError as exc:
+                yield f, str(exc), []
+                continue
+            yield f, doc, chunker.split(doc)
+        if files:
+            progress("reading", len(files), len(files))
+
+    def embed(self, missing: list[tuple[str, str]], progress: Progress) -> Iterator[Embedded]:
+        """(hash, text) pairs in commit batches of `embed_batch`, each yielded to be cached at once."""
+        batch_size = self.settings.build.embed_batch
+        for i in range(0, len(missing), batch_size):
+            batch = missing[i:i + batch_size]
+            # one call a commit batch, reporting as the model's batches finish: many small calls left the
+            # sessions waiting at each call's end, and their model runs took ~15% more time (docs/speed.md)
+            vectors, sentences = self.embedder.embed_passages(
+                [t for _, t in batch], lambda done, i=i: progress("embedding", i + done, len(missing)))
+            yield [h for h, _ in batch], vectors, sentences
 
 
 def build_lock(folder: Path) -> FileLock:
@@ -40,6 +89,7 @@ def build(
     progress: Progress | None = None,
     warn: Warn | None = None,
     wait: float = -1,
+    workers: Workers | None = None,
 ) -> BuildReport:
     """Bring the index in `store` up to date with the files under `sources`.
 
@@ -52,17 +102,19 @@ def build(
         progress: called with (stage, done, total) as articles are read and passages embedded (`Progress`).
         warn: called with a one-line message for every skipped file.
         wait: seconds to wait for another build to finish (-1: as long as it takes).
+        workers: who reads, splits and embeds (default: this process, with `embedder`).
     """
     warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
     try:
         with build_lock(store.folder).acquire(timeout=wait):
-            return _build(store, sources, embedder, settings, rebuild, progress, warn)
+            return _build(store, sources, embedder, settings, rebuild, progress, warn,
+                          workers or LocalWorkers(embedder, settings))
     except Timeout:
         raise BuildLocked(f"another build of {store.folder} is running; try again when it ends") from None
 
 
 def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Settings, rebuild: bool,
-           progress: Progress | None, warn: Warn) -> BuildReport:
+           progress: Progress | None, warn: Warn, workers: Workers) -> BuildReport:
     started = time.perf_counter()
     store.check()  # a damaged database is reported (naming `--rebuild`) before any work is done
     report = BuildReport()
@@ -75,22 +127,19 @@ def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Sett
     redo_all = rebuild or stored_key != key
     existing = store.document_hashes()
 
-    chunker = Chunker(settings.chunk, embedder.wordpieces)
     todo: list[tuple[Document, list[Passage]]] = []
     report.unchanged = [f.doc_id for f in files if not redo_all and existing.get(f.doc_id) == f.sha256]
     to_read = [f for f in files if redo_all or existing.get(f.doc_id) != f.sha256]
     progress = progress or (lambda stage, done, total: None)
-    for n, f in enumerate(to_read):
-        progress("reading", n, len(to_read))
-        try:
-            doc = load(f, settings.load)
-        except LoadError as exc:
-            skipped.append((f.doc_id, str(exc) + ("; the indexed version is kept" if f.doc_id in existing else "")))
+    # in the scan's order whatever order the workers finish in, so passage ids do not depend on who read what
+    found = {f.doc_id: (doc, passages) for f, doc, passages in workers.read(to_read, progress)}
+    for f in to_read:
+        doc, passages = found[f.doc_id]
+        if isinstance(doc, str):
+            skipped.append((f.doc_id, doc + ("; the indexed version is kept" if f.doc_id in existing else "")))
             continue
-        todo.append((doc, chunker.split(doc)))
+        todo.append((doc, passages))
         (report.updated if f.doc_id in existing else report.added).append(f.doc_id)
-    if to_read:
-        progress("reading", len(to_read), len(to_read))
 
     for name, reason in skipped:
         warn(f"skipped {name}: {reason}")
@@ -98,7 +147,7 @@ def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Sett
     report.removed = sorted(set(existing) - {f.doc_id for f in files})
 
     passages = [p for _, ps in todo for p in ps]
-    report.passages_embedded = _embed_missing(store, embedder, passages, settings, progress, fresh)
+    report.passages_embedded = _embed_missing(store, workers, passages, progress, fresh)
     if todo or report.removed or stored_key != key or syndication.needed(store):
         _publish(store, report, todo, settings, embedder.backend)
     else:
@@ -139,25 +188,18 @@ def _verify(store: Store, settings: Settings) -> tuple[str, ...]:
     return found.rebuilt
 
 
-def _embed_missing(store: Store, embedder: Embedder, passages: list[Passage], settings: Settings,
-                   progress: Progress, fresh: bool = False) -> int:
-    """Embed passage texts not in the cache (all of them when `fresh`), committing each batch so a killed
-    build keeps its work."""
+def _embed_missing(store: Store, workers: Workers, passages: list[Passage], progress: Progress,
+                   fresh: bool = False) -> int:
+    """Embed passage texts not in the cache (all of them when `fresh`), committing each batch the workers
+    hand back so a killed build keeps its work."""
     unique: dict[str, str] = {}
     for p in passages:
         unique.setdefault(text_hash(p.text), p.text)
     cached = {} if fresh else store.cached_vectors(list(unique))
     # by length: each commit batch then holds passages of like length, and its model batches little padding
     missing = sorted(((h, t) for h, t in unique.items() if h not in cached), key=lambda item: len(item[1]))
-    batch_size = settings.build.embed_batch
     if missing:
         progress("embedding", 0, len(missing))
-    for i in range(0, len(missing), batch_size):
-        batch = missing[i:i + batch_size]
-        # one call a commit batch, reporting as the model's batches finish: many small calls left the
-        # sessions waiting at each call's end, and their model runs took ~15% more time (docs/speed.md)
-        vectors, sentences = embedder.embed_passages(
-            [t for _, t in batch], lambda done, i=i: progress("embedding", i + done, len(missing)))
-        hashes = [h for h, _ in batch]
+    for hashes, vectors, sentences in workers.embed(missing, progress):
         store.cache_vectors(dict(zip(hashes, vectors)), dict(zip(hashes, sentences)))
     return len(missing)
