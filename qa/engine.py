@@ -72,7 +72,8 @@ class Engine:
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         r = self.settings.retrieval
-        parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query)
+        focus = followup.focus_of(asked) if searched != asked else ""
+        parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query, focus)
         found = steps.retrieve(parsed, loaded.retriever, loaded.catalog, loaded.store, k, filters, r)
         chosen = steps.select(found, loaded.catalog, k, self.settings)
         pool = steps.sentence_pool(parsed, chosen, loaded.store.sentence_vectors, self.embedder.sentence_embedder(),
