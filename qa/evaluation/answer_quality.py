@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..answering.answer import answer_type
+from ..engine import Engine
 
 # SQuAD kinds whose answer is a fact a span can mark (a person or organisation, a date, a number or amount)
 FACT_KINDS = {"name": "who", "date": "when", "number": "how-much", "place": "where"}
@@ -45,7 +45,7 @@ def judge(answer, q, squad: bool, top1: bool) -> Judged:
     fact = getattr(answer, "fact", None)  # the marked fact, once the engine marks one (issue 23 item 1)
     fact_text = getattr(fact, "text", None) if fact is not None else None
     if squad:
-        kind = FACT_KINDS.get(answer_type(q.text) or "", "other")
+        kind = FACT_KINDS.get(Engine.asked_fact(q.text) or "", "other")
         golds, gold_facts = q.answers, (q.answers if kind != "other" and kind != "where" else ())
     else:
         kind = q.kind or "other"
