@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answering import answer, followup, steps
+from .answering import answer, byline, followup, steps
 from .index import derived, indexer, story_groups
 from .answering.catalog import Catalog, check_dates
 from .config import MAX_K_JSON, MAX_PREVIOUS, MAX_QUESTION_CHARS, SETTINGS, Settings
@@ -72,7 +72,8 @@ class Engine:
         self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         r = self.settings.retrieval
-        parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query)
+        focus = followup.focus_of(asked) if searched != asked else ""
+        parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query, focus)
         found = steps.retrieve(parsed, loaded.retriever, loaded.catalog, loaded.store, k, filters, r)
         chosen = steps.select(found, loaded.catalog, k, self.settings)
         pool = steps.sentence_pool(parsed, chosen, loaded.store.sentence_vectors, self.embedder.sentence_embedder(),
@@ -81,6 +82,9 @@ class Engine:
         spans = steps.highlight(parsed, chosen, pool if judged.answered else None, r.highlight_embed_depth)
         sentences = (answer.direct(parsed, pool.sentences, pool.similarities_once(), self.settings.answer)
                      if judged.answered else ())
+        if judged.answered and (asks := byline.asks_about(asked)):  # "Who wrote the article about ...?"
+            line = byline.line_of(loaded.store.document(chosen.passages[0].doc_id), asks)
+            sentences = (line,) if line else sentences
         cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog)
         took = (time.perf_counter() - started) * 1000
         return Answer(asked, judged.answered, took, cited, judged.score, sentences, judged.level, searched_for=searched,
@@ -135,6 +139,11 @@ class Engine:
         """Index new and changed files under `sources`, drop deleted ones; see `indexer.build`."""
         return indexer.build(self.store, [Path(s) for s in sources], self.embedder, self.settings,
                              rebuild=rebuild, progress=progress, warn=warn)
+
+    @staticmethod
+    def asked_fact(question: str) -> str | None:
+        """The kind of fact `question` asks for (number, date, name, place), as the answer step reads it."""
+        return answer.answer_type(question)
 
     @staticmethod
     def doc_id(path: Path, sources: list[Path]) -> str:

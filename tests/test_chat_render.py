@@ -39,6 +39,14 @@ def test_the_answer_card_quotes_the_sentence_and_its_chip_opens_it(answers):
     assert "score" not in main_lines and "characters" not in main_lines, "offsets and scores stay off the main line"
 
 
+def test_each_source_line_shows_its_byline(answers):
+    # issue 23: the article view showed "By Maria Ortiz", the chat's source lines never did
+    answer = answers[SEED_QUESTION]
+    html = render.conversation([answer])
+    bylines = [e["byline"] for e in answer["excerpts"] if e.get("byline")]
+    assert bylines and all(f'<span class="qa-byline">By {b}</span>' in html for b in bylines)
+
+
 def test_no_answer_is_said_and_its_passages_are_folded_unmarked(answers):
     answer = answers[OFF_TOPIC]
     assert answer["confidence"] == "none"

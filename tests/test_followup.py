@@ -6,7 +6,7 @@ import json
 import pytest
 
 from qa.errors import QuestionError
-from qa.answering.followup import depends_on_previous, resolve
+from qa.answering.followup import depends_on_previous, focus_of, resolve
 
 from .support import PLAIN, ROOT, SPUN
 
@@ -30,6 +30,15 @@ def test_every_seed_question_stands_alone():
                                       "What did he say?"])
 def test_pronouns_and_ellipsis_depend_on_the_previous_turn(question):
     assert depends_on_previous(question)
+
+
+def test_a_question_naming_its_own_subject_is_searched_as_typed():
+    # issue 23: asked after two questions about lithium output, it was searched with their words
+    earlier = ["How much lithium carbonate will Greywater Ridge produce?", "When will it reach full output?"]
+    assert resolve("Who voted against the lithium mine?", earlier) == "Who voted against the lithium mine?"
+    # a definite description that does not repeat the earlier turn's words still points back to it
+    assert depends_on_previous("Who proclaimed the embargo?", "When did the 1973 oil crisis begin?")
+    assert not depends_on_previous("Who voted against the lithium mine?", earlier[0])
 
 
 def test_a_follow_up_carries_the_terms_of_the_previous_question():
@@ -81,6 +90,13 @@ def test_who_said_that_finds_the_speaker(seed_engine):
     answer = seed_engine.ask("Who said that?", 5, previous=previous)
     assert answer.excerpts[0].citation.doc_id == SPUN
     assert any("Wang Wenbin" in s.text for s in answer.answer) or "Wang Wenbin" in answer.excerpts[0].text
+
+
+def test_and_what_about_x_is_answered_about_x(seed_engine):
+    # issue 23: searched with the earlier turns, it repeated the previous answer; Mexico was only in source [2]
+    assert focus_of("And what about Mexico?") == "Mexico" and focus_of("Who is it?") == ""
+    answer = seed_engine.ask("And what about Mexico?", 5, previous=[ANESTHETIC, "When?"])
+    assert answer.answer and "Mexico" in answer.answer[0].text
 
 
 def test_three_turns_on_the_seizure(seed_engine):

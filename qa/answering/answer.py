@@ -11,7 +11,7 @@ from ..config import AnswerSettings
 from .excerpts import term_shares
 from .question import ParsedQuestion
 from ..records import AnswerSentence, Excerpt, Passage
-from ..text import sentence_spans, word_set
+from ..text import sentence_spans, tokenize, word_set
 
 # What kind of fact a question asks for, from its wording; a sentence holding that kind ranks higher.
 _QUESTION_KINDS = (
@@ -123,4 +123,9 @@ def direct(question: ParsedQuestion, sentences: list[SentenceCandidate], similar
     """The sentences that answer directly: the candidates scored (`score`) and chosen (`choose`)."""
     if not sentences:
         return ()
-    return choose(sentences, score(question, sentences, similarities, settings), settings)
+    scores = score(question, sentences, similarities, settings)
+    if question.focus:  # "And what about X?": only sentences about X, when the excerpts hold any
+        about = [i for i, c in enumerate(sentences) if question.focus <= set(tokenize(c.text))]
+        if about:
+            return choose([sentences[i] for i in about], scores[about], settings)
+    return choose(sentences, scores, settings)

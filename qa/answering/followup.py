@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..text import STOPWORDS
+from ..text import STOPWORDS, tokenize
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 # words that point back to something said earlier: a question holding one leans on the previous turn
@@ -18,6 +18,8 @@ _CUES = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what abo
 _ASKING = frozenset("""many much long old far often year years day date time did does do done say said says tell
 told mean meant happen happened else also about exactly please""".split())
 _ABOUT = re.compile(r"\b(what|how)\s+about\b", re.I)
+# "And what about the returning officer?": the answer must be about what follows "about"
+_ABOUT_FOCUS = re.compile(r"^\s*(?:and\s+|but\s+)?(?:what|how)\s+about\s+(.+?)[\s?.!]*$", re.I)
 MAX_CONTENT_WORDS = 4  # a question with an anaphor and more content words than this stands alone
 MAX_DEFINITE_WORDS = 3  # the same for "the ..." without a name
 
@@ -34,18 +36,27 @@ def content_words(question: str) -> list[str]:
     return out
 
 
-def depends_on_previous(question: str) -> bool:
+def depends_on_previous(question: str, earlier: str = "") -> bool:
     """Whether `question` leans on an earlier turn: an anaphor ("it", "they", "that") or a definite
     description ("the embargo") in a short question, an opening "and"/"what about", or no words of its own
-    ("When?", "Why?")."""
+    ("When?", "Why?"). `earlier`: the turn it would lean on, as understood."""
     words = [w.lower() for w in _WORD.findall(question)]
     content = content_words(question)
     if _CUES.match(question) or not content:
         return True
     if any(w in ANAPHORS for w in words):
         return len(content) <= MAX_CONTENT_WORDS
-    # "Who proclaimed the embargo?": a definite description with no name of its own points back too
-    return "the" in words and len(content) <= MAX_DEFINITE_WORDS and not any(_is_name(w) for w in content)
+    # "Who proclaimed the embargo?": a definite description with no name of its own points back too, unless it
+    # repeats the earlier turn's words: "Who voted against the lithium mine?" after questions about lithium
+    # output names its own subject, and the earlier words would only pull the search back to them
+    return ("the" in words and len(content) <= MAX_DEFINITE_WORDS and not any(_is_name(w) for w in content)
+            and not set(tokenize(" ".join(content))) & set(tokenize(" ".join(content_words(earlier)))))
+
+
+def focus_of(question: str) -> str:
+    """What an "(And) what about X?" turn asks about (X), or "" for any other question."""
+    found = _ABOUT_FOCUS.match(question)
+    return found.group(1) if found else ""
 
 
 def resolve(question: str, previous: Sequence[str] = ()) -> str:
@@ -59,7 +70,7 @@ def resolve(question: str, previous: Sequence[str] = ()) -> str:
         turn = " ".join(turn.split())
         if not turn:
             continue
-        resolved = _join(turn, resolved) if resolved and depends_on_previous(turn) else turn
+        resolved = _join(turn, resolved) if resolved and depends_on_previous(turn, resolved) else turn
     return resolved or question
 
 

@@ -24,6 +24,8 @@ class ParsedQuestion:
     idf: Mapping[str, float]  # each term's idf in the collection, as the index gives it (the highlight's weights)
     weights: Mapping[str, float]  # the same, a term the collection never saw weighing idf.unseen (term shares)
     vector: np.ndarray  # the model's query vector, normalised
+    # "And what about X?" after earlier turns: X's search tokens, which an answer sentence must hold
+    focus: frozenset[str] = frozenset()
 
     @property
     def total_weight(self) -> float:
@@ -31,10 +33,12 @@ class ParsedQuestion:
         return sum(self.weights.values()) or 1.0
 
 
-def parse(asked: str, text: str, idf: Idf, embed_query: Callable[[str], np.ndarray]) -> ParsedQuestion:
-    """`text` (the question as searched for) tokenised, weighed by `idf` and embedded by `embed_query`."""
+def parse(asked: str, text: str, idf: Idf, embed_query: Callable[[str], np.ndarray], focus: str = ""
+          ) -> ParsedQuestion:
+    """`text` (the question as searched for) tokenised, weighed by `idf` and embedded by `embed_query`;
+    `focus`: what a follow-up asks about ("X" of "And what about X?"), or ""."""
     terms = frozenset(tokenize(text))
     # built by iterating `terms`, as every consumer sums in this order: equal sums, equal ties
     raw = {t: idf(t) for t in terms}
     weights = {t: raw[t] or idf.unseen for t in terms}  # type: ignore[attr-defined]
-    return ParsedQuestion(asked, text, terms, raw, weights, embed_query(text))
+    return ParsedQuestion(asked, text, terms, raw, weights, embed_query(text), frozenset(tokenize(focus)))

@@ -23,6 +23,9 @@ class Question:
     must: str | None = None  # a phrase the excerpt from the right document must contain
     answers: tuple[str, ...] = ()  # SQuAD gold answer texts
     answerable: bool = True
+    fact: str | None = None  # the shortest verbatim span that is the asked-for fact (held-out set)
+    kind: str | None = None  # what the question asks (who, byline, misspelled...) or a dialogue turn's role
+    same_as: str | None = None  # a misspelled question: the same question spelled right
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,13 @@ def load_jsonl(path: Path) -> list[Question]:
             raise BenchmarkError(f"{path}:{number}: an answerable question needs a 'doc_id'")
         relevant = {str(row["doc_id"]): 1} if answerable else {}
         questions.append(Question(f"{Path(path).stem}:{number}", text, relevant, row.get("must"),
-                                  answerable=answerable))
+                                  answerable=answerable, **_optional(row)))
     return questions
+
+
+def _optional(row: dict) -> dict:
+    """The optional held-out fields of a JSONL row (fact, kind, same_as), as Question keywords."""
+    return {key: str(row[key]) for key in ("fact", "kind", "same_as") if row.get(key) is not None}
 
 
 def is_dialogue_file(path: Path) -> bool:
@@ -113,7 +121,8 @@ def load_dialogues(path: Path) -> list[Dialogue]:
         for i, t in enumerate(turns, start=1):
             if not t.get("question") or not t.get("doc_id"):
                 raise BenchmarkError(f"{path}:{number}: turn {i} needs a 'question' and a 'doc_id'")
-            questions.append(Question(f"{name}:{i}", str(t["question"]), {str(t["doc_id"]): 1}, t.get("must")))
+            questions.append(Question(f"{name}:{i}", str(t["question"]), {str(t["doc_id"]): 1}, t.get("must"),
+                                      **_optional(t)))
         dialogues.append(Dialogue(name, tuple(questions)))
     return dialogues
 

@@ -9,6 +9,7 @@ from typing import Callable
 
 import numpy as np
 
+from .answer_quality import Judged, format_kinds, judge, quality, turn_recall
 from .benchmarks import Benchmark, Dialogue, Question, load_benchmark, write_corpus
 from ..errors import BenchmarkError
 from ..config import MAX_K_JSON, SETTINGS, Settings
@@ -33,6 +34,7 @@ class Scored:
     answer_hit: bool | None = None
     first_highlight_hit: bool | None = None
     confidence_label: str = "none"
+    judged: Judged | None = None  # the answer a reader sees, against the gold sentence and fact
 
 
 def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, split: str = "test", k: int = 10,
@@ -94,7 +96,8 @@ def followups(engine, dialogues: list[Dialogue], k: int, ids: dict[str, str], te
     with_conv = [score_question(engine, q, k, ids, texts, kind, [p.text for p in before]) for before, q in later]
     alone = [score_question(engine, q, k, ids, texts, kind) for _, q in later]
     first = [score_question(engine, d.turns[0], k, ids, texts, kind) for d in dialogues]
-    return {"followup_turns": len(later),
+    roles = turn_recall([q.kind for _, q in later], [1 in s.ranks for s in with_conv])
+    return {**roles,"followup_turns": len(later),
             "followup_recall@1_with": _mean([1 in s.ranks for s in with_conv]),
             "followup_recall@1_without": _mean([1 in s.ranks for s in alone]),
             "dialogue_first_turn_recall@1": _mean([1 in s.ranks for s in first])}
@@ -123,7 +126,8 @@ def score_question(engine, q: Question, k: int, ids: dict[str, str], texts: dict
         answer_hit = bool(answer.answer) and contains_answer(answer.answer[0].text, q.answers)
         first_hit = bool(answer.excerpts) and _highlight_holds(answer.excerpts[0], q.answers)
     return Scored(q.answerable, answer.answered, answer.took_ms, ranks, q.relevant, grades,
-                  answer.confidence_score, hit, answer_hit, first_hit, answer.confidence)
+                  answer.confidence_score, hit, answer_hit, first_hit, answer.confidence,
+                  judge(answer, q, kind == "squad", 1 in ranks))
 
 
 def _bench_id(doc_id: str, ids: dict[str, str], relevant: dict[str, int]) -> str:
@@ -171,6 +175,8 @@ def summarise(scored: list[Scored]) -> dict:
     for label in ("high", "low", "none"):  # the confidence a reader sees, over answerable questions
         out[f"answerable_{label}"] = _mean([s.confidence_label == label for s in answerable])
     out.update(abstention(scored))
+    out.update(quality([s.judged for s in scored], [s.confidence_label for s in scored],
+                       [s.answerable for s in scored]))
     took = np.asarray([s.took_ms for s in scored])
     out["took_ms_p50"] = round(float(np.median(took)), 1)
     out["took_ms_p95"] = round(float(np.percentile(took, 95)), 1)
@@ -212,6 +218,9 @@ def format_table(report: dict) -> str:
     for metric in metrics:
         cells = [report["modes"][mode].get(metric) for mode in modes]
         lines.append(metric.ljust(width) + "".join(_cell(c).rjust(10) for c in cells))
+    kinds = report["modes"][modes[0]].get("by_kind") if modes else None
+    if kinds:  # what the reader sees, per kind of question, in the first mode
+        lines += ["", f"per kind ({modes[0]}; answer = first answer sentence holds the gold):", format_kinds(kinds)]
     return "\n".join(lines)
 
 

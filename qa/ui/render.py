@@ -134,7 +134,9 @@ def _excerpt(e: dict, level: str) -> str:
     attrs = (f'data-doc="{escape(e["doc_id"])}" data-start="{start}" data-end="{end}" data-hl="{escape(hl)}" '
              f'data-rank="{int(e["rank"])}"')
     details = f'characters {start}–{end} · rank {int(e["rank"])} · relevance score {float(e["score"]):.3f}'
-    meta = [escape(d) for d in [e.get("date_text") or e.get("date")] if d]  # as the article writes it
+    # who wrote it and when, as the article writes them
+    meta = [f'<span class="qa-byline">By {escape(e["byline"])}</span>'] if e.get("byline") else []
+    meta += [escape(d) for d in [e.get("date_text") or e.get("date")] if d]
     meta.append(f'<span class="qa-file">{escape(e["doc_id"])}</span>')
     also = e.get("also_in") or []
     if also:
