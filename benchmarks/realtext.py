@@ -94,14 +94,14 @@ def build_timed(source: Path, index_dir: Path) -> tuple[float, dict[str, float],
     shutil.rmtree(index_dir, ignore_errors=True)
     embedder = Embedder(SETTINGS)  # fresh: the model load is part of the build, as in `qa build`
     wordpieces = [0]
-    counting = embedder.wordpieces
+    counting = embedder.wordpieces_kept_for_embedding
 
     def counted(text: str) -> int:
         n = counting(text)
         wordpieces[0] += n
         return n
 
-    embedder.wordpieces = counted
+    embedder.wordpieces_kept_for_embedding = counted
     with Stages() as stages:
         wrap_build(stages)
         started = time.perf_counter()

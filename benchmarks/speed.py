@@ -92,7 +92,7 @@ def throughput(embedder: Embedder, corpus: lib.Corpus, n_docs: int, index_dir: P
         texts = [t for t in dict.fromkeys(texts) if t not in seen]
         seen.update(texts)
         tokens += sum(count_tokens(t) for t in texts)
-        embedder.forget_token_ids()  # the raw run tokenises for itself, as a plain encode would
+        embedder.tokens.forget()  # the raw run tokenises for itself, as a plain encode would
         started = time.perf_counter()
         for i in range(0, len(texts), SETTINGS.build.embed_batch):
             embedder.embed(texts[i:i + SETTINGS.build.embed_batch])

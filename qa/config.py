@@ -242,6 +242,14 @@ def backend_override() -> str | None:
     return os.environ.get("QA_BACKEND") or None
 
 
+FORBID_MODEL_ENV = "QA_FORBID_MODEL"  # =1: loading the model is an error (the fast test tier sets it)
+
+
+def model_forbidden() -> bool:
+    """$QA_FORBID_MODEL=1: this process may not load the embedding model (tests/conftest.py's fast tier)."""
+    return os.environ.get(FORBID_MODEL_ENV) == "1"
+
+
 def password() -> str | None:
     return os.environ.get(PASSWORD_ENV) or None
 

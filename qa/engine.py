@@ -69,13 +69,13 @@ class Engine:
         # everything below works on the question as understood with the conversation; `asked` stays as asked
         searched = followup.resolve(asked, self.check_previous(previous))
         loaded = self.loaded()
-        self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
+        self.embedder.load()  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         r = self.settings.retrieval
         parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query)
         found = steps.retrieve(parsed, loaded.retriever, loaded.catalog, loaded.store, k, filters, r)
         chosen = steps.select(found, loaded.catalog, k, self.settings)
-        pool = steps.sentence_pool(parsed, chosen, loaded.store.sentence_vectors, self.embedder.sentence_embedder(),
+        pool = steps.sentence_pool(parsed, chosen, loaded.store.sentence_vectors, self.embedder.embed_sentences,
                                    self.settings.answer.depth)
         judged = steps.judge(parsed, chosen, found, pool, loaded.retriever.vectors.ntotal, r)
         spans = steps.highlight(parsed, chosen, pool if judged.answered else None, r.highlight_embed_depth)
@@ -89,7 +89,8 @@ class Engine:
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is answered at full speed."""
         self.loaded()
-        self.embedder.embed_query("warm up")
+        self.embedder.load()
+        self.embedder.embed_query("warm up")  # and the question session's first run
 
     # ---- checking requests: the one place that says what is valid ----------------------
     def check_k(self, k, limit: int = MAX_K_JSON) -> int:

@@ -75,7 +75,7 @@ def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Sett
     redo_all = rebuild or stored_key != key
     existing = store.document_hashes()
 
-    chunker = Chunker(settings.chunk, embedder.wordpieces)
+    chunker = Chunker(settings.chunk, embedder.wordpieces_kept_for_embedding)
     todo: list[tuple[Document, list[Passage]]] = []
     report.unchanged = [f.doc_id for f in files if not redo_all and existing.get(f.doc_id) == f.sha256]
     to_read = [f for f in files if redo_all or existing.get(f.doc_id) != f.sha256]
