@@ -13,7 +13,7 @@ Writes one row per question (the features the engine judged it by, read from `An
 the none rates of the engine's rule and, on the calibration split, fits it: the logistic regression's weights and the
 log-odds an answer needs in each collection (qa/config.py `answer_weights`, `answer_odds`). `--reuse` reads the rows
 back. (Rows written before issue 20 also hold `dense`, `lex`, `qidf` and the `scos_*` variants that
-eval/confidence_variants.py and `--variants` compared; the choice they measured is in docs/quality.md.)
+The deleted eval/confidence_variants.py and `--variants` compared; the choice they measured is in docs/quality.md.)
 """
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ class ModelSettings:
     name: str = "sentence-transformers/all-MiniLM-L6-v2"
     dim: int = 384
     batch_size: int = 32  # texts per forward pass; inputs are sorted by length first, so padding stays small
-    # the int8 ONNX sessions' batches: smaller ones stay in cache and carry less padding (benchmarks/int8_recipes.py)
+    # the int8 ONNX sessions' batches: smaller ones stay in cache and carry less padding (docs/speed.md, "int8 recipes")
     onnx_batch_size: int = 16
     # auto = int8 ONNX when onnxruntime is installed, else bf16 on CPUs with native bf16, else fp32;
     # the QA_BACKEND environment variable overrides this. See docs/speed.md for the measurements.
@@ -185,7 +185,7 @@ class GroupSettings:
 
     shingle_words: int = 2
     # estimated Jaccard of 2-word shingles at or above which two articles carry one story: a machine-reworded
-    # copy measured 0.37, different stories on one topic at most 0.074 (eval/syndication.py, docs/quality.md)
+    # copy measured 0.37, different stories on one topic at most 0.074 (docs/quality.md)
     threshold: float = 0.2
     num_perm: int = 128
     seed: int = 1

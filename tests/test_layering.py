@@ -141,3 +141,40 @@ def test_no_private_name_is_imported_from_another_module():
            for path in files for line, target, name in imports(path)
            if name.startswith("_") and not name.startswith("__")]
     assert not bad, "private names imported from another module (make them public or move them):\n" + "\n".join(bad)
+
+
+# named so by the standard library, not private: namedtuple's methods, os._exit
+STANDARD_UNDERSCORE_NAMES = {"_replace", "_asdict", "_fields", "_make", "_field_defaults", "_exit"}
+
+
+def defined_names(tree: ast.AST) -> set[str]:
+    """Every name a module defines: functions, classes, arguments, and what it assigns (`x = `, `self.x = `)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+    return names
+
+
+def private_attribute_uses(path: Path) -> list[str]:
+    """`x._name` in `path` where `_name` is defined in another module: a private name reached from outside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    own = defined_names(tree)
+    return [f"{path.relative_to(ROOT)}:{node.lineno} uses .{node.attr}" for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+            and node.attr not in own and node.attr not in STANDARD_UNDERSCORE_NAMES]
+
+
+def test_no_private_name_of_another_module_is_used():
+    """(c) for attributes: `engine._embed_sentences`, `lock._lock` or `module._helper` from outside its module."""
+    files = [*qa_modules(), *sorted(ROOT.glob("tests/**/*.py")), *sorted(ROOT.glob("benchmarks/**/*.py")),
+             *sorted(ROOT.glob("eval/**/*.py")), *sorted(ROOT.glob("docs/*.py")), ROOT / "app.py"]
+    bad = [use for path in files for use in private_attribute_uses(path)]
+    assert not bad, "private names used outside their module (make them public or test the public API):\n" + \
+        "\n".join(bad)

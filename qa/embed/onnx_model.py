@@ -22,7 +22,7 @@ EXPORT_VERSION = "4"  # bump when the export recipe changes, so cached files are
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # onnxruntime's SkipLayerNormalization kernel (residual add + layer norm in one op) runs about 4x slower than an
 # Add and a LayerNormalization on these shapes (2.3 vs 9.3 ms on [32, 128, 384]): neither the export's optimiser
-# nor the session may fuse them (benchmarks/int8_recipes.py, docs/speed.md)
+# nor the session may fuse them (docs/speed.md)
 UNFUSED = ["SkipLayerNormFusion"]
 
 
