@@ -273,7 +273,7 @@ def cache_dir() -> Path:
 
 
 def crash_test_pause() -> tuple[str, float] | None:
-    """$QA_TEST_PAUSE=<point>:<seconds>, set only by tests/test_crash.py: (point, seconds), else None."""
+    """$QA_TEST_PAUSE=<point>:<seconds>, set only by tests/test_crash_safety.py: (point, seconds), else None."""
     name, _, seconds = os.environ.get("QA_TEST_PAUSE", "").partition(":")
     return (name, float(seconds or 30)) if name else None
 

@@ -178,3 +178,12 @@ def test_no_private_name_of_another_module_is_used():
     bad = [use for path in files for use in private_attribute_uses(path)]
     assert not bad, "private names used outside their module (make them public or test the public API):\n" + \
         "\n".join(bad)
+
+
+MAX_MODULE_LINES = 300
+
+
+def test_no_module_of_the_package_is_over_300_lines():
+    long = [f"{p.relative_to(ROOT)}: {n} lines" for p in qa_modules()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by what they do):\n" + "\n".join(long)

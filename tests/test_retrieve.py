@@ -117,8 +117,9 @@ def test_near_duplicates_do_not_fill_the_top_k():
         _passage("a.txt", 10, (sentence + " The shipment came from Ningbo.")[10:] + " More.", 3),  # overlapping window
         _passage("c.txt", 0, "Mexico's navy intercepted a fishing boat carrying methamphetamine.", 4),
     ]
-    chosen = excerpts.select(ranked, 3, jaccard=0.8)
-    assert chosen == [0, 3]
+    chosen = excerpts.distinct(ranked, 3, jaccard=0.8)  # what steps.select runs
+    assert [(p.doc_id, p.passage_id) for p in chosen] == [("a.txt", 1), ("c.txt", 4)]  # b.txt's copy dropped
+    assert chosen[0].end == ranked[2].end  # the overlapping window merged into the better one, not shown apart
 
 
 def test_engine_returns_one_copy_of_a_repeated_article(tmp_path, fresh_engine):
