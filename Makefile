@@ -45,11 +45,11 @@ index: setup
 
 # real text first (SciFact build vs raw fp32, SciFact/SQuAD ask per stage), then 1k/10k/100k; docs/speed.md
 bench: setup
-	$(PY) benchmarks/speed.py
+	$(PY) -m benchmarks.speed
 
 # only the real-text part (issue 14's measures), ~15 minutes the first time on 2 cores
 bench-real: setup
-	$(PY) benchmarks/speed.py --real-only
+	$(PY) -m benchmarks.speed --real-only
 
 # Answer quality on real benchmarks (minutes; not part of `make test`); results in docs/quality.md.
 BENCH ?= ../shared/benchmarks

@@ -2,7 +2,7 @@
 and SQuAD ask latency per stage), then build throughput, query latency at 1k/10k/100k passages (mixed questions and
 SciFact claims), updates, memory, start-up.
 
-    .venv/bin/python benchmarks/speed.py [--data ../shared/benchmarks] [--workdir /tmp/qa-speed] [--quick]
+    .venv/bin/python -m benchmarks.speed [--data ../shared/benchmarks] [--workdir /tmp/qa-speed] [--quick]
                                          [--docs 1500] [--real-only]
 
 Real text: SciFact abstracts and SQuAD paragraphs as article files, copied under new names to reach the
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-import realtext
-import speedlib as lib
+from benchmarks import realtext
+from benchmarks import speedlib as lib
 from qa.ingest.chunker import Chunker, count_tokens
 from qa.config import SETTINGS
 from qa.embed.embedder import Embedder

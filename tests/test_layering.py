@@ -7,7 +7,7 @@ A module belongs to a unit: its subpackage (`qa.index.store` -> `qa.index`), or 
     engine       qa.engine (the one facade), qa.collection (changes to the collection made through it),
                  qa.requests (a front end's request to Engine.ask)
     stages       qa.answering -> qa.index -> qa.embed -> qa.ingest
-    base         qa, qa.config, qa.errors, qa.records, qa.text
+    base         qa, qa.config, qa.errors, qa.records, qa.text, qa.timing
 
 The rule:
   (a) a module imports only from its own layer or a lower one; the stages are ordered as written, so a
@@ -29,7 +29,7 @@ LAYERS = {  # unit -> (layer, rank within the stages)
     **{u: ("front end", 0) for u in ("qa.__main__", "qa.cli", "qa.console", "qa.serve", "qa.ui", "qa.evaluation")},
     **{u: ("engine", 0) for u in ("qa.engine", "qa.collection", "qa.requests")},
     **{u: ("stage", rank) for rank, u in enumerate(("qa.ingest", "qa.embed", "qa.index", "qa.answering"), 1)},
-    **{u: ("base", 0) for u in ("qa", "qa.config", "qa.errors", "qa.records", "qa.text")},
+    **{u: ("base", 0) for u in ("qa", "qa.config", "qa.errors", "qa.records", "qa.text", "qa.timing")},
 }
 HEIGHT = {"base": 0, "stage": 1, "engine": 2, "front end": 3}
 FRONT_END_MAY_REACH = {"qa.ingest"}  # the one stage a front end may import directly

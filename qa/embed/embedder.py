@@ -13,6 +13,7 @@ import numpy as np
 
 import qa  # noqa: F401  sets the offline variables before transformers is imported
 
+from .. import timing
 from ..config import FORBID_MODEL_ENV, Settings, available_cores, backend_override, model_forbidden
 from .onnx_model import mean_pool, run_side_by_side
 from .sentence_vectors import sentence_means
@@ -225,7 +226,8 @@ class Embedder:
         for n, (tokens, (_, offsets), found) in enumerate(zip(states, self.tokens.take_encodings(texts), spans)):
             tokens = tokens.float().numpy()
             vectors[n] = mean_pool(tokens[None], np.ones((1, len(tokens)), dtype=np.int64))[0]
-            sentences.append(sentence_means(tokens[:-1], np.asarray(offsets[:len(tokens) - 1]), found))
+            with timing.stage("sentence vectors (pooling)"):
+                sentences.append(sentence_means(tokens[:-1], np.asarray(offsets[:len(tokens) - 1]), found))
         return vectors, sentences
 
     def _embed_onnx(self, model, texts: list[str], spans: list | None = None,
@@ -252,9 +254,10 @@ class Embedder:
                 return
             states = worker.hidden(tokens, mask)
             out[batch] = mean_pool(states, mask)
-            for row, i in enumerate(batch):  # the closing [SEP] (kept by a cut) belongs to no sentence
-                kept = len(ids[i]) - 1
-                sentences[i] = sentence_means(states[row, :kept], np.asarray(encodings[i][1][:kept]), spans[i])
+            with timing.stage("sentence vectors (pooling)"):
+                for row, i in enumerate(batch):  # the closing [SEP] (kept by a cut) belongs to no sentence
+                    kept = len(ids[i]) - 1
+                    sentences[i] = sentence_means(states[row, :kept], np.asarray(encodings[i][1][:kept]), spans[i])
 
         if (len(workers) == 1 or len(batches) == 1) and progress is None:
             for n in range(len(batches)):  # a question or an answer's sentences: no thread hand-off
@@ -275,9 +278,10 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.settings.dim), dtype=np.float32)
         model = self._model()
-        if self.backend == "onnx-int8":
-            return self._embed_onnx(model[0], texts)
-        return self.embed(texts)
+        with timing.stage("sentence embedding"):
+            if self.backend == "onnx-int8":
+                return self._embed_onnx(model[0], texts)
+            return self.embed(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
         """One normalised query vector, shape (dim,).
@@ -286,6 +290,7 @@ class Embedder:
         the fp32 model (cosine to it 0.99 on average) for the same retrieval (docs/speed.md).
         """
         model = self._model()
-        if self.backend == "onnx-int8":
-            return self._embed_onnx(self.query_encoder, [text])[0]
-        return self._embed_torch(model, [text], False)[0]
+        with timing.stage("question embedding"):
+            if self.backend == "onnx-int8":
+                return self._embed_onnx(self.query_encoder, [text])[0]
+            return self._embed_torch(model, [text], False)[0]

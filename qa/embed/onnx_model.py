@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .. import timing
 from ..config import cache_dir
 
 EXPORT_VERSION = "4"  # bump when the export recipe changes, so cached files are remade
@@ -169,7 +170,8 @@ class OnnxEncoder:
 
     def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The last layer's token states, shape (inputs, tokens, dim)."""
-        return self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+        with timing.stage("embed (model run)"):
+            return self.session.run(None, {"input_ids": ids, "attention_mask": mask,
                                        "token_type_ids": np.zeros_like(ids)})[0]
 
     def hidden_mean(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

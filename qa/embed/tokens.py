@@ -7,6 +7,8 @@ from typing import Callable
 
 import numpy as np
 
+from .. import timing
+
 
 class TokenCache:
     """Tokenises with the model's Rust tokenizer; keeps what `count_and_keep` computed until `take_encodings` takes it.
@@ -39,11 +41,13 @@ class TokenCache:
 
     def count(self, text: str) -> int:
         """How many of the model's wordpieces `text` has, not counting [CLS] and [SEP]."""
-        return len(self.tokenizer.encode(text).ids) - 2
+        with timing.stage("tokenise (model wordpieces)"):
+            return len(self.tokenizer.encode(text).ids) - 2
 
     def count_and_keep(self, text: str) -> int:
         """`count`, and the token ids and offsets kept until `take_encodings` asks for `text`."""
-        encoding = self.tokenizer.encode(text)
+        with timing.stage("tokenise (model wordpieces)"):
+            encoding = self.tokenizer.encode(text)
         if len(self.recent) >= self.limit:
             self.recent.clear()
         # ids and character offsets, ~1.5 kB a passage (numpy, not lists); the offsets place each token in a sentence
@@ -57,7 +61,8 @@ class TokenCache:
         recent = self.recent
         known = [recent.pop(t, None) for t in texts]  # pop: a build's texts are embedded once
         todo = [t for t, k in zip(texts, known) if k is None]
-        fresh = iter((e.ids, e.offsets) for e in self.tokenizer.encode_batch(todo)) if todo else iter(())
+        with timing.stage("tokenise (model wordpieces)"):
+            fresh = iter([(e.ids, e.offsets) for e in self.tokenizer.encode_batch(todo)] if todo else ())
         return [k if k is not None else next(fresh) for k in known]
 
     def forget(self) -> None:
