@@ -107,7 +107,9 @@ class Embedder:
                                      "marked `model`)")
             if self.backend == "onnx-int8":
                 try:
-                    self.encoders, self.query_encoder = self._onnx_encoders()
+                    workers, query = self._onnx_encoders()
+                    self.query_encoder = query  # before `encoders`, which makes `loaded` true for other threads
+                    self.encoders = workers
                     return
                 except Exception as exc:  # any export or runtime failure: the fp32 model always works
                     warnings.warn(f"int8 ONNX backend failed ({type(exc).__name__}: {exc}); using fp32",
