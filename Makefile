@@ -45,11 +45,11 @@ index: setup
 
 # real text first (SciFact build vs raw fp32, SciFact/SQuAD ask per stage), then 1k/10k/100k; docs/speed.md
 bench: setup
-	$(PY) benchmarks/speed.py
+	$(PY) -m benchmarks.speed
 
 # only the real-text part (issue 14's measures), ~15 minutes the first time on 2 cores
 bench-real: setup
-	$(PY) benchmarks/speed.py --real-only
+	$(PY) -m benchmarks.speed --real-only
 
 # build throughput over a Ray cluster of 1 and 2 one-CPU nodes on this machine against the local build; docs/scale.md
 bench-cluster: setup

@@ -1,6 +1,6 @@
 """Time the chat app's `ask` API over loopback: start-up, idle latency, and latency while an article is indexed.
 
-Usage: .venv/bin/python benchmarks/api_latency.py [--questions 40] [--lines 1500]
+Usage: .venv/bin/python -m benchmarks.api_latency [--questions 40] [--lines 1500]
 Serves a temporary copy of seeds/ in-process (the same ChatApp as app.py) and prints one line per measurement.
 """
 from __future__ import annotations
@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.apprunner import free_port  # noqa: E402
+from tests.apprunner import free_port
 QUESTIONS = ["When did China ban the sale of fentanyl?", "What is the Counternarcotics Working Group?",
              "International Narcotics Control Board", "How many fentanyl pills were seized on July 1?"]
 

@@ -1,30 +1,23 @@
-"""Where `Engine.ask` spends its time: cProfile over real questions, and p50 with the highlight tie-break off.
+"""Where `Engine.ask` spends its time: each stage's share from the code's timing points, over real questions.
 
-    .venv/bin/python benchmarks/ask_profile.py --index /tmp/qa-speed/full/index-100000 [--questions 300]
+    .venv/bin/python -m benchmarks.ask_profile --index /tmp/qa-speed/full/index-100000 [--questions 300]
 
-Needs an index (make bench leaves one of 100k passages in /tmp/qa-speed/full/index-100000).
+Needs an index (make bench leaves one of 100k passages in /tmp/qa-speed/full/index-100000). Prints ms per ask
+and stage (exclusive: a stage's time less that of the stages inside it; qa/timing.py), took_ms p50 / p95, and
+p50 / p95 with the highlight's tie-break embedding off.
 """
 from __future__ import annotations
 
 import argparse
-import cProfile
 import json
-import pstats
 import statistics
+import time
+from dataclasses import replace
 from pathlib import Path
 
-from qa.answering import excerpts
+from qa import timing
+from qa.config import SETTINGS
 from qa.engine import Engine
-
-PHASES = {  # function name in the profile -> what it is
-    "embed_query": "question embedding",
-    "highlight_all": "highlight (with tie-break embedding)",
-    "_dense": "vector search",
-    "search": "BM25 search (lexical.py)",
-    "confidence": "confidence",
-    "passages": "passage fetch (SQLite)",
-    "select": "near-duplicate selection",
-}
 
 
 def p50_p95(engine: Engine, questions: list[str]) -> tuple[float, float]:
@@ -44,20 +37,20 @@ def main() -> None:
     engine.warm_up()
     for q in questions[:20]:
         engine.ask(q)
-    profile = cProfile.Profile()
-    profile.enable()
-    for q in questions:
-        engine.ask(q)
-    profile.disable()
-    stats = pstats.Stats(profile).stats
-    print(f"{engine.store.passage_count()} passages, {len(questions)} SciFact claims; ms per ask (cumulative, profiled):")
-    for (path, _, name), (calls, _, _, cumulative, _) in sorted(stats.items(), key=lambda kv: -kv[1][3]):
-        if name in PHASES and "qa/" in path:
-            print(f"  {PHASES[name]:40s} {cumulative * 1000 / len(questions):6.2f}  ({calls} calls)")
+    with timing.recording() as times:
+        started = time.perf_counter()
+        for q in questions:
+            engine.ask(q)
+        total = time.perf_counter() - started
+    print(f"{engine.store.passage_count()} passages, {len(questions)} SciFact claims; ms per ask and stage:")
+    for name, seconds in sorted(times.seconds.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:45s} {seconds * 1000 / len(questions):6.2f}  ({times.calls[name]} calls)")
+    other = (total - sum(times.seconds.values())) * 1000 / len(questions)
+    print(f"  {'other (checks, follow-ups, records)':45s} {other:6.2f}")
     print("took_ms p50 / p95: %.1f / %.1f" % p50_p95(engine, questions))
-    full = excerpts.highlight_all
-    excerpts.highlight_all = lambda q, chosen, idf, embed, qv, depth: full(q, chosen, idf, None, qv, depth)
-    print("took_ms p50 / p95 without the highlight's tie-break embedding: %.1f / %.1f" % p50_p95(engine, questions))
+    untied = replace(SETTINGS, retrieval=replace(SETTINGS.retrieval, highlight_embed_depth=0))
+    plain = Engine(args.index, settings=untied, embedder=engine.embedder)
+    print("took_ms p50 / p95 without the highlight's tie-break embedding: %.1f / %.1f" % p50_p95(plain, questions))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Filter benchmark: `ask` latency at ~100k passages without a filter, within ~10% and ~1% of the dates, in one article.
 
-    .venv/bin/python benchmarks/filters.py [--data ../shared/benchmarks] [--workdir /tmp/filters-100k] [--size 100000]
+    .venv/bin/python -m benchmarks.filters [--data ../shared/benchmarks] [--workdir /tmp/filters-100k] [--size 100000]
 
 The collection is benchmarks/speed.py's (SciFact abstracts and SQuAD paragraphs as article files, copied
 under new names up to the size; the index is kept in --workdir and reused). Those articles carry no date,
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-import speedlib as lib
-from speed import print_table  # the same table as `make bench`
+from benchmarks import speedlib as lib
+from benchmarks.speed import print_table  # the same table as `make bench`
 from qa.index import story_groups, syndication
 from qa.config import SETTINGS
 from qa.embed.embedder import Embedder

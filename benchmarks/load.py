@@ -5,7 +5,7 @@ browser (headless chromium, the same file input a user clicks) one after another
 run, and prints errors (must be 0), p50/p95/max latency and how many questions were answered while an
 upload was being indexed. Bounded: every client stops at its question count or at --max-seconds.
 
-    .venv/bin/python benchmarks/load.py [--clients 20] [--questions 50] [--max-seconds 900] [--json]
+    .venv/bin/python -m benchmarks.load [--clients 20] [--questions 50] [--max-seconds 900] [--json]
 """
 from __future__ import annotations
 
@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests import apprunner  # noqa: E402  the app-process helpers the tests use
-from tests.support import long_article  # noqa: E402
+from tests import apprunner  # the app-process helpers the tests use
+from tests.support import long_article
 QUESTIONS = [
     "When did China ban the sale of fentanyl?",
     "Which US agencies sent officials to the meeting with China?",

@@ -1,6 +1,6 @@
 """Speed on real text (issue 14): SciFact build against raw fp32 encoding, ask latency per stage, SQuAD.
 
-    .venv/bin/python benchmarks/realtext.py [--data ../shared/benchmarks] [--workdir /tmp/qa-realtext]
+    .venv/bin/python -m benchmarks.realtext [--data ../shared/benchmarks] [--workdir /tmp/qa-realtext]
                                             [--docs 1500] [--questions 300] [--quick]
 
 1. Build: a fixed subset of SciFact (the first --docs abstracts of corpus.jsonl, title + abstract as .txt files)
@@ -22,10 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
-import speedlib as lib
-from stages import Stages, wrap_ask, wrap_build
+from benchmarks import speedlib as lib
+from qa import timing
 from qa.config import SETTINGS, available_cores
 from qa.embed.embedder import Embedder, model_path
 from qa.engine import Engine
@@ -94,16 +93,15 @@ def build_timed(source: Path, index_dir: Path) -> tuple[float, dict[str, float],
     shutil.rmtree(index_dir, ignore_errors=True)
     embedder = Embedder(SETTINGS)  # fresh: the model load is part of the build, as in `qa build`
     wordpieces = [0]
-    counting = embedder.wordpieces
+    counting = embedder.wordpieces_kept_for_embedding
 
     def counted(text: str) -> int:
         n = counting(text)
         wordpieces[0] += n
         return n
 
-    embedder.wordpieces = counted
-    with Stages() as stages:
-        wrap_build(stages)
+    embedder.wordpieces_kept_for_embedding = counted
+    with timing.recording() as stages:
         started = time.perf_counter()
         report = Engine(index_dir, embedder=embedder, create=True).build([source])
         seconds = time.perf_counter() - started
@@ -175,8 +173,7 @@ def ask_rows(title: str, index_dir: Path, questions: list[str], embedder: Embedd
     n = engine.store.passage_count()
     print(f"{title}: p50 {p50:.1f} ms, p95 {p95:.1f} ms at {n} passages ({load()})", flush=True)
     forget_cached()  # the timed pass asks the same questions: it must not find their texts tokenised already
-    with Stages() as stages:
-        wrap_ask(stages)
+    with timing.recording() as stages:
         started = time.perf_counter()
         for q in questions:
             engine.ask(q, k=k)

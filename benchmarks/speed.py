@@ -2,7 +2,7 @@
 and SQuAD ask latency per stage), then build throughput, query latency at 1k/10k/100k passages (mixed questions and
 SciFact claims), updates, memory, start-up.
 
-    .venv/bin/python benchmarks/speed.py [--data ../shared/benchmarks] [--workdir /tmp/qa-speed] [--quick]
+    .venv/bin/python -m benchmarks.speed [--data ../shared/benchmarks] [--workdir /tmp/qa-speed] [--quick]
                                          [--docs 1500] [--real-only]
 
 Real text: SciFact abstracts and SQuAD paragraphs as article files, copied under new names to reach the
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-import realtext
-import speedlib as lib
+from benchmarks import realtext
+from benchmarks import speedlib as lib
 from qa.ingest.chunker import Chunker, count_tokens
 from qa.config import SETTINGS
 from qa.embed.embedder import Embedder
@@ -92,7 +92,7 @@ def throughput(embedder: Embedder, corpus: lib.Corpus, n_docs: int, index_dir: P
         texts = [t for t in dict.fromkeys(texts) if t not in seen]
         seen.update(texts)
         tokens += sum(count_tokens(t) for t in texts)
-        embedder.forget_token_ids()  # the raw run tokenises for itself, as a plain encode would
+        embedder.tokens.forget()  # the raw run tokenises for itself, as a plain encode would
         started = time.perf_counter()
         for i in range(0, len(texts), SETTINGS.build.embed_batch):
             embedder.embed(texts[i:i + SETTINGS.build.embed_batch])

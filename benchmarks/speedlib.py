@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -15,12 +13,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from qa.evaluation.benchmarks import load_beir, load_squad  # noqa: E402
-from qa.ingest.chunker import Chunker  # noqa: E402
-from qa.config import SETTINGS  # noqa: E402
-from qa.records import Document  # noqa: E402
+from qa.evaluation.benchmarks import load_beir, load_squad
+from qa.ingest.chunker import Chunker
+from qa.config import SETTINGS
+from qa.records import Document
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Features of candidate answer sentences on held-out SQuAD questions, for choosing the answer sentence.
 
-    .venv/bin/python eval/answer_features.py --squad ../shared/benchmarks/squad/dev-v1.1.rebuilt.json \\
+    .venv/bin/python -m eval.answer_features --squad ../shared/benchmarks/squad/dev-v1.1.rebuilt.json \\
         --index /tmp/qa-squad --questions 600 [--contexts 0,0.25,0.5,0.75]
 
 Tune split: SQuAD dev questions outside the evenly spaced 2,000 that `qa eval --limit 2000` reports (the
@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from qa.config import SETTINGS  # noqa: E402
-from qa.answering.answer import answer_type, candidate_sentences, looks_like_heading  # noqa: E402
-from qa.engine import Engine  # noqa: E402
-from qa.evaluation.benchmarks import load_benchmark  # noqa: E402
-from qa.evaluation.scoring import contains_answer, subset  # noqa: E402
-from qa.answering.question import parse  # noqa: E402
-from qa.answering.sentence_pool import SentencePool  # noqa: E402
-from qa.text import sentence_spans  # noqa: E402
+from qa.config import SETTINGS
+from qa.answering.answer import answer_type, candidate_sentences, looks_like_heading
+from qa.engine import Engine
+from qa.evaluation.benchmarks import load_benchmark
+from qa.evaluation.scoring import contains_answer, subset
+from qa.answering.question import parse
+from qa.answering.sentence_pool import SentencePool
+from qa.text import sentence_spans
 
 
 def features(engine: Engine, questions, depth: int, contexts: tuple[float, ...] = ()

@@ -1,6 +1,6 @@
 """Calibrate "no answer": the abstention signal of answerable vs off-topic questions, on two collections.
 
-    .venv/bin/python eval/calibrate.py --seeds-index /tmp/qa-seeds \\
+    .venv/bin/python -m eval.calibrate --seeds-index /tmp/qa-seeds \\
         --squad ../shared/benchmarks/squad/dev-v1.1.rebuilt.json --squad-index /tmp/qa-squad
 
 Answerable: eval/seeds.jsonl against the seed articles, and 400 SQuAD dev questions from outside the evenly
@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from qa.evaluation.benchmarks import load_benchmark, load_jsonl  # noqa: E402
-from qa.engine import Engine  # noqa: E402
-from qa.evaluation.scoring import subset  # noqa: E402
+from qa.evaluation.benchmarks import load_benchmark, load_jsonl
+from qa.engine import Engine
+from qa.evaluation.scoring import subset
 
 ROOT = Path(__file__).resolve().parent
 

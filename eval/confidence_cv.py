@@ -1,6 +1,6 @@
 """Cross-validate the confidence rule's feature sets on the calibration rows of eval/confidence_features.py.
 
-    .venv/bin/python eval/confidence_cv.py /tmp/lc/conf-1500.json
+    .venv/bin/python -m eval.confidence_cv /tmp/lc/conf-1500.json
 
 Five folds, shuffled 10 times with a fixed seed: each fold is judged by `fit` on the other four, so a feature earns
 its place by "none" rates on questions its fit did not see. Prints [seed answerable, seed off-topic, SQuAD
@@ -9,13 +9,11 @@ answerable, SQuAD off-topic] "none" rates for each feature set.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import numpy as np  # noqa: E402
+import numpy as np
 
-from eval.confidence_features import FEATURES, fit, group_rates, is_none, read_rows  # noqa: E402
+from eval.confidence_features import FEATURES, fit, group_rates, is_none, read_rows
 
 FEATURE_SETS = (tuple(f for f in FEATURES if f != "peak"), FEATURES)
 

@@ -1,6 +1,6 @@
 """Gather the confidence signals of answerable and off-topic questions, to calibrate high / low / none.
 
-    .venv/bin/python eval/confidence_features.py --seeds-index /tmp/followup-seeds \\
+    .venv/bin/python -m eval.confidence_features --seeds-index /tmp/followup-seeds \\
         --squad ../shared/benchmarks/squad/dev-v1.1.rebuilt.json --squad-index /tmp/followup-squad \\
         --out /tmp/followup-features.json
 
@@ -13,23 +13,21 @@ Writes one row per question (the features the engine judged it by, read from `An
 the none rates of the engine's rule and, on the calibration split, fits it: the logistic regression's weights and the
 log-odds an answer needs in each collection (qa/config.py `answer_weights`, `answer_odds`). `--reuse` reads the rows
 back. (Rows written before issue 20 also hold `dense`, `lex`, `qidf` and the `scos_*` variants that
-eval/confidence_variants.py and `--variants` compared; the choice they measured is in docs/quality.md.)
+The deleted eval/confidence_variants.py and `--variants` compared; the choice they measured is in docs/quality.md.)
 """
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import numpy as np  # noqa: E402
+import numpy as np
 
-from qa.answering import confidence  # noqa: E402
-from qa.config import SETTINGS, ConfidenceWeights  # noqa: E402
-from qa.engine import Engine  # noqa: E402
-from qa.evaluation.benchmarks import load_benchmark, load_jsonl  # noqa: E402
-from qa.evaluation.scoring import subset  # noqa: E402
+from qa.answering import confidence
+from qa.config import SETTINGS, ConfidenceWeights
+from qa.engine import Engine
+from qa.evaluation.benchmarks import load_benchmark, load_jsonl
+from qa.evaluation.scoring import subset
 
 ROOT = Path(__file__).resolve().parent
 

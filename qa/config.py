@@ -78,7 +78,7 @@ class ModelSettings:
     name: str = "sentence-transformers/all-MiniLM-L6-v2"
     dim: int = 384
     batch_size: int = 32  # texts per forward pass; inputs are sorted by length first, so padding stays small
-    # the int8 ONNX sessions' batches: smaller ones stay in cache and carry less padding (benchmarks/int8_recipes.py)
+    # the int8 ONNX sessions' batches: smaller ones stay in cache and carry less padding (docs/speed.md, "int8 recipes")
     onnx_batch_size: int = 16
     # auto = int8 ONNX when onnxruntime is installed, else bf16 on CPUs with native bf16, else fp32;
     # the QA_BACKEND environment variable overrides this. See docs/speed.md for the measurements.
@@ -185,7 +185,7 @@ class GroupSettings:
 
     shingle_words: int = 2
     # estimated Jaccard of 2-word shingles at or above which two articles carry one story: a machine-reworded
-    # copy measured 0.37, different stories on one topic at most 0.074 (eval/syndication.py, docs/quality.md)
+    # copy measured 0.37, different stories on one topic at most 0.074 (docs/quality.md)
     threshold: float = 0.2
     num_perm: int = 128
     seed: int = 1
@@ -215,15 +215,12 @@ SETTINGS = Settings()
 
 # ---- the environment ----------------------------------------------------------------------------------------
 # Nothing may download at run time: qa/__init__.py sets these before transformers, huggingface_hub or gradio load.
-OFFLINE_ENVIRONMENT = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_DATASETS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}
+OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+                       "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+                       "TOKENIZERS_PARALLELISM": "false"}
 PASSWORD_ENV = "QA_PASSWORD"  # the app's login password (user `qa` unless --user)
+FORBID_MODEL_ENV = "QA_FORBID_MODEL"  # =1: loading the model is an error (the fast test tier sets it)
+CORES_ENV = "QA_CORES"  # at most this many cores (a Ray worker sets 1: one model thread an actor)
 
 
 def default_sources() -> list[Path]:
@@ -240,6 +237,11 @@ def go_offline() -> None:
 def backend_override() -> str | None:
     """$QA_BACKEND: force an embedding backend (fp32, bf16, onnx-int8) whatever ModelSettings says."""
     return os.environ.get("QA_BACKEND") or None
+
+
+def model_forbidden() -> bool:
+    """$QA_FORBID_MODEL=1: this process may not load the embedding model (tests/conftest.py's fast tier)."""
+    return os.environ.get(FORBID_MODEL_ENV) == "1"
 
 
 def password() -> str | None:
@@ -265,7 +267,7 @@ def cache_dir() -> Path:
 
 
 def crash_test_pause() -> tuple[str, float] | None:
-    """$QA_TEST_PAUSE=<point>:<seconds>, set only by tests/test_crash.py: (point, seconds), else None."""
+    """$QA_TEST_PAUSE=<point>:<seconds>, set only by tests/test_crash_safety.py: (point, seconds), else None."""
     name, _, seconds = os.environ.get("QA_TEST_PAUSE", "").partition(":")
     return (name, float(seconds or 30)) if name else None
 
@@ -286,7 +288,6 @@ class ClusterSettings:
 
 
 CLUSTER = ClusterSettings()
-CORES_ENV = "QA_CORES"  # at most this many cores (a Ray worker sets 1: one model thread an actor)
 
 
 def available_cores() -> int:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import timing
 from .answering import answer, byline, followup, steps
 from .index import derived, indexer, story_groups
 from .answering.catalog import Catalog, check_dates
@@ -69,23 +70,32 @@ class Engine:
         # everything below works on the question as understood with the conversation; `asked` stays as asked
         searched = followup.resolve(asked, self.check_previous(previous))
         loaded = self.loaded()
-        self.embedder.model  # loading the model is start-up, not answering: keep it out of took_ms
+        self.embedder.load()  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         r = self.settings.retrieval
+        # timing points for benchmarks (qa/timing.py); the embedder, the retriever and the store time their parts
         focus = followup.focus_of(asked) if searched != asked else ""
-        parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query, focus)
-        found = steps.retrieve(parsed, loaded.retriever, loaded.catalog, loaded.store, k, filters, r)
-        chosen = steps.select(found, loaded.catalog, k, self.settings)
-        pool = steps.sentence_pool(parsed, chosen, loaded.store.sentence_vectors, self.embedder.sentence_embedder(),
-                                   self.settings.answer.depth)
-        judged = steps.judge(parsed, chosen, found, pool, loaded.retriever.vectors.ntotal, r)
-        spans = steps.highlight(parsed, chosen, pool if judged.answered else None, r.highlight_embed_depth)
-        sentences = (answer.direct(parsed, pool.sentences, pool.similarities_once(), self.settings.answer)
-                     if judged.answered else ())
-        if judged.answered and (asks := byline.asks_about(asked)):  # "Who wrote the article about ...?"
-            line = byline.line_of(loaded.store.document(chosen.passages[0].doc_id), asks)
-            sentences = (line,) if line else sentences
-        cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog)
+        with timing.stage("question (parse)"):
+            parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query, focus)
+        with timing.stage("retrieve (passage reads)"):
+            found = steps.retrieve(parsed, loaded.retriever, loaded.catalog, loaded.store, k, filters, r)
+        with timing.stage("select (near copies, merges)"):
+            chosen = steps.select(found, loaded.catalog, k, self.settings)
+        with timing.stage("sentence pool"):
+            pool = steps.sentence_pool(parsed, chosen, loaded.store.sentence_vectors, self.embedder.embed_sentences,
+                                       self.settings.answer.depth)
+        with timing.stage("judge (confidence)"):
+            judged = steps.judge(parsed, chosen, found, pool, loaded.retriever.vectors.ntotal, r)
+        with timing.stage("highlight"):
+            spans = steps.highlight(parsed, chosen, pool if judged.answered else None, r.highlight_embed_depth)
+        with timing.stage("answer sentences"):
+            sentences = (answer.direct(parsed, pool.sentences, pool.similarities_once(), self.settings.answer)
+                         if judged.answered else ())
+            if judged.answered and (asks := byline.asks_about(asked)):  # "Who wrote the article about ...?"
+                line = byline.line_of(loaded.store.document(chosen.passages[0].doc_id), asks)
+                sentences = (line,) if line else sentences
+        with timing.stage("cite"):
+            cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog)
         took = (time.perf_counter() - started) * 1000
         return Answer(asked, judged.answered, took, cited, judged.score, sentences, judged.level, searched_for=searched,
                       confidence_detail=judged)
@@ -93,7 +103,8 @@ class Engine:
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is answered at full speed."""
         self.loaded()
-        self.embedder.embed_query("warm up")
+        self.embedder.load()
+        self.embedder.embed_query("warm up")  # and the question session's first run
 
     # ---- checking requests: the one place that says what is valid ----------------------
     def check_k(self, k, limit: int = MAX_K_JSON) -> int:

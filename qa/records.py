@@ -109,7 +109,7 @@ class Filters:
 
 @dataclass(frozen=True)
 class Confidence:
-    """How surely the first excerpts answer, with every feature it was judged by (qa/confidence.py `judge`).
+    """How surely the first excerpts answer, with every feature it was judged by (qa/answering/confidence.py `judge`).
 
     The rule: "high" when `score` (best_cosine + coverage_weight x coverage) reaches the high bar; else "none" when
     there is no excerpt; else "low" when `log_odds` (a logistic regression over the five features) reaches `needed`

@@ -42,6 +42,12 @@ HOSTILE_TEXT = (
 )
 
 
+def seed_index_intact(engine) -> None:
+    """The seed articles are still indexed and the seed question still finds its answer."""
+    assert {d.doc_id for d, _ in engine.documents()} >= {SPUN, PLAIN}
+    assert any(SEED_ANSWER in e.text for e in engine.ask(SEED_QUESTION, 3).excerpts)
+
+
 def seed_questions() -> list[dict]:
     return [json.loads(line) for line in (ROOT / "eval" / "seeds.jsonl").read_text().splitlines() if line.strip()]
 

@@ -1,4 +1,4 @@
-"""Issue 11, part 1: the user's articles live in a git-ignored folder; using the app leaves the repository clean."""
+"""The user's articles live in a git-ignored folder; using the app leaves the repository clean."""
 import os
 import shutil
 import subprocess

@@ -142,6 +142,19 @@ def test_wordpieces_match_the_model_tokenizer(embedder):
     assert embedder.wordpieces(text) == len(embedder.tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
+def test_reading_an_embedder_loads_nothing_and_counting_keeps_nothing():
+    """The backend is chosen when the Embedder is made; reading it loads no model. `wordpieces` only counts; the
+    build's `wordpieces_kept_for_embedding` keeps the token ids, which embedding then takes from `tokens`."""
+    fresh = Embedder(SETTINGS)
+    assert fresh.backend in ("onnx-int8", "bf16", "fp32") and not fresh.loaded
+    text = "Volunteers counted 412 otters along the estuary."
+    assert fresh.wordpieces(text) == fresh.wordpieces_kept_for_embedding(text) > 0
+    assert list(fresh.tokens.recent) == [text]
+    ids, offsets = fresh.tokens.take_encodings([text])[0]
+    assert len(ids) == fresh.wordpieces(text) + 2 and len(offsets) == len(ids)
+    assert fresh.tokens.recent == {} and not fresh.loaded
+
+
 def test_long_texts_are_cut_at_the_model_limit(embedder, fp32):
     long_text = " ".join(["lighthouse keeper counted passing ships"] * 120)
     assert float(embedder.embed([long_text])[0] @ fp32.embed([long_text])[0]) >= 0.98

@@ -9,7 +9,7 @@ A module belongs to a unit: its subpackage (`qa.index.store` -> `qa.index`), or 
                  qa.cluster (an Engine's build with its reading, splitting and embedding done by a Ray cluster:
                  the engine's work done elsewhere, so it sits beside the engine and reaches the stages as it does)
     stages       qa.answering -> qa.index -> qa.embed -> qa.ingest
-    base         qa, qa.config, qa.errors, qa.records, qa.text
+    base         qa, qa.config, qa.errors, qa.records, qa.text, qa.timing
 
 The rule:
   (a) a module imports only from its own layer or a lower one; the stages are ordered as written, so a
@@ -31,7 +31,7 @@ LAYERS = {  # unit -> (layer, rank within the stages)
     **{u: ("front end", 0) for u in ("qa.__main__", "qa.cli", "qa.console", "qa.serve", "qa.ui", "qa.evaluation")},
     **{u: ("engine", 0) for u in ("qa.engine", "qa.collection", "qa.requests", "qa.cluster")},
     **{u: ("stage", rank) for rank, u in enumerate(("qa.ingest", "qa.embed", "qa.index", "qa.answering"), 1)},
-    **{u: ("base", 0) for u in ("qa", "qa.config", "qa.errors", "qa.records", "qa.text")},
+    **{u: ("base", 0) for u in ("qa", "qa.config", "qa.errors", "qa.records", "qa.text", "qa.timing")},
 }
 HEIGHT = {"base": 0, "stage": 1, "engine": 2, "front end": 3}
 FRONT_END_MAY_REACH = {"qa.ingest"}  # the one stage a front end may import directly
@@ -143,3 +143,49 @@ def test_no_private_name_is_imported_from_another_module():
            for path in files for line, target, name in imports(path)
            if name.startswith("_") and not name.startswith("__")]
     assert not bad, "private names imported from another module (make them public or move them):\n" + "\n".join(bad)
+
+
+# named so by the standard library, not private: namedtuple's methods, os._exit
+STANDARD_UNDERSCORE_NAMES = {"_replace", "_asdict", "_fields", "_make", "_field_defaults", "_exit"}
+
+
+def defined_names(tree: ast.AST) -> set[str]:
+    """Every name a module defines: functions, classes, arguments, and what it assigns (`x = `, `self.x = `)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+    return names
+
+
+def private_attribute_uses(path: Path) -> list[str]:
+    """`x._name` in `path` where `_name` is defined in another module: a private name reached from outside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    own = defined_names(tree)
+    return [f"{path.relative_to(ROOT)}:{node.lineno} uses .{node.attr}" for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+            and node.attr not in own and node.attr not in STANDARD_UNDERSCORE_NAMES]
+
+
+def test_no_private_name_of_another_module_is_used():
+    """(c) for attributes: `engine._embed_sentences`, `lock._lock` or `module._helper` from outside its module."""
+    files = [*qa_modules(), *sorted(ROOT.glob("tests/**/*.py")), *sorted(ROOT.glob("benchmarks/**/*.py")),
+             *sorted(ROOT.glob("eval/**/*.py")), *sorted(ROOT.glob("docs/*.py")), ROOT / "app.py"]
+    bad = [use for path in files for use in private_attribute_uses(path)]
+    assert not bad, "private names used outside their module (make them public or test the public API):\n" + \
+        "\n".join(bad)
+
+
+MAX_MODULE_LINES = 300
+
+
+def test_no_module_of_the_package_is_over_300_lines():
+    long = [f"{p.relative_to(ROOT)}: {n} lines" for p in qa_modules()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by what they do):\n" + "\n".join(long)

@@ -1,4 +1,4 @@
-"""Issue 11, part 2: titles, bylines, ISO dates (with the text as written) and URLs from every format."""
+"""Titles, bylines, ISO dates (with the text as written) and URLs from every format."""
 import json
 import sqlite3
 import subprocess

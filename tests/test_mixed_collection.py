@@ -1,4 +1,4 @@
-"""Issue 11 end to end through the `qa` command line: a mixed collection (HTML, Markdown, plain text, PDF, a
+"""End to end through the `qa` command line: a mixed collection (HTML, Markdown, plain text, PDF, a
 syndicated copy, a page added by URL) gives titles, bylines, ISO dates and URLs, filters and story groups."""
 from __future__ import annotations
 

@@ -92,3 +92,19 @@ def test_no_temporary_files_are_left_behind(tmp_path):
     folder = tmp_path / "c"
     save_uploads([("one.txt", src), ("one.txt", src), ("bad.exe", src)], folder)
     assert [p.name for p in folder.iterdir()] == ["one.txt"]
+
+
+# ---- hostile upload names ----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["../escape.txt", "../../etc/passwd.txt", "a/../../b.txt", "/etc/cron.d/x.txt",
+                                  "/tmp/abs.txt", "C:\\Windows\\x.txt", "..\\..\\win.txt", "\\\\server\\share\\x.txt"])
+def test_upload_names_cannot_leave_the_collection(tmp_path, name):
+    from qa.ingest.uploads import save_uploads
+
+    collection, outside = tmp_path / "collection", tmp_path / "upload-src"
+    outside.mkdir()
+    src = outside / "payload.txt"
+    src.write_text("an article that tries to escape", encoding="utf-8")
+    before = {p for p in tmp_path.rglob("*")}
+    report = save_uploads([(name, src)], collection)
+    assert report.saved == [] and len(report.errors) == 1 and "\n" not in report.errors[0]
+    assert {p for p in tmp_path.rglob("*")} - before <= {collection}  # nothing written anywhere else

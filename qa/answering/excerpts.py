@@ -66,18 +66,6 @@ def union(a: Passage, b: Passage) -> Passage:
     return Passage(a.doc_id, min(a.position, b.position), first.start, max(a.end, b.end), text, a.passage_id)
 
 
-def select(passages: list[Passage], k: int, jaccard: float) -> list[int]:
-    """Indexes of the first `k` passages (in the given order) that are not near-copies of an earlier one."""
-    chosen: list[int] = []
-    words: dict = {}
-    for i, p in enumerate(passages):
-        if all(not near_duplicate(p, passages[j], jaccard, words) for j in chosen):
-            chosen.append(i)
-            if len(chosen) == k:
-                break
-    return chosen
-
-
 def highlight_all(
     question: ParsedQuestion,
     passages: list[Passage],

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import timing
 from ..config import RetrievalSettings
 from .fusion import normalised_score_fusion, reciprocal_rank_fusion
 from ..index.lexical import BM25
@@ -46,13 +47,17 @@ class Retriever:
         n = n or self.settings.candidates
         depth = max(n, self.settings.candidates)  # never fewer than the normalisation statistics need
         mode = self.settings.mode
-        dense_ids, dense_scores = self._dense(query_vector, depth, allowed) if mode != "lexical" else _EMPTY
-        lex_ids, lex_scores = self._lexical(question, depth, allowed) if mode != "dense" else _EMPTY
-        fused = self._fuse((dense_ids, dense_scores), (lex_ids, lex_scores))[:n]
+        with timing.stage("vector search (FAISS)"):
+            dense_ids, dense_scores = self._dense(query_vector, depth, allowed) if mode != "lexical" else _EMPTY
+        with timing.stage("BM25"):
+            lex_ids, lex_scores = self._lexical(question, depth, allowed) if mode != "dense" else _EMPTY
+        with timing.stage("fusion"):
+            fused = self._fuse((dense_ids, dense_scores), (lex_ids, lex_scores))[:n]
         dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
         lexical = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
         missing = [pid for pid, _ in fused if pid not in dense]
-        dense.update(self._cosines(query_vector, missing))
+        with timing.stage("vector search (FAISS)"):
+            dense.update(self._cosines(query_vector, missing))
         return [Candidate(pid, score, dense.get(pid, 0.0), lexical.get(pid, 0.0)) for pid, score in fused]
 
     def _fuse(self, dense: tuple, lexical: tuple) -> list[tuple[int, float]]:

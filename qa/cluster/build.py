@@ -145,7 +145,8 @@ def model_batches(missing: list[tuple[str, str]], settings: Settings) -> list[li
     limit, size, found = settings.chunk.model_max_wordpieces, settings.model.onnx_batch_size, []
     for lo in range(0, len(missing), settings.build.embed_batch):
         chunk = missing[lo:lo + settings.build.embed_batch]
-        lengths = [len(truncate(ids, limit)) for ids in tokens.token_ids([t for _, t in chunk])]
+        # as Embedder.embed_passages sorts them (a fresh cache keeps nothing, so nothing is taken from it)
+        lengths = [len(truncate(ids, limit)) for ids, _ in tokens.take_encodings([t for _, t in chunk])]
         order = sorted(range(len(chunk)), key=lambda i: lengths[i])
         found += [[chunk[i] for i in order[at:at + size]] for at in range(0, len(order), size)]
     return found

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
-import os
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property, lru_cache
@@ -13,14 +13,14 @@ import numpy as np
 
 import qa  # noqa: F401  sets the offline variables before transformers is imported
 
-from ..config import Settings, available_cores, backend_override
+from .. import timing
+from ..config import FORBID_MODEL_ENV, Settings, available_cores, backend_override, model_forbidden
 from .onnx_model import mean_pool, run_side_by_side
 from .sentence_vectors import sentence_means
 from .tokens import TokenCache, padded, truncate
 from ..text import sentence_spans
 
 BACKENDS = ("fp32", "bf16", "onnx-int8")
-FORBID_MODEL = "QA_FORBID_MODEL"  # =1: loading the model is an error (the fast test tier sets it)
 
 
 class ModelForbidden(RuntimeError):
@@ -72,45 +72,70 @@ class Embedder:
     """Turns texts into L2-normalised float32 vectors (cosine >= 0.98 to fp32 on every backend)."""
 
     def __init__(self, settings: Settings, backend: str | None = None):
-        """`backend` overrides settings.model.backend; texts are cut to the chunk settings' model limit;
-        nothing is loaded until the first text is embedded."""
+        """`backend` overrides settings.model.backend and is resolved here, once; texts are cut to the chunk
+        settings' model limit; the model loads on `load()` or the first text embedded, not before."""
         self.settings = settings.model
         self.max_wordpieces = settings.chunk.model_max_wordpieces
         self.progress_every = settings.build.progress_every
-        self._requested = backend or settings.model.backend
+        self.backend = resolve_backend(backend or settings.model.backend)  # 'fp32' after a failed int8 load
+        # the token ids kept from counting a passage's wordpieces until it is embedded (see TokenCache)
+        self.tokens = TokenCache(model_path, self.settings.recent_ids_max)
+        self.encoders: list | None = None  # int8: one-thread sessions, one a core
+        self.query_encoder = None  # int8: the questions' own session
+        self.sentence_transformer = None  # fp32 and bf16
+        self.loading = threading.Lock()
 
-    @cached_property
-    def backend(self) -> str:
-        """The backend in use; after a failed load this becomes 'fp32'."""
-        return resolve_backend(self._requested)
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded."""
+        return self.encoders is not None or self.sentence_transformer is not None
 
-    @cached_property
-    def model(self):
-        """The loaded encoder: one-thread OnnxEncoders (one a core) for int8, a SentenceTransformer for fp32 and bf16."""
-        if os.environ.get(FORBID_MODEL) == "1":
-            raise ModelForbidden(f"{FORBID_MODEL}=1: this process may not load the embedding model (the fast "
-                                 "test tier loads none: a test that builds, asks or starts the app is marked `model`)")
-        if self.backend == "onnx-int8":
-            try:
-                from .onnx_model import OnnxEncoder, model_files
+    def load(self) -> None:
+        """Load the model now (later calls return at once), so that the first text embedded is not slowed by it.
 
-                _, int8_file = model_files(model_path())
-                # questions by the passages' own int8 model, in a session of their own with one thread: on a busy
-                # CPU (a build running beside the app) a second thread costs more in waiting than it saves (14 vs
-                # 21 ms measured under load 5). The fp32 model took twice as long for the same retrieval
-                # (docs/speed.md, "Questions by the int8 model")
-                self._query_model = OnnxEncoder(int8_file, 1)
-                # one-thread sessions of the int8 model, one a core, each running whole batches: faster than
-                # one session splitting every batch across threads that wait on each other (docs/speed.md).
-                # The first also embeds the few sentences of an answer: one question, one core's work.
-                workers = [OnnxEncoder(int8_file, 1) for _ in range(available_cores())]
-                self._sentence_model = workers[0]
-                return workers
-            except Exception as exc:  # any export or runtime failure: the fp32 model always works
-                warnings.warn(f"int8 ONNX backend failed ({type(exc).__name__}: {exc}); using fp32",
-                              RuntimeWarning, stacklevel=2)
-                self.backend = "fp32"
-        return self._sentence_transformer()
+        The int8 backend falls back to fp32 with a warning if its export or runtime fails: the one place
+        `backend` changes after `__init__`.
+        """
+        if self.loaded:  # every question calls this: no lock once loaded
+            return
+        with self.loading:
+            if self.loaded:
+                return
+            if model_forbidden():
+                raise ModelForbidden(f"{FORBID_MODEL_ENV}=1: this process may not load the embedding model (the "
+                                     "fast test tier loads none: a test that builds, asks or starts the app is "
+                                     "marked `model`)")
+            if self.backend == "onnx-int8":
+                try:
+                    workers, query = self._onnx_encoders()
+                    self.query_encoder = query  # before `encoders`, which makes `loaded` true for other threads
+                    self.encoders = workers
+                    return
+                except Exception as exc:  # any export or runtime failure: the fp32 model always works
+                    warnings.warn(f"int8 ONNX backend failed ({type(exc).__name__}: {exc}); using fp32",
+                                  RuntimeWarning, stacklevel=2)
+                    self.backend = "fp32"
+            self.sentence_transformer = self._sentence_transformer()
+
+    def _onnx_encoders(self) -> tuple[list, object]:
+        from .onnx_model import OnnxEncoder, model_files
+
+        _, int8_file = model_files(model_path())
+        # one-thread sessions of the int8 model, one a core, each running whole batches: faster than one session
+        # splitting every batch across threads that wait on each other (docs/speed.md). The first also embeds
+        # the few sentences of an answer: one question, one core's work.
+        workers = [OnnxEncoder(int8_file, 1) for _ in range(available_cores())]
+        # questions by the passages' own int8 model, in a session of their own with one thread: on a busy CPU (a
+        # build running beside the app) a second thread costs more in waiting than it saves (14 vs 21 ms measured
+        # under load 5). The fp32 model took twice as long for the same retrieval (docs/speed.md, "Questions by
+        # the int8 model")
+        return workers, OnnxEncoder(int8_file, 1)
+
+    def _model(self):
+        """The loaded encoders (int8) or SentenceTransformer (fp32, bf16), loading them on first use."""
+        if not self.loaded:
+            self.load()
+        return self.encoders if self.encoders is not None else self.sentence_transformer
 
     def _sentence_transformer(self):
         import torch
@@ -129,28 +154,23 @@ class Embedder:
 
         return AutoTokenizer.from_pretrained(model_path(), local_files_only=True)
 
-    @cached_property
-    def tokens(self) -> TokenCache:
-        """The model's tokenizer, and the token ids kept from `wordpieces` until the passages are embedded."""
-        return TokenCache(model_path, self.settings.recent_ids_max)
-
     def wordpieces(self, text: str) -> int:
-        """How many of the model's wordpieces `text` has, not counting [CLS] and [SEP] (see TokenCache)."""
-        return self.tokens.wordpieces(text)
+        """How many of the model's wordpieces `text` has, not counting [CLS] and [SEP]; nothing is kept."""
+        return self.tokens.count(text)
+
+    def wordpieces_kept_for_embedding(self, text: str) -> int:
+        """`wordpieces`, and the token ids kept in `tokens` for the `embed_passages` that follows (a build)."""
+        return self.tokens.count_and_keep(text)
 
     def loaded_anything(self) -> bool:
         """Whether the model or a tokenizer has been loaded (a build with nothing to embed loads neither)."""
-        return bool({"model", "tokenizer"} & set(vars(self))) or ("tokens" in vars(self) and self.tokens.loaded)
-
-    def forget_token_ids(self) -> None:
-        """Drop the token ids kept from `wordpieces` (a benchmark's raw run tokenises for itself)."""
-        self.tokens.forget()
+        return self.loaded or "tokenizer" in vars(self) or self.tokens.loaded
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Normalised embeddings, one row a text."""
         if not texts:
             return np.zeros((0, self.settings.dim), dtype=np.float32)
-        model = self.model
+        model = self._model()
         if self.backend == "onnx-int8":
             return self._embed_onnx(model, texts)
         return self._embed_torch(model, texts, progress)
@@ -181,7 +201,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.settings.dim), dtype=np.float32), []
         spans = [sentence_spans(t) for t in texts]
-        model = self.model
+        model = self._model()
         if self.backend == "onnx-int8":
             return self._embed_onnx(model, texts, spans, progress)
         vectors, sentences = [], []
@@ -205,10 +225,11 @@ class Embedder:
                                   convert_to_numpy=False, show_progress_bar=False)
         vectors = np.empty((len(texts), self.settings.dim), dtype=np.float32)
         sentences = []
-        for n, (tokens, (_, offsets), found) in enumerate(zip(states, self._encodings(texts), spans)):
+        for n, (tokens, (_, offsets), found) in enumerate(zip(states, self.tokens.take_encodings(texts), spans)):
             tokens = tokens.float().numpy()
             vectors[n] = mean_pool(tokens[None], np.ones((1, len(tokens)), dtype=np.int64))[0]
-            sentences.append(sentence_means(tokens[:-1], np.asarray(offsets[:len(tokens) - 1]), found))
+            with timing.stage("sentence vectors (pooling)"):
+                sentences.append(sentence_means(tokens[:-1], np.asarray(offsets[:len(tokens) - 1]), found))
         return vectors, sentences
 
     def _embed_onnx(self, model, texts: list[str], spans: list | None = None,
@@ -218,7 +239,7 @@ class Embedder:
         With `spans` (the sentences of each text) also pool each sentence: (vectors, sentence vectors).
         `progress` is called with the number of texts done as batches finish.
         """
-        encodings = self._encodings(texts)
+        encodings = self.tokens.take_encodings(texts)
         ids = [truncate(i, self.max_wordpieces) for i, _ in encodings]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(ids), self.settings.dim), dtype=np.float32)
@@ -235,9 +256,10 @@ class Embedder:
                 return
             states = worker.hidden(tokens, mask)
             out[batch] = mean_pool(states, mask)
-            for row, i in enumerate(batch):  # the closing [SEP] (kept by a cut) belongs to no sentence
-                kept = len(ids[i]) - 1
-                sentences[i] = sentence_means(states[row, :kept], np.asarray(encodings[i][1][:kept]), spans[i])
+            with timing.stage("sentence vectors (pooling)"):
+                for row, i in enumerate(batch):  # the closing [SEP] (kept by a cut) belongs to no sentence
+                    kept = len(ids[i]) - 1
+                    sentences[i] = sentence_means(states[row, :kept], np.asarray(encodings[i][1][:kept]), spans[i])
 
         if (len(workers) == 1 or len(batches) == 1) and progress is None:
             for n in range(len(batches)):  # a question or an answer's sentences: no thread hand-off
@@ -250,32 +272,18 @@ class Embedder:
     def _pool(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(available_cores(), thread_name_prefix="qa-embed")
 
-    def _encodings(self, texts: list[str]) -> list[tuple]:
-        return self.tokens.encodings(texts)
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        """`embed` for the few sentences of one answer: on one thread (int8: the first session), no thread hand-off.
 
-    def sentence_embedder(self) -> Callable[[list[str]], np.ndarray]:
-        """An `embed` for the sentences of one answer: one thread, each text embedded once.
-
-        The highlight's tie-break and the answer step often embed the same sentences; the vectors are the
-        build's (int8) ones, so answers are as before, only cheaper.
+        The vectors are the build's (int8) ones; the answering pipeline's SentencePool asks each sentence once.
         """
-        seen: dict[str, np.ndarray] = {}
-
-        def embed(texts: list[str]) -> np.ndarray:
-            todo = [t for t in dict.fromkeys(texts) if t not in seen]
-            if todo:
-                seen.update(zip(todo, self._embed_sentences(todo)))
-            if not texts:
-                return np.zeros((0, self.settings.dim), dtype=np.float32)
-            return np.stack([seen[t] for t in texts])
-
-        return embed
-
-    def _embed_sentences(self, texts: list[str]) -> np.ndarray:
-        model = self.model
-        if self.backend == "onnx-int8":
-            return self._embed_onnx(self._sentence_model, texts)
-        return self.embed(texts)
+        if not texts:
+            return np.zeros((0, self.settings.dim), dtype=np.float32)
+        model = self._model()
+        with timing.stage("sentence embedding"):
+            if self.backend == "onnx-int8":
+                return self._embed_onnx(model[0], texts)
+            return self.embed(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
         """One normalised query vector, shape (dim,).
@@ -283,7 +291,8 @@ class Embedder:
         With the int8 backend the query goes through the int8 model in a session of its own: half the time of
         the fp32 model (cosine to it 0.99 on average) for the same retrieval (docs/speed.md).
         """
-        model = self.model
-        if self.backend == "onnx-int8":
-            return self._embed_onnx(self._query_model, [text])[0]
-        return self._embed_torch(model, [text], False)[0]
+        model = self._model()
+        with timing.stage("question embedding"):
+            if self.backend == "onnx-int8":
+                return self._embed_onnx(self.query_encoder, [text])[0]
+            return self._embed_torch(model, [text], False)[0]

@@ -16,13 +16,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .. import timing
 from ..config import cache_dir
 
 EXPORT_VERSION = "4"  # bump when the export recipe changes, so cached files are remade
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # onnxruntime's SkipLayerNormalization kernel (residual add + layer norm in one op) runs about 4x slower than an
 # Add and a LayerNormalization on these shapes (2.3 vs 9.3 ms on [32, 128, 384]): neither the export's optimiser
-# nor the session may fuse them (benchmarks/int8_recipes.py, docs/speed.md)
+# nor the session may fuse them (docs/speed.md)
 UNFUSED = ["SkipLayerNormFusion"]
 
 
@@ -169,7 +170,8 @@ class OnnxEncoder:
 
     def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The last layer's token states, shape (inputs, tokens, dim)."""
-        return self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+        with timing.stage("embed (model run)"):
+            return self.session.run(None, {"input_ids": ids, "attention_mask": mask,
                                        "token_type_ids": np.zeros_like(ids)})[0]
 
     def hidden_mean(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

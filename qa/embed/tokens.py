@@ -7,13 +7,16 @@ from typing import Callable
 
 import numpy as np
 
+from .. import timing
+
 
 class TokenCache:
-    """Tokenises with the model's Rust tokenizer and keeps what `wordpieces` computed until `encodings` takes it.
+    """Tokenises with the model's Rust tokenizer; keeps what `count_and_keep` computed until `take_encodings` takes it.
 
-    The chunker asks `wordpieces` of every passage it cuts, and the build embeds the same passages next: the
-    token ids (and character offsets) are kept, so each passage is tokenised once per build, not twice. At most
-    `limit` texts are kept (the cache is emptied when full); `encodings` pops what it uses.
+    A build's chunker counts the wordpieces of every passage it cuts with `count_and_keep`, and the build embeds the
+    same passages next: the token ids (and character offsets) are kept, so each passage is tokenised once per build,
+    not twice. At most `limit` texts are kept (the cache is emptied when full); `take_encodings` pops what it uses.
+    `count` counts and keeps nothing.
     """
 
     def __init__(self, model_path: Callable[[], str], limit: int):
@@ -36,9 +39,15 @@ class TokenCache:
         """Whether the tokenizer has been loaded."""
         return "tokenizer" in vars(self)
 
-    def wordpieces(self, text: str) -> int:
-        """How many of the model's wordpieces `text` has, not counting [CLS] and [SEP]; its ids are kept."""
-        encoding = self.tokenizer.encode(text)
+    def count(self, text: str) -> int:
+        """How many of the model's wordpieces `text` has, not counting [CLS] and [SEP]."""
+        with timing.stage("tokenise (model wordpieces)"):
+            return len(self.tokenizer.encode(text).ids) - 2
+
+    def count_and_keep(self, text: str) -> int:
+        """`count`, and the token ids and offsets kept until `take_encodings` asks for `text`."""
+        with timing.stage("tokenise (model wordpieces)"):
+            encoding = self.tokenizer.encode(text)
         if len(self.recent) >= self.limit:
             self.recent.clear()
         # ids and character offsets, ~1.5 kB a passage (numpy, not lists); the offsets place each token in a sentence
@@ -46,20 +55,18 @@ class TokenCache:
         ids = encoding.ids
         return len(ids) - 2
 
-    def encodings(self, texts: list[str]) -> list[tuple]:
-        """(token ids, character offsets) of each text, [CLS] and [SEP] included (their offsets are (0, 0))."""
+    def take_encodings(self, texts: list[str]) -> list[tuple]:
+        """(token ids, character offsets) of each text, [CLS] and [SEP] included (their offsets are (0, 0)): those
+        kept by `count_and_keep` (removed from the cache), the rest tokenised in one batch call."""
         recent = self.recent
         known = [recent.pop(t, None) for t in texts]  # pop: a build's texts are embedded once
         todo = [t for t, k in zip(texts, known) if k is None]
-        fresh = iter((e.ids, e.offsets) for e in self.tokenizer.encode_batch(todo)) if todo else iter(())
+        with timing.stage("tokenise (model wordpieces)"):
+            fresh = iter([(e.ids, e.offsets) for e in self.tokenizer.encode_batch(todo)] if todo else ())
         return [k if k is not None else next(fresh) for k in known]
 
-    def token_ids(self, texts: list[str]) -> list:
-        """Token ids with [CLS] and [SEP]: those `wordpieces` just computed, the rest in one batch call."""
-        return [ids for ids, _ in self.encodings(texts)]
-
     def forget(self) -> None:
-        """Drop the token ids kept from `wordpieces` (a benchmark's raw run tokenises for itself)."""
+        """Drop the token ids kept by `count_and_keep` (a benchmark's raw run tokenises for itself)."""
         self.recent.clear()
 
 

@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from . import vector_index
+from .. import timing
 from ..config import Settings
 from ..errors import QAError
 from .generations import GenerationFiles
@@ -33,25 +34,30 @@ def derive(store: Store, files: GenerationFiles, previous: int, generation: int,
     """Write `generation`'s files by applying a change (passage ids removed and added) to `previous`'s
     verified files, or from all of SQLite when they are unusable; return the digests to publish."""
     digests = store.file_digests(previous)
-    vectors = _read_vectors(files, previous, digests.get("vectors"))
-    if vectors is not None:
-        vector_index.update(vectors, removed, *store.vectors_of(added))
-    count = store.passage_count()
-    if vectors is None or vectors.ntotal != count or vector_index.needs_rebuild(vectors, count, settings.vectors):
-        # never publish an index that disagrees with SQLite; an IVF index's centroids are kept when they still fit
-        keep = vector_index.centroids(vectors) if vectors is not None else None
-        vectors = _vectors_from_sqlite(store, settings, keep)
-    bm25 = _read_bm25(files, previous, digests.get("bm25"))
-    if bm25 is not None:
-        bm25.remove(removed)
-        passages = store.passages(added.tolist())
-        bm25.add([p.passage_id for p in passages], [p.text for p in passages])
-        if (~bm25.alive).sum() > settings.build.bm25_compact_share * len(bm25.alive):
-            bm25.compact()
-    if bm25 is None or not np.array_equal(bm25.live_ids(), store.passage_ids()):
-        bm25 = _bm25_from_sqlite(store)
-    return {"vectors": files.write("vectors", generation, vector_index.to_bytes(vectors)),
-            "bm25": files.write("bm25", generation, bm25.to_bytes())}
+    with timing.stage("FAISS"):
+        vectors = _read_vectors(files, previous, digests.get("vectors"))
+        if vectors is not None:
+            vector_index.update(vectors, removed, *store.vectors_of(added))
+        count = store.passage_count()
+        if vectors is None or vectors.ntotal != count or vector_index.needs_rebuild(vectors, count, settings.vectors):
+            # never publish an index that disagrees with SQLite; an IVF index's centroids are kept when they fit
+            keep = vector_index.centroids(vectors) if vectors is not None else None
+            vectors = _vectors_from_sqlite(store, settings, keep)
+        vector_bytes = vector_index.to_bytes(vectors)
+    with timing.stage("BM25"):
+        bm25 = _read_bm25(files, previous, digests.get("bm25"))
+        if bm25 is not None:
+            bm25.remove(removed)
+            passages = store.passages(added.tolist())
+            bm25.add([p.passage_id for p in passages], [p.text for p in passages])
+            if (~bm25.alive).sum() > settings.build.bm25_compact_share * len(bm25.alive):
+                bm25.compact()
+        if bm25 is None or not np.array_equal(bm25.live_ids(), store.passage_ids()):
+            bm25 = _bm25_from_sqlite(store)
+        bm25_bytes = bm25.to_bytes()
+    with timing.stage("write files (fsync)"):
+        return {"vectors": files.write("vectors", generation, vector_bytes),
+                "bm25": files.write("bm25", generation, bm25_bytes)}
 
 
 def load(store: Store, files: GenerationFiles, generation: int, settings: Settings,

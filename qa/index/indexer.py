@@ -10,6 +10,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from . import derived, syndication
+from .. import timing
 from ..ingest.chunker import Chunker
 from ..config import Settings
 from ..embed.embedder import Embedder
@@ -50,15 +51,19 @@ class LocalWorkers:
         self.settings = settings
 
     def read(self, files: list[SourceFile], progress: Progress) -> Iterator[Read]:
-        chunker = Chunker(self.settings.chunk, self.embedder.wordpieces)
+        # the chunker keeps each window's token ids, so embedding does not tokenise the passages again
+        chunker = Chunker(self.settings.chunk, self.embedder.wordpieces_kept_for_embedding)
         for n, f in enumerate(files):
             progress("reading", n, len(files))
             try:
-                doc = load(f, self.settings.load)
+                with timing.stage("read files"):
+                    doc = load(f, self.settings.load)
             except LoadError as exc:
                 yield f, str(exc), []
                 continue
-            yield f, doc, chunker.split(doc)
+            with timing.stage("split into passages (sentences, tiktoken)"):
+                passages = chunker.split(doc)
+            yield f, doc, passages
         if files:
             progress("reading", len(files), len(files))
 
@@ -69,8 +74,11 @@ class LocalWorkers:
             batch = missing[i:i + batch_size]
             # one call a commit batch, reporting as the model's batches finish: many small calls left the
             # sessions waiting at each call's end, and their model runs took ~15% more time (docs/speed.md)
-            vectors, sentences = self.embedder.embed_passages(
-                [t for _, t in batch], lambda done, i=i: progress("embedding", i + done, len(missing)))
+            # the model sessions run in a pool: on this thread this is the wall time of embedding (it waits for
+            # them); their model runs and pooling are timed in their threads
+            with timing.stage("embed (wall time; model sessions in a pool)"):
+                vectors, sentences = self.embedder.embed_passages(
+                    [t for _, t in batch], lambda done, i=i: progress("embedding", i + done, len(missing)))
             yield [h for h, _ in batch], vectors, sentences
 
 
@@ -118,7 +126,8 @@ def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Sett
     started = time.perf_counter()
     store.check()  # a damaged database is reported (naming `--rebuild`) before any work is done
     report = BuildReport()
-    files, skipped = scan(sources)
+    with timing.stage("read files"):
+        files, skipped = scan(sources)
     key = settings.index_key()
     stored_key = store.meta("index_key")
     # vectors of another model (or a forced rebuild) cannot be reused; they are overwritten as the new ones
@@ -164,8 +173,10 @@ def _publish(store: Store, report: BuildReport, todo: list[tuple[Document, list[
     with store.transaction():
         previous = store.generation()
         removed = store.passage_ids(changed)
-        store.write_changes(report.removed, todo)
-        syndication.update(store, [d for d, _ in todo], settings.groups)
+        with timing.stage("SQLite reads and writes"):
+            store.write_changes(report.removed, todo)
+        with timing.stage("story groups"):
+            syndication.update(store, [d for d, _ in todo], settings.groups)
         added = store.passage_ids([d.doc_id for d, _ in todo])
         pause_for_crash_test("before_derive")
         digests = derived.derive(store, files, previous, previous + 1, removed, added, settings)
@@ -195,11 +206,13 @@ def _embed_missing(store: Store, workers: Workers, passages: list[Passage], prog
     unique: dict[str, str] = {}
     for p in passages:
         unique.setdefault(text_hash(p.text), p.text)
-    cached = {} if fresh else store.cached_vectors(list(unique))
+    with timing.stage("SQLite reads and writes"):
+        cached = {} if fresh else store.cached_vectors(list(unique))
     # by length: each commit batch then holds passages of like length, and its model batches little padding
     missing = sorted(((h, t) for h, t in unique.items() if h not in cached), key=lambda item: len(item[1]))
     if missing:
         progress("embedding", 0, len(missing))
     for hashes, vectors, sentences in workers.embed(missing, progress):
-        store.cache_vectors(dict(zip(hashes, vectors)), dict(zip(hashes, sentences)))
+        with timing.stage("SQLite reads and writes"):
+            store.cache_vectors(dict(zip(hashes, vectors)), dict(zip(hashes, sentences)))
     return len(missing)

@@ -1,7 +1,7 @@
 """Syndicated and near-duplicate articles: MinHash signatures of word shingles, grouped through LSH (datasketch).
 
 Two articles carry one story when the estimated Jaccard similarity of their word-shingle sets reaches the
-threshold (GroupSettings, measured in eval/syndication.py). Groups are the connected components of that
+threshold (GroupSettings, measured in docs/quality.md). Groups are the connected components of that
 relation. The build calls `update` inside its transaction; signatures are kept per article, so only new and
 changed articles are hashed.
 """

@@ -1,4 +1,4 @@
-"""Issue 11 part 4: `qa add URL` against a local news site: the article is saved with its URL and indexed; a
+"""`qa add URL` against a local news site: the article is saved with its URL and indexed; a
 missing page, a page with no article text, a non-HTML file or a duplicate change nothing and say why in one line."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from qa.ingest.fetch import check_url, fetch, file_name, with_canonical
 from .newsite import ARTICLE_FACT, ARTICLE_TITLE, CANONICAL, news_site
 from .support import ROOT, collection_hashes, kept_collection
 
-# the test site is on loopback, which qa fetches from only when told to (tests/test_fetch_safety.py)
+# the test site is on loopback, which qa fetches from only when told to (tests/test_add_by_url_safety.py)
 LOOPBACK = parse_networks(["127.0.0.0/8"])
 ALLOW_LOOPBACK = ("--allow-network", "127.0.0.0/8")
 

@@ -1,4 +1,4 @@
-"""Issue 11, part 8: build progress moves every 64 passages at most, and each stage is named before its work."""
+"""Build progress moves every 64 passages at most, and each stage is named before its work."""
 import json
 import re
 import subprocess

@@ -1,4 +1,4 @@
-"""Issue 11 part 7: deleting an article removes its file and its passages in one update, and only ever a file
+"""Deleting an article removes its file and its passages in one update, and only ever a file
 inside the collection folders."""
 from __future__ import annotations
 

@@ -205,12 +205,12 @@ def test_an_answer_runs_the_model_on_the_question_only(seed_engine):
     from .support import seed_questions
 
     embedded: list[str] = []
-    original = seed_engine.embedder._embed_sentences
-    seed_engine.embedder._embed_sentences = lambda texts: embedded.extend(texts) or original(texts)
+    original = seed_engine.embedder.embed_sentences
+    seed_engine.embedder.embed_sentences = lambda texts: embedded.extend(texts) or original(texts)
     try:
         answered = [seed_engine.ask(q["question"]) for q in seed_questions()]
     finally:
-        del seed_engine.embedder._embed_sentences
+        del seed_engine.embedder.embed_sentences
     assert sum(len(a.answer) for a in answered) > 0  # answers were chosen, so sentence vectors were compared
     assert embedded == []
 
@@ -226,8 +226,8 @@ def test_an_index_without_sentence_vectors_embeds_each_sentence_once(seed_engine
     with engine.store.transaction():
         engine.store.db.execute("UPDATE vectors SET sentences = NULL")
     runs: list[list[str]] = []
-    original = engine.embedder._embed_sentences
-    engine.embedder._embed_sentences = lambda texts: runs.append(list(texts)) or original(texts)
+    original = engine.embedder.embed_sentences
+    engine.embedder.embed_sentences = lambda texts: runs.append(list(texts)) or original(texts)
     try:
         for q in seed_questions():
             runs.clear()
@@ -237,4 +237,4 @@ def test_an_index_without_sentence_vectors_embeds_each_sentence_once(seed_engine
             if got.answer:
                 assert texts, q["question"]
     finally:
-        del engine.embedder._embed_sentences
+        del engine.embedder.embed_sentences

@@ -1,4 +1,5 @@
-"""Issue 13, files and front ends under attack: crash-left uploads, odd file names, PDF bombs, links, escapes, titles."""
+"""Hostile files: odd encodings and binaries, files turned bad, 50 MB, uploads a crash left behind, undecodable
+file names, PDF bombs, links out, escapes, long titles: skipped with a reason or indexed, nothing lost."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import PLAIN, ROOT, SEEDS, pdf_bytes
+from .support import PLAIN, SEEDS, SPUN, pdf_bytes, seed_index_intact
 
 NOOP = lambda *args, **kwargs: None  # noqa: E731 (a progress callback for the UI outside Gradio)
 
@@ -243,3 +244,83 @@ def test_long_titles_are_capped_for_display_in_every_format(tmp_path):
          "start": 0, "end": 10, "text": "The harbou", "highlight": []}]}
     button = ui_render.conversation([answer]).split('class="qa-cite-btn"')[1].split("</button>")[0]
     assert "y" * cap not in button and "y" * (cap - 2) in button
+
+
+# ---- hostile files ---------------------------------------------------------------------------------------
+def hostile_collection(folder: Path) -> dict[str, str]:
+    """Seeds plus one file of each hostile kind; returns {file: what should happen to it}."""
+    shutil.copytree(SEEDS, folder)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "blank.md").write_text(" \n\t\n", encoding="utf-8")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 64)
+    (folder / "image.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(500))
+    (folder / "mixed.txt").write_bytes("Caf\u00e9 owners in Zorbtown ".encode() + "na\u00efve cr\u00e8me ".encode("cp1252")
+                                       + b"\xff\xfe broken bytes \xc3\x28 and the Zorbtown harbour reopened.\n")
+    (folder / "latin1.txt").write_bytes("Qu\u00e9bec's Vrelmarsh ferry carried 812 cars.\n".encode("latin-1"))
+    (folder / "utf16.txt").write_bytes("Glimwick bakery sold 77 pies.\n".encode("utf-16"))
+    (folder / "malformed.html").write_text("<html><head><title>Broken <b>page</title><body><p>The Quillhaven "
+                                           "lighthouse keeper <i>retired <p>after 40 years<div></span></table>"
+                                           "<script>alert(1)</script><!-- unclosed", encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer<<>>\n%%EO")
+    (folder / "notreally.pdf").write_text("just text with a pdf name", encoding="utf-8")
+    (folder / "copy of plain.txt").write_bytes((SEEDS / PLAIN).read_bytes())
+    return {"empty.txt": "no text", "blank.md": "no text", "binary.txt": "binary file", "image.html": "binary file",
+            "broken.pdf": "PDF could not be parsed", "notreally.pdf": "PDF could not be parsed"}
+
+
+def test_hostile_files_are_skipped_or_indexed_and_nothing_is_lost(tmp_path, fresh_engine):
+    folder = tmp_path / "articles"
+    expected_skips = hostile_collection(folder)
+    engine = fresh_engine()
+    report = engine.build([folder], warn=lambda msg: None)
+    skipped = dict(report.skipped)
+    for name, reason in expected_skips.items():
+        assert reason in skipped.get(name, ""), f"{name}: {skipped.get(name)}"
+        assert "\n" not in skipped[name]
+    indexed = {d.doc_id for d, _ in engine.documents()}
+    assert indexed == {p.name for p in folder.iterdir()} - set(expected_skips)
+    assert "Zorbtown harbour reopened" in engine.document("mixed.txt").text  # mixed encodings: decoded, not dropped
+    assert "Québec's Vrelmarsh" in engine.document("latin1.txt").text
+    assert engine.document("utf16.txt").text.strip() == "Glimwick bakery sold 77 pies."
+    assert "Quillhaven" in engine.document("malformed.html").text and "alert" not in engine.document("malformed.html").text
+    seed_index_intact(engine)
+    # the same content under two names: both are indexed, an answer quotes it once
+    cited = [e.citation.doc_id for e in engine.ask("What is the Counternarcotics Working Group?", 5).excerpts]
+    assert (PLAIN in cited) != ("copy of plain.txt" in cited), f"one of the two copies, not both: {cited}"
+    texts = [e.text for e in engine.ask("What is the Counternarcotics Working Group?", 5).excerpts]
+    assert len(texts) == len(set(texts)), "the same passage was shown twice"
+
+
+def test_a_good_file_turned_bad_keeps_its_indexed_version(tmp_path, fresh_engine):
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    engine = fresh_engine()
+    engine.build([folder])
+    (folder / SPUN).write_bytes(b"\x00\x01binary now" * 100)
+    warnings: list[str] = []
+    report = engine.build([folder], warn=warnings.append)
+    assert any(SPUN in w and "binary" in w and "indexed version is kept" in w for w in warnings)
+    assert report.updated == [] and SPUN not in report.removed
+    seed_index_intact(engine)
+
+
+def test_fifty_megabytes_of_text_is_skipped_unread_with_the_limit_named(tmp_path, fresh_engine):
+    import resource
+
+    from qa.ingest.loader import MAX_FILE_BYTES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    engine = fresh_engine()
+    engine.build([folder])  # the model is loaded now, whichever tests ran before: the peak below is the file's
+    line = b"The enormous report repeats this sentence about nothing in particular again and again.\n"
+    with open(folder / "huge.txt", "wb") as out:
+        for _ in range(50 * 2**20 // (len(line) * 1024) + 1):
+            out.write(line * 1024)
+    assert (folder / "huge.txt").stat().st_size >= 50 * 2**20 > MAX_FILE_BYTES
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = engine.build([folder], warn=lambda msg: None)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before < 200 * 1024  # KiB: never read whole
+    reason = dict(report.skipped)["huge.txt"]
+    assert reason == f"too large (50 MB > {MAX_FILE_BYTES // 2**20} MB)"
+    seed_index_intact(engine)

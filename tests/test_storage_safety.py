@@ -1,4 +1,4 @@
-"""Reproduced storage defects (issue 13: 1, 2, 3, 5, 6): each test failed on the code before its fix."""
+"""The index stays whole and answers: rebuilds committed mid-answer, stray or damaged derived files, bad text, a full disk."""
 from __future__ import annotations
 
 import json

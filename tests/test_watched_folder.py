@@ -1,4 +1,4 @@
-"""Issue 11 part 5: the watched folder. Files added, changed and removed by hand reach the index, one update at
+"""The watched folder. Files added, changed and removed by hand reach the index, one update at
 a time; temp and hidden files and the index folder are ignored. Updates are counted, never timed."""
 from __future__ import annotations
 
