@@ -12,7 +12,7 @@ import gradio as gr
 from . import collection_view as view
 from . import render
 from ..ingest.addresses import Network
-from ..collection import add_pages, delete, locate
+from ..collection import add_pages, delete, locate, refusals
 from ..console import UNITS
 from ..engine import Engine
 from ..errors import QAError
@@ -77,22 +77,26 @@ class CollectionTab:
         return render.notice(lines, "error" if bad else "ok"), self.table(), self.status(), None
 
     def add_url(self, text: str, progress=gr.Progress()):
-        """Fetch the page(s) at the address(es) in `text` (one a line), save and index them; nothing is saved
-        when any of them fails."""
+        """Fetch the page(s) at the address(es) in `text` (separated by spaces or lines), save and index those
+        that fetched and are new in one build; one line for every address, whether it was added or not."""
         urls = [u for u in (text or "").split() if u]
         if not urls:
             return render.notice(["Paste the address of an article page first."], "error"), self.table(), \
                 self.status(), text
         progress(0, desc=f"Fetching {len(urls)} page{'s' if len(urls) > 1 else ''}")
-        try:
-            pages = [fetch(url, allow=self.fetch_allow) for url in urls]
-        except QAError as exc:
-            return render.notice([f"Nothing was added: {exc}"], "error"), self.table(), self.status(), text
-        change = add_pages(self.engine, pages, self.uploads, self.sources, progress=self._on_progress(progress))
-        lines = [f"{doc_id}: added from {url} and ready for questions" for doc_id, url in change.files.items()]
-        lines += change.errors
-        kind = "error" if change.errors else "ok"
-        return render.notice(lines, kind), self.table(), self.status(), text if change.errors else ""
+        pages, failed = [], []
+        for url in urls:  # every address is tried: one failure does not hide the others
+            try:
+                pages.append(fetch(url, allow=self.fetch_allow))
+            except QAError as exc:
+                failed.append(f"Not added: {exc}")
+        why_not = refusals(self.engine, pages)
+        new = [page for page, why in zip(pages, why_not) if why is None]
+        change = add_pages(self.engine, new, self.uploads, self.sources, progress=self._on_progress(progress))
+        added = [f"{doc_id}: added from {url} and ready for questions" for doc_id, url in change.files.items()]
+        bad = failed + [f"Not added: {why}" for why in why_not if why] + change.errors
+        lines = added + bad
+        return render.notice(lines, "error" if bad else "ok"), self.table(), self.status(), text if bad else ""
 
     def _unindexed(self, present: list[Path]) -> list[Path]:
         """The files among `present` whose bytes are not what the index holds for them: an app killed after

@@ -60,22 +60,25 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
 
     build = dict(concurrency_id="build", concurrency_limit=1, show_progress_on=result, **PRIVATE)
     listed = [result, table, status]
-    files.upload(tab.add_files, inputs=files, outputs=[*listed, files], **build)
+    # a new action clears the last one's message first, so an old line never sits beside a new, unrelated one
+    clear = dict(fn=lambda: "", outputs=result, queue=False, show_progress="hidden", **PRIVATE)
+    files.upload(**clear).then(tab.add_files, inputs=files, outputs=[*listed, files], **build)
     add_event = dict(fn=tab.add_url, inputs=url, outputs=[*listed, url], **build)
-    add.click(**add_event)
-    url.submit(**add_event)
-    update.click(tab.update_index, outputs=listed, **build)
+    add.click(**clear).then(**add_event)
+    url.submit(**clear).then(**add_event)
+    update.click(**clear).then(tab.update_index, outputs=listed, **build)
     show, hide = (lambda: gr.Row(visible=True)), (lambda: gr.Row(visible=False))
     rebuild.click(show, outputs=rebuild_ask, **PRIVATE)
     rebuild_no.click(hide, outputs=rebuild_ask, **PRIVATE)
-    rebuild_yes.click(hide, outputs=rebuild_ask, **PRIVATE).then(tab.rebuild_index, outputs=listed, **build)
+    rebuild_yes.click(hide, outputs=rebuild_ask, **PRIVATE).then(**clear).then(tab.rebuild_index, outputs=listed,
+                                                                               **build)
 
     opened = [selected, article, download, actions]
     table.select(tab.open_row, outputs=opened, **PRIVATE).then(hide, outputs=delete_ask, **PRIVATE)
     remove.click(lambda doc_id: (gr.Row(visible=True), confirm_delete_text(doc_id)), inputs=selected,
                  outputs=[delete_ask, delete_text], **PRIVATE)
     delete_no.click(hide, outputs=delete_ask, **PRIVATE)
-    delete_yes.click(hide, outputs=delete_ask, **PRIVATE).then(
+    delete_yes.click(hide, outputs=delete_ask, **PRIVATE).then(**clear).then(
         tab.delete_article, inputs=selected, outputs=[*listed, *opened], **build)
     if doc_filter is not None:
         targets = [doc_filter] + ([tabs] if tabs is not None else [])
