@@ -77,7 +77,10 @@ class ChatApp:
             return render.conversation(turns), turns, gr.skip(), render.hint(str(exc))
         finally:
             self._answered.add(pending["id"])
-        turns = [*turns, answer.to_json()][-MAX_TURNS:]
+        turn = answer.to_json()
+        if len(question) > len(turn.get("question", "")):  # cut to MAX_QUESTION_CHARS: the card says so
+            turn["asked_chars"] = len(question)
+        turns = [*turns, turn][-MAX_TURNS:]
         return render.conversation(turns), turns, json.dumps(turns), render.hint()
 
     def _claim(self, question_id: str) -> bool:

@@ -5,6 +5,7 @@ import re
 from html import escape
 from urllib.parse import quote, urlencode, urlsplit
 
+from ..config import MAX_QUESTION_CHARS
 from ..ingest.loader import shorten
 from ..records import Document
 
@@ -12,6 +13,8 @@ NO_ANSWER = "No answer in the collection."
 NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
 CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
 NOTHING = "Nothing in the collection matches this question."
+QUESTION_FOLD_LINES = 3  # a longer question shows its first lines, then "show all"
+QUESTION_FOLD_CHARS = 320
 WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
            "each with its source; click a numbered source to read the whole article with the passage highlighted.")
 
@@ -38,7 +41,7 @@ def conversation(turns: list[dict]) -> str:
 
 def pending(turns: list[dict], question: str) -> str:
     """The conversation with `question` shown as being answered."""
-    ask = _question(question) + '<p class="qa-pending" role="status">Looking through the articles…</p>'
+    ask = _question(question[:MAX_QUESTION_CHARS], len(question)) + '<p class="qa-pending" role="status">Looking through the articles…</p>'
     body = "".join(_turn(t, i) for i, t in enumerate(turns))
     return f'<div class="qa-chat">{body}<section class="qa-turn qa-asking">{ask}</section></div>'
 
@@ -51,15 +54,28 @@ def confidence_of(answer: dict) -> str:
     return "high" if answer.get("answered") else "none"
 
 
-def _question(text: str) -> str:
-    return f'<div class="qa-question"><span class="qa-who">You</span><p>{escape(text)}</p></div>'
+def _question(text: str, asked_chars: int = 0) -> str:
+    """The question as a card; a long one folded to its first lines ("show all"), and a note when the engine
+    cut it (`asked_chars`: its length as typed, when that was over MAX_QUESTION_CHARS)."""
+    who = '<span class="qa-who">You</span>'
+    cut = ""
+    if int(asked_chars or 0) > len(text):
+        cut = (f'<p class="qa-cut" role="note">Only the first {len(text):,} characters were searched: the '
+               f'question had {int(asked_chars):,} (the limit is {MAX_QUESTION_CHARS:,}).</p>')
+    lines = text.splitlines() or [""]
+    if len(text) <= QUESTION_FOLD_CHARS and len(lines) <= QUESTION_FOLD_LINES:
+        return f'<div class="qa-question">{who}<p>{escape(text)}</p>{cut}</div>'
+    head = "\n".join(lines[:QUESTION_FOLD_LINES])[:QUESTION_FOLD_CHARS].rstrip() + "…"
+    return (f'<div class="qa-question qa-long">{who}<details class="qa-qfold"><summary><p class="qa-qhead">'
+            f'{escape(head)}</p><span class="qa-more">show all</span></summary><p>{escape(text)}</p></details>'
+            f'{cut}</div>')
 
 
 def _turn(answer: dict, index: int) -> str:
     level = confidence_of(answer)
     excerpts = answer.get("excerpts") or []
     searched = answer.get("searched_for") or ""
-    parts = [_question(answer.get("question", ""))]
+    parts = [_question(answer.get("question", ""), answer.get("asked_chars", 0))]
     if searched and searched.strip() != answer.get("question", "").strip():
         parts.append(f'<p class="qa-searched">searched for: <q>{escape(searched)}</q></p>')
     parts.append(_card(answer, level, excerpts))

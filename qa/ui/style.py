@@ -8,6 +8,15 @@ CSS = """
 .qa-turn { border-bottom: 1px solid var(--border-color-primary); padding-bottom: 14px; min-width: 0; }
 .qa-question { display: flex; gap: 10px; align-items: baseline; }
 .qa-question p { margin: 0; font-weight: 600; font-size: 1.05em; white-space: pre-wrap; overflow-wrap: anywhere; }
+.qa-question { flex-wrap: wrap; }
+.qa-qfold { flex: 1 1 0; min-width: 0; }
+.qa-qfold > summary { cursor: pointer; list-style: none; }
+.qa-qfold > summary::-webkit-details-marker { display: none; }
+.qa-qfold[open] > summary .qa-qhead { display: none; }
+.qa-qfold[open] > summary .qa-more { font-size: 0; }
+.qa-qfold[open] > summary .qa-more::after { content: "show less"; font-size: .85rem; }
+.qa-more { color: var(--link-text-color, #1d4ed8); text-decoration: underline; font-size: .85em; }
+.qa-cut { flex-basis: 100%; font-size: .85em; color: var(--body-text-color-subdued); margin: 4px 0 0 0 !important; }
 .qa-who { background: var(--color-accent); color: white; border-radius: 10px; padding: 1px 8px; font-size: .8em; }
 .qa-searched { color: var(--body-text-color-subdued); font-size: .88em; margin: 4px 0 0 0 !important;
   overflow-wrap: anywhere; }
