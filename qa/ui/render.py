@@ -14,7 +14,7 @@ NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them 
 CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
 NOTHING = "Nothing in the collection matches this question."
 QUESTION_FOLD_LINES = 3  # a longer question shows its first lines, then "show all"
-QUESTION_FOLD_CHARS = 320
+QUESTION_FOLD_CHARS = 200
 WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
            "each with its source; click a numbered source to read the whole article with the passage highlighted.")
 
@@ -77,7 +77,8 @@ def _turn(answer: dict, index: int) -> str:
     searched = answer.get("searched_for") or ""
     parts = [_question(answer.get("question", ""), answer.get("asked_chars", 0))]
     if searched and searched.strip() != answer.get("question", "").strip():
-        parts.append(f'<p class="qa-searched">searched for: <q>{escape(searched)}</q></p>')
+        shown = searched if len(searched) <= QUESTION_FOLD_CHARS else searched[:QUESTION_FOLD_CHARS].rstrip() + "…"
+        parts.append(f'<p class="qa-searched">searched for: <q>{escape(shown)}</q></p>')
     parts.append(_card(answer, level, excerpts))
     if excerpts:
         items = "".join(_excerpt(e, level) for e in excerpts)
@@ -231,8 +232,12 @@ def md_link(url: str | None) -> str:
     return f"[{md_text(url)}](<{target}>)"
 
 
-def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]) -> str:
-    """The full article with the cited passage (and its best sentence inside it) highlighted."""
+BACK = "↑ Back to the answer"
+
+
+def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]], back: bool = False) -> str:
+    """The full article with the cited passage (and its best sentence inside it) highlighted; `back`: opened
+    from a citation in the chat, so a button leads back to it (on a phone the answer is far above)."""
     text = doc.text
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     inner = [(max(s, start), min(e, end)) for s, e in highlight if min(e, end) > max(s, start)]
@@ -240,7 +245,8 @@ def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]
             + marked(text[start:end], start, inner) + "</mark>" + escape(text[end:]))
     rows = [("By", doc.byline), ("Date", doc.date_text or doc.date), ("URL", doc.url), ("File", doc.doc_id)]  # the title is the heading
     meta = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
-    return (f'<article class="qa-source"><h3>{escape(shorten(doc.title) or doc.doc_id)}</h3><dl class="qa-docmeta">{meta}</dl>'
+    back_button = f'<button type="button" class="qa-back">{escape(BACK)}</button>' if back else ""
+    return (f'<article class="qa-source">{back_button}<h3>{escape(shorten(doc.title) or doc.doc_id)}</h3><dl class="qa-docmeta">{meta}</dl>'
             f'<p class="qa-range">Cited passage: characters {start}–{end} of {len(text)}</p>'
             f'<div class="qa-doctext">{body}</div></article>')
 
