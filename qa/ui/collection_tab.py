@@ -17,7 +17,7 @@ from ..console import UNITS
 from ..engine import Engine
 from ..errors import QAError
 from ..ingest.fetch import fetch
-from ..ingest.loader import file_digest, shorten
+from ..ingest.loader import file_digest
 from ..ingest.uploads import save_uploads
 
 FILE_COLUMN = view.HEADERS.index("File")
@@ -44,13 +44,13 @@ class CollectionTab:
 
     # ---- what the table and the status line show ----------------------------------------
     def table(self) -> list[list]:
-        """One row per article, newest first (by date and time; the column shows the day); undated ones last.
-        Copies stays empty until a `groups` hook is given."""
+        """One row per article (view.HEADERS), newest first; undated ones last. Copies is a count (0 without a
+        `groups` hook); the preview lists them."""
         copies = self.groups() if self.groups else {}
         docs = sorted(self.engine.documents(), key=lambda dn: (dn[0].title or dn[0].doc_id).lower())
         docs.sort(key=lambda dn: dn[0].date or "", reverse=True)
-        return [[(d.date or "")[:10], shorten(d.title) or "", d.doc_id, n,
-                 len(copies.get(d.doc_id, ())) if self.groups else ""] for d, n in docs]
+        return [[render.shown_date(d.date, d.date_text), render.shown_title(d.title, d.doc_id), d.doc_id,
+                 d.byline or "", len(copies.get(d.doc_id, ())), n] for d, n in docs]
 
     def status(self) -> str:
         docs = self.engine.documents()
@@ -211,7 +211,7 @@ class CollectionTab:
 
     def article_choices(self) -> list[tuple[str, str]]:
         """Every indexed article as (title, doc id), by title: the choices of the chat's article filter."""
-        return sorted(((shorten(d.title) or d.doc_id, d.doc_id) for d, _ in self.engine.documents()),
+        return sorted(((render.shown_title(d.title, d.doc_id), d.doc_id) for d, _ in self.engine.documents()),
                       key=lambda c: c[0].lower())
 
     def ask_within(self, doc_id: str):

@@ -9,13 +9,12 @@ import gradio as gr
 
 from . import render
 from ..config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
-from ..ingest.loader import shorten
 from ..records import Document
 
 if TYPE_CHECKING:
     from .collection_tab import CollectionTab
 
-HEADERS = ["Date", "Title", "File", "Passages", "Copies"]
+HEADERS = ["Date", "Title", "File", "Byline", "Copies", "Passages"]
 NOTHING_OPEN = "Select an article in the table to read it here, download it, delete it or ask within it."
 REBUILD_WARNING = ("Rebuild re-reads and re-embeds every article: it takes minutes on a large collection. "
                    "Questions are answered from the current index meanwhile.")
@@ -43,9 +42,10 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
     selected = gr.State("")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=360):
-            table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "number", "str"],
-                                 interactive=False, wrap=True, elem_id="qa-docs", label="Articles (newest first)",
-                                 column_widths=["15%", "40%", "24%", "12%", "9%"], max_height=640)
+            table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "str", "number", "number"],
+                                 interactive=False, wrap=True, elem_id="qa-docs",
+                                 label="Articles (newest first; a column's ⋮ menu sorts by it)",
+                                 column_widths=["14%", "33%", "19%", "14%", "10%", "10%"], max_height=640)
         with gr.Column(scale=2, min_width=320, elem_id="qa-preview-col"):
             with gr.Row(visible=False, elem_id="qa-article-actions") as actions:
                 download = gr.DownloadButton("Download", visible=False, size="sm", elem_id="qa-download")
@@ -97,14 +97,15 @@ def preview(doc: Document, passages: int, copies: list[str]) -> str:
     rows = [("By", doc.byline), ("Date", _date(doc)), ("URL", doc.url), ("File", doc.doc_id),
             ("Passages", str(passages)), ("Copies", ", ".join(copies))]
     meta = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
-    return (f'<article class="qa-source qa-preview"><h3>{escape(shorten(doc.title) or doc.doc_id)}</h3>'
+    return (f'<article class="qa-source qa-preview"><h3>{escape(render.shown_title(doc.title, doc.doc_id))}</h3>'
             f'<dl class="qa-docmeta">{meta}</dl><div class="qa-doctext">{escape(doc.text)}</div></article>')
 
 
 def _date(doc: Document) -> str | None:
-    if doc.date_text and doc.date and doc.date_text != doc.date:
-        return f"{doc.date} ({doc.date_text})"
-    return doc.date or doc.date_text
+    shown = render.shown_date(doc.date, doc.date_text)
+    if doc.date_text and doc.date and doc.date_text not in (doc.date, shown):
+        return f"{shown} ({doc.date_text})"
+    return shown or None
 
 
 def placeholder(message: str = NOTHING_OPEN) -> str:
@@ -126,4 +127,13 @@ CSS = """
 .qa-confirm { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 8px 10px;
   background: var(--background-fill-secondary); align-items: center; }
 .qa-preview .qa-doctext { max-height: 56vh; }
+#qa-docs [role=columnheader] * { white-space: nowrap !important; word-break: keep-all !important;
+  overflow-wrap: normal !important; }
+#qa-docs [role=columnheader] { min-width: max-content; }
+#qa-docs .cell-selected { --ring-color: transparent !important; box-shadow: none !important;
+  background: var(--table-row-focus, var(--background-fill-secondary)); }
+#qa-docs .cell-selected * { box-shadow: none !important; }
+#qa-docs .focus { --ring-color: transparent !important; box-shadow: none !important; }
+#qa-docs .body-cell .cell-menu-button { display: none !important; }
+#qa-docs .selection-button { display: none !important; }
 """

@@ -13,6 +13,7 @@ NO_ANSWER = "No answer in the collection."
 NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
 CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
 NOTHING = "Nothing in the collection matches this question."
+TABLE_TITLE_CHARS = 70  # titles in the Collection table and the source lines, cut at a word
 QUESTION_FOLD_LINES = 3  # a longer question shows its first lines, then "show all"
 QUESTION_FOLD_CHARS = 200
 WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
@@ -115,6 +116,24 @@ def _fallback(excerpts: list[dict]) -> list[dict]:
             for s, t in e.get("highlight") or []][:3]
 
 
+def shown_date(date: str | None, date_text: str | None = None) -> str:
+    """One date format wherever the UI shows one: the ISO date, with the time when the article gives one
+    ("2025-03-14 09:30"); the article's own wording only when no date could be read from it."""
+    if date:
+        return str(date).replace("T", " ")[:16]
+    return date_text or ""
+
+
+def shown_title(title: str | None, doc_id: str, limit: int = TABLE_TITLE_CHARS) -> str:
+    """A title cut at a word, without the "(file name)" an untitled article's made-up title ends with: the
+    file is shown beside it, not inside it. The doc id when there is no title."""
+    name = doc_id.rsplit("/", 1)[-1]
+    title = " ".join(str(title or "").split())
+    if title.endswith(f" ({name})"):
+        title = title[:-len(name) - 3]
+    return shorten(title, limit) or doc_id
+
+
 def source_of(sentence: dict, excerpts: list[dict]) -> dict | None:
     """The excerpt that holds `sentence`, else the first one from its article, else None."""
     same = [e for e in excerpts if e["doc_id"] == sentence["doc_id"]]
@@ -133,7 +152,7 @@ def _chip(sentence: dict, excerpts: list[dict]) -> str:
 
 
 def _title(e: dict) -> str:
-    return shorten(e.get("title")) or e["doc_id"]  # indexes built before titles were capped hold whole ones
+    return shown_title(e.get("title"), e["doc_id"])  # indexes built before titles were capped hold whole ones
 
 
 def link(doc_id: str, start: int, end: int, hl: tuple[int, int] | None = None) -> str:
@@ -151,7 +170,7 @@ def _excerpt(e: dict, level: str) -> str:
     attrs = (f'data-doc="{escape(e["doc_id"])}" data-start="{start}" data-end="{end}" data-hl="{escape(hl)}" '
              f'data-rank="{int(e["rank"])}"')
     details = f'characters {start}–{end} · rank {int(e["rank"])} · relevance score {float(e["score"]):.3f}'
-    meta = [escape(d) for d in [e.get("date_text") or e.get("date")] if d]  # as the article writes it
+    meta = [escape(d) for d in [shown_date(e.get("date"), e.get("date_text"))] if d]
     meta.append(f'<span class="qa-file">{escape(e["doc_id"])}</span>')
     also = e.get("also_in") or []
     if also:
@@ -243,10 +262,11 @@ def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]
     inner = [(max(s, start), min(e, end)) for s, e in highlight if min(e, end) > max(s, start)]
     body = (escape(text[:start]) + '<mark class="qa-passage" id="qa-cited">'
             + marked(text[start:end], start, inner) + "</mark>" + escape(text[end:]))
-    rows = [("By", doc.byline), ("Date", doc.date_text or doc.date), ("URL", doc.url), ("File", doc.doc_id)]  # the title is the heading
+    rows = [("By", doc.byline), ("Date", shown_date(doc.date, doc.date_text)), ("URL", doc.url),
+            ("File", doc.doc_id)]  # the title is the heading
     meta = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
     back_button = f'<button type="button" class="qa-back">{escape(BACK)}</button>' if back else ""
-    return (f'<article class="qa-source">{back_button}<h3>{escape(shorten(doc.title) or doc.doc_id)}</h3><dl class="qa-docmeta">{meta}</dl>'
+    return (f'<article class="qa-source">{back_button}<h3>{escape(shown_title(doc.title, doc.doc_id))}</h3><dl class="qa-docmeta">{meta}</dl>'
             f'<p class="qa-range">Cited passage: characters {start}–{end} of {len(text)}</p>'
             f'<div class="qa-doctext">{body}</div></article>')
 
