@@ -31,17 +31,25 @@ class Change:
 
 def duplicates(engine: Engine, pages: list[Page]) -> list[str]:
     """One line per page whose address is already in the index (or twice among `pages`)."""
+    return [line for line in refusals(engine, pages) if line]
+
+
+def refusals(engine: Engine, pages: list[Page]) -> list[str | None]:
+    """For each of `pages`, why it is refused (its address is already in the index, or repeats an earlier page
+    of `pages`), or None when it may be added."""
     known = {d.url: d.doc_id for d, _ in engine.documents() if d.url}
     out, seen = [], {}
     for page in pages:
+        why = None
         for address in {page.requested, page.url}:
             if address in known:
-                out.append(f"{page.requested}: already in the collection as {known[address]}")
+                why = f"{page.requested}: already in the collection as {known[address]}"
                 break
             if address in seen and seen[address] is not page:
-                out.append(f"{page.requested}: named twice")
+                why = f"{page.requested}: named twice"
                 break
             seen[address] = page
+        out.append(why)
     return out
 
 

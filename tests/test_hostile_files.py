@@ -243,7 +243,8 @@ def test_long_titles_are_capped_for_display_in_every_format(tmp_path):
         {"rank": 1, "score": 1.0, "doc_id": "old.html", "title": "y" * 5009, "date": None, "source": "",
          "start": 0, "end": 10, "text": "The harbou", "highlight": []}]}
     button = ui_render.conversation([answer]).split('class="qa-cite-btn"')[1].split("</button>")[0]
-    assert "y" * cap not in button and "y" * (cap - 2) in button
+    shown = ui_render.TABLE_TITLE_CHARS  # a source line shows the table's shorter title
+    assert "y" * (shown + 1) not in button and "y" * (shown - 2) in button
 
 
 # ---- hostile files ---------------------------------------------------------------------------------------

@@ -136,13 +136,26 @@ def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = 
                      ssr_mode=False, mcp_server=False, enable_monitoring=False)
 
 
+def prepare_folders(args: argparse.Namespace) -> None:
+    """Create the uploads folder (and its parents) when it does not exist yet, saying so on stderr; every
+    other collection folder must exist (LoadError otherwise): a mistyped --source should not index nothing."""
+    from ..errors import LoadError
+
+    for folder in args.source:  # checked first, so a refused start leaves no folder behind
+        if folder != args.uploads and not folder.is_dir():
+            raise LoadError(f"collection folder not found: {folder}")
+    if not args.uploads.exists():
+        args.uploads.mkdir(parents=True, exist_ok=True)
+        print(f"app: created the uploads folder {args.uploads}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     return run(parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped, with `args` from parse_args (or `qa serve`); 2 after a one-line error."""
-    from ..errors import LoadError, QAError
+    from ..errors import QAError
     from ..ingest.addresses import parse_networks
 
     try:
@@ -151,9 +164,7 @@ def run(args: argparse.Namespace) -> int:
         if args.uploads.resolve().is_relative_to(DEFAULT_SOURCE.resolve()):
             print(f"app: warning: uploads will be saved in {args.uploads}, among the seed articles the "
                   "repository tracks", file=sys.stderr)
-        for folder in args.source:
-            if not folder.is_dir():
-                raise LoadError(f"collection folder not found: {folder}")
+        prepare_folders(args)
         engine = open_engine(args.index, args.source)
         if args.watch:
             watch(engine, args.source, args.index)

@@ -77,7 +77,10 @@ class ChatApp:
             return render.conversation(turns), turns, gr.skip(), render.hint(str(exc))
         finally:
             self._answered.add(pending["id"])
-        turns = [*turns, answer.to_json()][-MAX_TURNS:]
+        turn = answer.to_json()
+        if len(question) > len(turn.get("question", "")):  # cut to MAX_QUESTION_CHARS: the card says so
+            turn["asked_chars"] = len(question)
+        turns = [*turns, turn][-MAX_TURNS:]
         return render.conversation(turns), turns, json.dumps(turns), render.hint()
 
     def _claim(self, question_id: str) -> bool:
@@ -127,13 +130,14 @@ class ChatApp:
 
     def open_source(self, evt: gr.EventData) -> str:
         data = getattr(evt, "_data", None) or {}
-        return self._source(data.get("doc_id", ""), data.get("start", 0), data.get("end", 0), data.get("hl", ""))
+        return self._source(data.get("doc_id", ""), data.get("start", 0), data.get("end", 0), data.get("hl", ""),
+                            back=True)
 
-    def _source(self, doc_id, start, end, hl) -> str:
+    def _source(self, doc_id, start, end, hl, back: bool = False) -> str:
         try:
             doc = self.engine.document(str(doc_id))
             spans = [_span(part) for part in str(hl or "").split(",") if part]
-            return render.source(doc, int(start), int(end), spans)
+            return render.source(doc, int(start), int(end), spans, back=back)
         except UnknownDocument:
             return render.source_placeholder("That article is no longer in the index.")
         except (TypeError, ValueError):  # the data comes from the browser or a link: it may be anything
@@ -276,4 +280,8 @@ def theme() -> gr.themes.Base:
     return gr.themes.Default(
         font=[gr.themes.Font("system-ui"), gr.themes.Font("Segoe UI"), gr.themes.Font("Helvetica"), "sans-serif"],
         font_mono=[gr.themes.Font("ui-monospace"), gr.themes.Font("Menlo"), gr.themes.Font("Consolas"), "monospace"],
+    ).set(  # WCAG AA (4.5:1) in both themes: Gradio's grey meta text is 1.9:1 on white, white on orange-500 2.8:1
+        body_text_color_subdued="*neutral_600",
+        button_primary_background_fill="*primary_700", button_primary_background_fill_dark="*primary_700",
+        button_primary_background_fill_hover="*primary_800", button_primary_background_fill_hover_dark="*primary_800",
     )

@@ -12,12 +12,12 @@ import gradio as gr
 from . import collection_view as view
 from . import render
 from ..ingest.addresses import Network
-from ..collection import add_pages, delete, locate
+from ..collection import add_pages, delete, locate, refusals
 from ..console import UNITS
 from ..engine import Engine
 from ..errors import QAError
 from ..ingest.fetch import fetch
-from ..ingest.loader import file_digest, shorten
+from ..ingest.loader import file_digest
 from ..ingest.uploads import save_uploads
 
 FILE_COLUMN = view.HEADERS.index("File")
@@ -44,13 +44,13 @@ class CollectionTab:
 
     # ---- what the table and the status line show ----------------------------------------
     def table(self) -> list[list]:
-        """One row per article, newest first (by date and time; the column shows the day); undated ones last.
-        Copies stays empty until a `groups` hook is given."""
+        """One row per article (view.HEADERS), newest first; undated ones last. Copies is a count (0 without a
+        `groups` hook); the preview lists them."""
         copies = self.groups() if self.groups else {}
         docs = sorted(self.engine.documents(), key=lambda dn: (dn[0].title or dn[0].doc_id).lower())
         docs.sort(key=lambda dn: dn[0].date or "", reverse=True)
-        return [[(d.date or "")[:10], shorten(d.title) or "", d.doc_id, n,
-                 len(copies.get(d.doc_id, ())) if self.groups else ""] for d, n in docs]
+        return [[render.shown_date(d.date, d.date_text), render.shown_title(d.title, d.doc_id), d.doc_id,
+                 d.byline or "", len(copies.get(d.doc_id, ())), n] for d, n in docs]
 
     def status(self) -> str:
         docs = self.engine.documents()
@@ -77,22 +77,26 @@ class CollectionTab:
         return render.notice(lines, "error" if bad else "ok"), self.table(), self.status(), None
 
     def add_url(self, text: str, progress=gr.Progress()):
-        """Fetch the page(s) at the address(es) in `text` (one a line), save and index them; nothing is saved
-        when any of them fails."""
+        """Fetch the page(s) at the address(es) in `text` (separated by spaces or lines), save and index those
+        that fetched and are new in one build; one line for every address, whether it was added or not."""
         urls = [u for u in (text or "").split() if u]
         if not urls:
             return render.notice(["Paste the address of an article page first."], "error"), self.table(), \
                 self.status(), text
         progress(0, desc=f"Fetching {len(urls)} page{'s' if len(urls) > 1 else ''}")
-        try:
-            pages = [fetch(url, allow=self.fetch_allow) for url in urls]
-        except QAError as exc:
-            return render.notice([f"Nothing was added: {exc}"], "error"), self.table(), self.status(), text
-        change = add_pages(self.engine, pages, self.uploads, self.sources, progress=self._on_progress(progress))
-        lines = [f"{doc_id}: added from {url} and ready for questions" for doc_id, url in change.files.items()]
-        lines += change.errors
-        kind = "error" if change.errors else "ok"
-        return render.notice(lines, kind), self.table(), self.status(), text if change.errors else ""
+        pages, failed = [], []
+        for url in urls:  # every address is tried: one failure does not hide the others
+            try:
+                pages.append(fetch(url, allow=self.fetch_allow))
+            except QAError as exc:
+                failed.append(f"Not added: {exc}")
+        why_not = refusals(self.engine, pages)
+        new = [page for page, why in zip(pages, why_not) if why is None]
+        change = add_pages(self.engine, new, self.uploads, self.sources, progress=self._on_progress(progress))
+        added = [f"{doc_id}: added from {url} and ready for questions" for doc_id, url in change.files.items()]
+        bad = failed + [f"Not added: {why}" for why in why_not if why] + change.errors
+        lines = added + bad
+        return render.notice(lines, "error" if bad else "ok"), self.table(), self.status(), text if bad else ""
 
     def _unindexed(self, present: list[Path]) -> list[Path]:
         """The files among `present` whose bytes are not what the index holds for them: an app killed after
@@ -207,7 +211,7 @@ class CollectionTab:
 
     def article_choices(self) -> list[tuple[str, str]]:
         """Every indexed article as (title, doc id), by title: the choices of the chat's article filter."""
-        return sorted(((shorten(d.title) or d.doc_id, d.doc_id) for d, _ in self.engine.documents()),
+        return sorted(((render.shown_title(d.title, d.doc_id), d.doc_id) for d, _ in self.engine.documents()),
                       key=lambda c: c[0].lower())
 
     def ask_within(self, doc_id: str):

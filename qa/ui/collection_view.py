@@ -9,13 +9,12 @@ import gradio as gr
 
 from . import render
 from ..config import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, UPLOAD_SUFFIXES
-from ..ingest.loader import shorten
 from ..records import Document
 
 if TYPE_CHECKING:
     from .collection_tab import CollectionTab
 
-HEADERS = ["Date", "Title", "File", "Passages", "Copies"]
+HEADERS = ["Date", "Title", "File", "Byline", "Copies", "Passages"]
 NOTHING_OPEN = "Select an article in the table to read it here, download it, delete it or ask within it."
 REBUILD_WARNING = ("Rebuild re-reads and re-embeds every article: it takes minutes on a large collection. "
                    "Questions are answered from the current index meanwhile.")
@@ -43,9 +42,10 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
     selected = gr.State("")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=360):
-            table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "number", "str"],
-                                 interactive=False, wrap=True, elem_id="qa-docs", label="Articles (newest first)",
-                                 column_widths=["15%", "40%", "24%", "12%", "9%"], max_height=640)
+            table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "str", "number", "number"],
+                                 interactive=False, wrap=True, elem_id="qa-docs",
+                                 label="Articles (newest first; a column's ⋮ menu sorts by it)",
+                                 column_widths=["14%", "33%", "19%", "14%", "10%", "10%"], max_height=640)
         with gr.Column(scale=2, min_width=320, elem_id="qa-preview-col"):
             with gr.Row(visible=False, elem_id="qa-article-actions") as actions:
                 download = gr.DownloadButton("Download", visible=False, size="sm", elem_id="qa-download")
@@ -60,22 +60,25 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
 
     build = dict(concurrency_id="build", concurrency_limit=1, show_progress_on=result, **PRIVATE)
     listed = [result, table, status]
-    files.upload(tab.add_files, inputs=files, outputs=[*listed, files], **build)
+    # a new action clears the last one's message first, so an old line never sits beside a new, unrelated one
+    clear = dict(fn=lambda: "", outputs=result, queue=False, show_progress="hidden", **PRIVATE)
+    files.upload(**clear).then(tab.add_files, inputs=files, outputs=[*listed, files], **build)
     add_event = dict(fn=tab.add_url, inputs=url, outputs=[*listed, url], **build)
-    add.click(**add_event)
-    url.submit(**add_event)
-    update.click(tab.update_index, outputs=listed, **build)
+    add.click(**clear).then(**add_event)
+    url.submit(**clear).then(**add_event)
+    update.click(**clear).then(tab.update_index, outputs=listed, **build)
     show, hide = (lambda: gr.Row(visible=True)), (lambda: gr.Row(visible=False))
     rebuild.click(show, outputs=rebuild_ask, **PRIVATE)
     rebuild_no.click(hide, outputs=rebuild_ask, **PRIVATE)
-    rebuild_yes.click(hide, outputs=rebuild_ask, **PRIVATE).then(tab.rebuild_index, outputs=listed, **build)
+    rebuild_yes.click(hide, outputs=rebuild_ask, **PRIVATE).then(**clear).then(tab.rebuild_index, outputs=listed,
+                                                                               **build)
 
     opened = [selected, article, download, actions]
     table.select(tab.open_row, outputs=opened, **PRIVATE).then(hide, outputs=delete_ask, **PRIVATE)
     remove.click(lambda doc_id: (gr.Row(visible=True), confirm_delete_text(doc_id)), inputs=selected,
                  outputs=[delete_ask, delete_text], **PRIVATE)
     delete_no.click(hide, outputs=delete_ask, **PRIVATE)
-    delete_yes.click(hide, outputs=delete_ask, **PRIVATE).then(
+    delete_yes.click(hide, outputs=delete_ask, **PRIVATE).then(**clear).then(
         tab.delete_article, inputs=selected, outputs=[*listed, *opened], **build)
     if doc_filter is not None:
         targets = [doc_filter] + ([tabs] if tabs is not None else [])
@@ -94,14 +97,15 @@ def preview(doc: Document, passages: int, copies: list[str]) -> str:
     rows = [("By", doc.byline), ("Date", _date(doc)), ("URL", doc.url), ("File", doc.doc_id),
             ("Passages", str(passages)), ("Copies", ", ".join(copies))]
     meta = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
-    return (f'<article class="qa-source qa-preview"><h3>{escape(shorten(doc.title) or doc.doc_id)}</h3>'
+    return (f'<article class="qa-source qa-preview"><h3>{escape(render.shown_title(doc.title, doc.doc_id))}</h3>'
             f'<dl class="qa-docmeta">{meta}</dl><div class="qa-doctext">{escape(doc.text)}</div></article>')
 
 
 def _date(doc: Document) -> str | None:
-    if doc.date_text and doc.date and doc.date_text != doc.date:
-        return f"{doc.date} ({doc.date_text})"
-    return doc.date or doc.date_text
+    shown = render.shown_date(doc.date, doc.date_text)
+    if doc.date_text and doc.date and doc.date_text not in (doc.date, shown):
+        return f"{shown} ({doc.date_text})"
+    return shown or None
 
 
 def placeholder(message: str = NOTHING_OPEN) -> str:
@@ -123,4 +127,13 @@ CSS = """
 .qa-confirm { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 8px 10px;
   background: var(--background-fill-secondary); align-items: center; }
 .qa-preview .qa-doctext { max-height: 56vh; }
+#qa-docs [role=columnheader] * { white-space: nowrap !important; word-break: keep-all !important;
+  overflow-wrap: normal !important; }
+#qa-docs [role=columnheader] { min-width: max-content; }
+#qa-docs .cell-selected { --ring-color: transparent !important; box-shadow: none !important;
+  background: var(--table-row-focus, var(--background-fill-secondary)); }
+#qa-docs .cell-selected * { box-shadow: none !important; }
+#qa-docs .focus { --ring-color: transparent !important; box-shadow: none !important; }
+#qa-docs .body-cell .cell-menu-button { display: none !important; }
+#qa-docs .selection-button { display: none !important; }
 """

@@ -5,6 +5,7 @@ import re
 from html import escape
 from urllib.parse import quote, urlencode, urlsplit
 
+from ..config import MAX_QUESTION_CHARS
 from ..ingest.loader import shorten
 from ..records import Document
 
@@ -12,6 +13,9 @@ NO_ANSWER = "No answer in the collection."
 NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
 CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
 NOTHING = "Nothing in the collection matches this question."
+TABLE_TITLE_CHARS = 70  # titles in the Collection table and the source lines, cut at a word
+QUESTION_FOLD_LINES = 3  # a longer question shows its first lines, then "show all"
+QUESTION_FOLD_CHARS = 200
 WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
            "each with its source; click a numbered source to read the whole article with the passage highlighted.")
 
@@ -38,7 +42,7 @@ def conversation(turns: list[dict]) -> str:
 
 def pending(turns: list[dict], question: str) -> str:
     """The conversation with `question` shown as being answered."""
-    ask = _question(question) + '<p class="qa-pending" role="status">Looking through the articles…</p>'
+    ask = _question(question[:MAX_QUESTION_CHARS], len(question)) + '<p class="qa-pending" role="status">Looking through the articles…</p>'
     body = "".join(_turn(t, i) for i, t in enumerate(turns))
     return f'<div class="qa-chat">{body}<section class="qa-turn qa-asking">{ask}</section></div>'
 
@@ -51,17 +55,31 @@ def confidence_of(answer: dict) -> str:
     return "high" if answer.get("answered") else "none"
 
 
-def _question(text: str) -> str:
-    return f'<div class="qa-question"><span class="qa-who">You</span><p>{escape(text)}</p></div>'
+def _question(text: str, asked_chars: int = 0) -> str:
+    """The question as a card; a long one folded to its first lines ("show all"), and a note when the engine
+    cut it (`asked_chars`: its length as typed, when that was over MAX_QUESTION_CHARS)."""
+    who = '<span class="qa-who">You</span>'
+    cut = ""
+    if int(asked_chars or 0) > len(text):
+        cut = (f'<p class="qa-cut" role="note">Only the first {len(text):,} characters were searched: the '
+               f'question had {int(asked_chars):,} (the limit is {MAX_QUESTION_CHARS:,}).</p>')
+    lines = text.splitlines() or [""]
+    if len(text) <= QUESTION_FOLD_CHARS and len(lines) <= QUESTION_FOLD_LINES:
+        return f'<div class="qa-question">{who}<p>{escape(text)}</p>{cut}</div>'
+    head = "\n".join(lines[:QUESTION_FOLD_LINES])[:QUESTION_FOLD_CHARS].rstrip() + "…"
+    return (f'<div class="qa-question qa-long">{who}<details class="qa-qfold"><summary><p class="qa-qhead">'
+            f'{escape(head)}</p><span class="qa-more">show all</span></summary><p>{escape(text)}</p></details>'
+            f'{cut}</div>')
 
 
 def _turn(answer: dict, index: int) -> str:
     level = confidence_of(answer)
     excerpts = answer.get("excerpts") or []
     searched = answer.get("searched_for") or ""
-    parts = [_question(answer.get("question", ""))]
+    parts = [_question(answer.get("question", ""), answer.get("asked_chars", 0))]
     if searched and searched.strip() != answer.get("question", "").strip():
-        parts.append(f'<p class="qa-searched">searched for: <q>{escape(searched)}</q></p>')
+        shown = searched if len(searched) <= QUESTION_FOLD_CHARS else searched[:QUESTION_FOLD_CHARS].rstrip() + "…"
+        parts.append(f'<p class="qa-searched">searched for: <q>{escape(shown)}</q></p>')
     parts.append(_card(answer, level, excerpts))
     if excerpts:
         items = "".join(_excerpt(e, level) for e in excerpts)
@@ -98,6 +116,24 @@ def _fallback(excerpts: list[dict]) -> list[dict]:
             for s, t in e.get("highlight") or []][:3]
 
 
+def shown_date(date: str | None, date_text: str | None = None) -> str:
+    """One date format wherever the UI shows one: the ISO date, with the time when the article gives one
+    ("2025-03-14 09:30"); the article's own wording only when no date could be read from it."""
+    if date:
+        return str(date).replace("T", " ")[:16]
+    return date_text or ""
+
+
+def shown_title(title: str | None, doc_id: str, limit: int = TABLE_TITLE_CHARS) -> str:
+    """A title cut at a word, without the "(file name)" an untitled article's made-up title ends with: the
+    file is shown beside it, not inside it. The doc id when there is no title."""
+    name = doc_id.rsplit("/", 1)[-1]
+    title = " ".join(str(title or "").split())
+    if title.endswith(f" ({name})"):
+        title = title[:-len(name) - 3]
+    return shorten(title, limit) or doc_id
+
+
 def source_of(sentence: dict, excerpts: list[dict]) -> dict | None:
     """The excerpt that holds `sentence`, else the first one from its article, else None."""
     same = [e for e in excerpts if e["doc_id"] == sentence["doc_id"]]
@@ -116,7 +152,7 @@ def _chip(sentence: dict, excerpts: list[dict]) -> str:
 
 
 def _title(e: dict) -> str:
-    return shorten(e.get("title")) or e["doc_id"]  # indexes built before titles were capped hold whole ones
+    return shown_title(e.get("title"), e["doc_id"])  # indexes built before titles were capped hold whole ones
 
 
 def link(doc_id: str, start: int, end: int, hl: tuple[int, int] | None = None) -> str:
@@ -134,9 +170,9 @@ def _excerpt(e: dict, level: str) -> str:
     attrs = (f'data-doc="{escape(e["doc_id"])}" data-start="{start}" data-end="{end}" data-hl="{escape(hl)}" '
              f'data-rank="{int(e["rank"])}"')
     details = f'characters {start}–{end} · rank {int(e["rank"])} · relevance score {float(e["score"]):.3f}'
-    # who wrote it and when, as the article writes them
+    # who wrote it, and when in the one date format the table uses too
     meta = [f'<span class="qa-byline">By {escape(e["byline"])}</span>'] if e.get("byline") else []
-    meta += [escape(d) for d in [e.get("date_text") or e.get("date")] if d]
+    meta += [escape(d) for d in [shown_date(e.get("date"), e.get("date_text"))] if d]
     meta.append(f'<span class="qa-file">{escape(e["doc_id"])}</span>')
     also = e.get("also_in") or []
     if also:
@@ -217,16 +253,22 @@ def md_link(url: str | None) -> str:
     return f"[{md_text(url)}](<{target}>)"
 
 
-def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]]) -> str:
-    """The full article with the cited passage (and its best sentence inside it) highlighted."""
+BACK = "↑ Back to the answer"
+
+
+def source(doc: Document, start: int, end: int, highlight: list[tuple[int, int]], back: bool = False) -> str:
+    """The full article with the cited passage (and its best sentence inside it) highlighted; `back`: opened
+    from a citation in the chat, so a button leads back to it (on a phone the answer is far above)."""
     text = doc.text
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     inner = [(max(s, start), min(e, end)) for s, e in highlight if min(e, end) > max(s, start)]
     body = (escape(text[:start]) + '<mark class="qa-passage" id="qa-cited">'
             + marked(text[start:end], start, inner) + "</mark>" + escape(text[end:]))
-    rows = [("By", doc.byline), ("Date", doc.date_text or doc.date), ("URL", doc.url), ("File", doc.doc_id)]  # the title is the heading
+    rows = [("By", doc.byline), ("Date", shown_date(doc.date, doc.date_text)), ("URL", doc.url),
+            ("File", doc.doc_id)]  # the title is the heading
     meta = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
-    return (f'<article class="qa-source"><h3>{escape(shorten(doc.title) or doc.doc_id)}</h3><dl class="qa-docmeta">{meta}</dl>'
+    back_button = f'<button type="button" class="qa-back">{escape(BACK)}</button>' if back else ""
+    return (f'<article class="qa-source">{back_button}<h3>{escape(shown_title(doc.title, doc.doc_id))}</h3><dl class="qa-docmeta">{meta}</dl>'
             f'<p class="qa-range">Cited passage: characters {start}–{end} of {len(text)}</p>'
             f'<div class="qa-doctext">{body}</div></article>')
 

@@ -21,6 +21,10 @@ element.addEventListener('click', (event) => {
   }
   const btn = event.target.closest('.qa-cite-btn');
   if (!btn) return;
+  // where the source was opened from, for the panel's "Back to the answer" (the chat's HTML is replaced on
+  // every answer, so the place is kept as the turn's id and the button's position in it)
+  const turn = btn.closest('.qa-turn');
+  window.qaCitedFrom = turn && {turn: turn.id, index: [...turn.querySelectorAll('.qa-cite-btn')].indexOf(btn)};
   trigger('click', {doc_id: btn.dataset.doc, start: Number(btn.dataset.start),
                     end: Number(btn.dataset.end), hl: btn.dataset.hl || ''});
 });
@@ -35,8 +39,17 @@ const toNewest = () => {
 };
 watch('value', () => requestAnimationFrame(toNewest));
 """
-# After the source panel shows a new article, scroll its text so the cited passage is in view.
+# After the source panel shows a new article, scroll its text so the cited passage is in view. Its "Back to the
+# answer" button scrolls the citation it was opened from back into view and focuses it.
 SCROLL_JS = """
+element.addEventListener('click', (event) => {
+  if (!event.target.closest('.qa-back')) return;
+  const from = window.qaCitedFrom, turn = from && document.getElementById(from.turn);
+  const target = turn && (turn.querySelectorAll('.qa-cite-btn')[from.index] || turn);
+  if (!target) return;
+  target.scrollIntoView({block: 'center'});
+  target.focus({preventScroll: true});
+});
 watch('value', () => {
   const mark = element.querySelector('#qa-cited');
   const box = element.querySelector('.qa-doctext');

@@ -1,4 +1,6 @@
-"""The chat's CSS, light and dark (Gradio puts `.dark` on an ancestor in dark mode); colours are set in pairs."""
+"""The chat's CSS, light and dark (Gradio puts `.dark` on an ancestor in dark mode); colours are set in pairs.
+
+A `.dark` rule names one selector: Gradio scopes custom CSS, and the second of `.dark .a, .dark .b` missed."""
 from __future__ import annotations
 
 CSS = """
@@ -8,7 +10,16 @@ CSS = """
 .qa-turn { border-bottom: 1px solid var(--border-color-primary); padding-bottom: 14px; min-width: 0; }
 .qa-question { display: flex; gap: 10px; align-items: baseline; }
 .qa-question p { margin: 0; font-weight: 600; font-size: 1.05em; white-space: pre-wrap; overflow-wrap: anywhere; }
-.qa-who { background: var(--color-accent); color: white; border-radius: 10px; padding: 1px 8px; font-size: .8em; }
+.qa-question { flex-wrap: wrap; }
+.qa-question > p, .qa-qfold { flex: 1 1 0; min-width: 0; }
+.qa-qfold > summary { cursor: pointer; list-style: none; }
+.qa-qfold > summary::-webkit-details-marker { display: none; }
+.qa-qfold[open] > summary .qa-qhead { display: none; }
+.qa-qfold[open] > summary .qa-more { font-size: 0; }
+.qa-qfold[open] > summary .qa-more::after { content: "show less"; font-size: .85rem; }
+.qa-more { color: var(--link-text-color, #1d4ed8); text-decoration: underline; font-size: .85em; }
+.qa-question > .qa-cut { flex: 0 0 100%; font-weight: 400; font-size: .85em; color: var(--body-text-color-subdued); margin: 4px 0 0 0 !important; }
+.qa-who { background: var(--button-primary-background-fill); color: white; border-radius: 10px; padding: 1px 8px; font-size: .8em; }
 .qa-searched { color: var(--body-text-color-subdued); font-size: .88em; margin: 4px 0 0 0 !important;
   overflow-wrap: anywhere; }
 .qa-pending { color: var(--body-text-color-subdued); font-style: italic; margin-top: 6px !important; }
@@ -48,6 +59,10 @@ mark.best { background: #ffe066; color: #1a1a1a; padding: 0 1px; border-radius: 
 .qa-also { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0 6px; }
 .qa-took { color: var(--body-text-color-subdued); font-size: .8em; display: block; margin-top: 4px; }
 .qa-hint { color: #8a3b00; margin: 2px 0 0 2px; font-size: .92em; }
+.qa-back { display: block; margin: 0 0 8px 0; padding: 4px 10px; border-radius: 6px; cursor: pointer;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+  color: var(--link-text-color, #1d4ed8); font-size: .9em; font-weight: 600; }
+.dark .qa-back { color: var(--link-text-color, #93c5fd); }
 .qa-source h3 { margin: 0 0 6px 0; overflow-wrap: anywhere; }  /* a title of one unbroken word still wraps */
 .qa-docmeta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 0 0 6px 0; font-size: .9em; }
 .qa-docmeta dt { color: var(--body-text-color-subdued); }
@@ -67,11 +82,16 @@ mark.qa-passage mark.best { background: #ffd43b; color: #1a1a1a; }
 .qa-error { background: #fdecec; color: #8a1c1c; }
 .qa-ok { background: #eaf7ee; color: #1d5b2e; }
 .qa-info { background: var(--background-fill-secondary); }
+.qa-nomatch strong { color: inherit; }
 .dark mark.qa-passage { background: #1e3a5f; color: #f1f5f9; }
-.dark mark.qa-passage mark.best, .dark mark.best { background: #facc15; color: #111111; }
-.dark .qa-caution, .dark .qa-nomatch { background: #3b2a10; color: #fde8c4; border-color: #7a5a26; }
+.dark mark.best { background: #facc15; color: #111111; }
+.dark mark.qa-passage mark.best { background: #facc15; color: #111111; }
+.dark .qa-caution { background: #3b2a10; color: #fde8c4; border-color: #7a5a26; }
+.dark .qa-nomatch { background: #3b2a10; color: #fde8c4; border-color: #7a5a26; }
 .dark .qa-hint { color: #fdba74; }
 .dark .qa-error { background: #3f1d1d; color: #fecaca; }
 .dark .qa-ok { background: #163222; color: #bbf7d0; }
-.dark .qa-chip, .dark .qa-cite-btn, .dark .qa-link { color: var(--link-text-color, #93c5fd); }
+.dark .qa-chip { color: var(--link-text-color, #93c5fd); }
+.dark .qa-cite-btn { color: var(--link-text-color, #93c5fd); }
+.dark .qa-link { color: var(--link-text-color, #93c5fd); }
 """
