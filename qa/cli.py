@@ -67,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("show", help="print a document's metadata and full text")
     s.add_argument("doc_id")
+    s.add_argument("--json", action="store_true", help="print JSON: the metadata, `also_in` and the text")
     s.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR")
-    s.add_argument("--json", action="store_true")
     s.set_defaults(run=_show)
 
     d = sub.add_parser("add", help="fetch article pages by URL, save them in the collection and index them")
