@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from .collection_tab import CollectionTab
 
 HEADERS = ["Date", "Title", "File", "Byline", "Copies", "Passages"]
+# Shares of the table's width; "Copies" and "Passages" need 67 and 83 px for their name and the column menu button,
+# which 11% and 14% of the table's least width (680 px, in CSS below) leave them.
+TABLE_COLUMN_WIDTHS = ["14%", "30%", "17%", "14%", "11%", "14%"]
 NOTHING_OPEN = "Select an article in the table to read it here, download it, delete it or ask within it."
 REBUILD_WARNING = ("Rebuild re-reads and re-embeds every article: it takes minutes on a large collection. "
                    "Questions are answered from the current index meanwhile.")
@@ -45,7 +48,7 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
             table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "str", "number", "number"],
                                  interactive=False, wrap=True, elem_id="qa-docs",
                                  label="Articles (newest first; a column's ⋮ menu sorts by it)",
-                                 column_widths=["14%", "33%", "19%", "14%", "10%", "10%"], max_height=640)
+                                 column_widths=TABLE_COLUMN_WIDTHS, max_height=640)
         with gr.Column(scale=2, min_width=320, elem_id="qa-preview-col"):
             with gr.Row(visible=False, elem_id="qa-article-actions") as actions:
                 download = gr.DownloadButton("Download", visible=False, size="sm", elem_id="qa-download")
@@ -130,6 +133,10 @@ CSS = """
 #qa-docs [role=columnheader] * { white-space: nowrap !important; word-break: keep-all !important;
   overflow-wrap: normal !important; }
 #qa-docs [role=columnheader] { min-width: max-content; }
+/* Gradio sizes the columns as shares of the table's width: below 680 px a header no longer fits its
+   share (at 390 px "Byline" showed as "Byli"), so the table keeps that width and scrolls sideways instead. */
+#qa-docs .table-wrap { min-width: 680px; }
+#qa-docs .table-container { overflow-x: auto !important; }
 #qa-docs .cell-selected { --ring-color: transparent !important; box-shadow: none !important;
   background: var(--table-row-focus, var(--background-fill-secondary)); }
 #qa-docs .cell-selected * { box-shadow: none !important; }
