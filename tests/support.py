@@ -200,16 +200,16 @@ def long_article(n: int, sentences: int = 600) -> str:
     return "".join(lines)
 
 
-# ---- the MCP client, configured as the README tells users to ----------------------------------------
-def readme_mcp_configs() -> list[dict]:
-    """The `qa` server entries of the README's MCP client configs (the JSON blocks with "mcpServers")."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+# ---- the MCP client, configured as docs/api.md tells users to -----------------------------------------
+def documented_mcp_configs() -> list[dict]:
+    """The `qa` server entries of the MCP client configs in docs/api.md (the JSON blocks with "mcpServers")."""
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S) if '"mcpServers"' in b]
     return [b["mcpServers"]["qa"] for b in blocks]
 
 
 def client_for(entry: dict, base_url: str, password: str | None = None):
-    """An `mcp` client for a README config entry, pointed at the test server's port instead of 7860."""
+    """An `mcp` client for a docs/api.md config entry, pointed at the test server's port instead of 7860."""
     import httpx2
     import mcp
     from mcp.client.streamable_http import streamable_http_client

@@ -39,7 +39,7 @@ def test_seed_question_set_recall(seed_engine):
         hits = [i for i, x in enumerate(excerpts) if x.citation.doc_id == q["doc_id"] and q["must"] in x.text]
         at1 += bool(hits) and hits[0] == 0
         at5 += bool(hits)
-    # floors below what the engine measures (see README); a regression in retrieval trips them
+    # floors below what the engine measures (see docs/quality.md); a regression in retrieval trips them
     assert at1 / len(questions) >= 0.75
     assert at5 / len(questions) >= 0.9
 

@@ -1,4 +1,4 @@
-"""The MCP tools through the official `mcp` client over Streamable HTTP, configured as the README tells users to."""
+"""The MCP tools through the official `mcp` client over Streamable HTTP, configured as docs/api.md tells users to."""
 from __future__ import annotations
 
 import asyncio
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .support import PLAIN, SEED_QUESTION as FENTANYL, SPUN, client_for, readme_mcp_configs
+from .support import PLAIN, SEED_QUESTION as FENTANYL, SPUN, client_for, documented_mcp_configs
 
 mcp = pytest.importorskip("mcp")
 pytest.importorskip("httpx2")
@@ -18,8 +18,8 @@ def run(coro):
 
 @pytest.fixture(scope="module")
 def open_entry():
-    configs = readme_mcp_configs()
-    assert len(configs) == 2, "README shows a config without and one with a password"
+    configs = documented_mcp_configs()
+    assert len(configs) == 2, "docs/api.md shows a config without and one with a password"
     return next(c for c in configs if "headers" not in c)
 
 

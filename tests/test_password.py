@@ -10,11 +10,11 @@ import subprocess
 import pytest
 from starlette.routing import Mount, WebSocketRoute
 
-from .support import SEED_QUESTION as FENTANYL, SEEDS, SPUN, client_for, readme_mcp_configs
+from .support import SEED_QUESTION as FENTANYL, SEEDS, SPUN, client_for, documented_mcp_configs
 
 httpx = pytest.importorskip("httpx")
 pytestmark = pytest.mark.model  # every test here talks to app.py, whose start-up build loads the model
-PASSWORD = "change-me"  # the README's examples use it too
+PASSWORD = "change-me"  # docs/api.md's examples use it too
 USER = "qa"
 LOGIN_ROUTES = {"/", "/login", "/login/", "/theme.css"}
 LOGIN_PREFIXES = ("/assets/", "/static/")  # Gradio's bundled scripts and styles for the login page
@@ -117,7 +117,7 @@ def test_basic_or_bearer_or_the_login_cookie_open_the_api(locked):
 
 
 def test_mcp_with_the_readme_password_config(locked):
-    entry = next(c for c in readme_mcp_configs() if "headers" in c)
+    entry = next(c for c in documented_mcp_configs() if "headers" in c)
 
     async def go():
         async with client_for(entry, locked.url, PASSWORD) as client:

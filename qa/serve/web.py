@@ -77,7 +77,7 @@ def serve(app: FastAPI, site: Site, out=sys.stdout) -> None:
     """Run `app` on the site's address until interrupted, after saying where each front end is."""
     lines = [f"Chat UI:   {site.url}/",
              f"REST API:  {site.url}/api/ask?q=...   (docs: {site.url}/docs)",
-             f"MCP:       {site.url}{MCP_PATH}   (Streamable HTTP; client config in README, 'Use from code')"]
+             f"MCP:       {site.url}{MCP_PATH}   (Streamable HTTP; client configs in docs/api.md)"]
     if site.auth:
         lines.append(f"Password:  every route asks for it (user '{site.auth[0]}'; HTTP Basic for programs)")
     print("\n".join(lines), file=out, flush=True)
