@@ -55,6 +55,7 @@ def main() -> None:
 
 def build(corpus: lib.Corpus, size: int, work: Path, embedder: Embedder) -> Path:
     source, index_dir = work / "src", work / "index"
+    work.mkdir(parents=True, exist_ok=True)  # the passage-count cache is written there first
     counts = lib.passage_counts(corpus, work / "counts.json", embedder.wordpieces)
     lib.write_sources(corpus, lib.plan(counts, size), source)
     started = time.perf_counter()
