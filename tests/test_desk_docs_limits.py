@@ -4,7 +4,9 @@ setting (docs/cli.md's table of limits) is checked against the value of that nam
 import importlib
 import re
 
-from qa.config import MAX_K, MAX_K_JSON, MAX_QUESTION_CHARS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, SETTINGS
+from qa.config import (FETCH_MAX_BYTES, FETCH_MIN_WORDS, FETCH_TIMEOUT_SECONDS, MAX_K, MAX_K_JSON, MAX_QUESTION_CHARS,
+                       MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, SETTINGS, WATCH_DEBOUNCE_MS)
+from qa.ingest.watch import QUIET_MS
 
 from .support import ROOT
 
@@ -89,3 +91,12 @@ def test_question_and_upload_limits_match_the_configuration():
     assert cuts and {int(c.replace(",", "")) for c in cuts} == {MAX_QUESTION_CHARS}, cuts
     uploads = re.findall(r"at most (\d+) files at once, (\d+) MB each", text())
     assert uploads and set(uploads) == {(str(MAX_UPLOAD_FILES), str(MAX_UPLOAD_BYTES // 2**20))}, uploads
+
+
+def test_fetch_and_watch_limits_in_prose_match_the_code():
+    fetch = re.findall(r"(\d+) s timeout, (\d+) MB at most", text())
+    assert fetch and set(fetch) == {(f"{FETCH_TIMEOUT_SECONDS:g}", str(FETCH_MAX_BYTES // 2**20))}, fetch
+    words = re.findall(r"at least (\d+) words of main text", text())
+    assert words and set(words) == {str(FETCH_MIN_WORDS)}, words
+    waits = re.findall(r"nothing has changed for ([\d.]+) s, or ([\d.]+) s after the first change", text())
+    assert waits and set(waits) == {(f"{QUIET_MS / 1000:g}", f"{WATCH_DEBOUNCE_MS / 1000:g}")}, waits
