@@ -8,6 +8,7 @@ from .markdown import confidence_of, markdown, md_text
 from .store import Conversation, Turn
 
 NO_ANSWER = "No answer in the collection."
+LOW = "Low confidence: this may not answer the question."
 CHANGE_WORDS = {"changed": "has changed since this answer was given",
                 "removed": "has been removed from the collection since this answer was given"}
 
@@ -38,6 +39,8 @@ def to_markdown(conversation: Conversation, current: Mapping[str, str], base_url
             lines += [f"**{md_text(answer.get('question', ''))}**", "", f"*{NO_ANSWER}*", ""]
         else:
             text = markdown(answer)
+            if confidence_of(answer) == "low":  # the chat says so above the quotes: so does the export
+                text = text.replace("\n\n", f"\n\n*{LOW}*\n\n", 1)
             lines.append(text.replace("](?doc=", f"]({base_url}?doc=") if base_url else text)
         for note in change_notes(turn.changes(current)):
             lines += [f"*Note: {md_text(note)}*", ""]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from html import escape
 
 from ..config import MAX_QUESTION_CHARS
+from ..conversations.export import change_notes
 from ..conversations.markdown import (TABLE_TITLE_CHARS, answer_sentences, confidence_of, link,  # noqa: F401
                                       markdown, md_code, md_link, md_text, shown_title, source_of)
 from ..records import Document
@@ -70,7 +71,7 @@ def _turn(answer: dict, index: int) -> str:
     if searched and searched.strip() != answer.get("question", "").strip():
         shown = searched if len(searched) <= QUESTION_FOLD_CHARS else searched[:QUESTION_FOLD_CHARS].rstrip() + "…"
         parts.append(f'<p class="qa-searched">searched for: <q>{escape(shown)}</q></p>')
-    parts.append(_card(answer, level, excerpts))
+    parts.append(_card(answer, level, excerpts) + stale_note(answer))
     if excerpts:
         items = "".join(_excerpt(e, level) for e in excerpts)
         label = "Closest passages" if level == "none" else "Sources"
@@ -97,6 +98,15 @@ def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
             'title="Copy the answer with its citations as Markdown">Copy</button>')
     return (f'<div class="qa-card">{caution}<ol class="qa-answer-sents">{quotes}</ol>'
             f'<div class="qa-actions">{copy}</div></div>')
+
+
+def stale_note(answer: dict) -> str:
+    """A note under a reopened answer whose cited articles have changed or gone since it was given."""
+    changes = answer.get("source_changes")
+    if not isinstance(changes, dict):
+        return ""
+    lines = change_notes({str(d): state for d, state in changes.items() if state in ("changed", "removed")})
+    return "".join(f'<p class="qa-stale" role="note">{escape(line)}</p>' for line in lines)
 
 
 def shown_date(date: str | None, date_text: str | None = None) -> str:
