@@ -162,3 +162,13 @@ def test_a_saved_answer_is_noted_once_its_article_changes_in_a_real_rebuild(tmp_
     expected = {SPUN: "changed", **{d: "removed" for d in removed}}
     assert again.turns[0].changes(engine.content_hashes(again.cited())) == expected
     assert (engine.index_dir / "conversations.sqlite").is_file()
+
+
+def test_the_docs_state_the_configured_limits():
+    from qa.config import MAX_CONVERSATION_TURNS
+
+    from .support import ROOT
+
+    doc = (ROOT / "docs" / "conversations.md").read_text(encoding="utf-8")
+    assert f"at most {MAX_CONVERSATION_TURNS} questions" in doc
+    assert doc.count(f"1 to {MAX_CONVERSATION_TITLE} characters") == 2
