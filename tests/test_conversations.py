@@ -172,3 +172,18 @@ def test_the_docs_state_the_configured_limits():
     doc = (ROOT / "docs" / "conversations.md").read_text(encoding="utf-8")
     assert f"at most {MAX_CONVERSATION_TURNS} questions" in doc
     assert doc.count(f"1 to {MAX_CONVERSATION_TITLE} characters") == 2
+
+
+def test_the_side_list_escapes_titles_and_marks_the_open_conversation(store):
+    from qa.ui.conversation_list import export_html, list_html
+
+    hostile = store.add("ann", None, answer('<img src=x onerror="alert(1)"> & more'), {})
+    other = store.add("ann", None, answer("When did the bridge open?"), {})
+    html = list_html(store.summaries("ann"), hostile.conversation_id)
+    assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; more" in html
+    assert html.index(other.conversation_id) < html.index(hostile.conversation_id)  # newest first
+    assert html.count('aria-current="true"') == 1 and "1 question<" in html
+    assert f'data-id="{hostile.conversation_id}" aria-current="true"' in html
+    links = export_html(hostile.conversation_id)
+    assert f'href="api/conversations/{hostile.conversation_id}/export.md"' in links and "export.json" in links
+    assert "once you ask a question" in list_html([], "")
