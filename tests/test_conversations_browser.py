@@ -121,7 +121,16 @@ def test_the_side_list_in_dark_mode_and_at_390_px(browser, app_server, tmp_path)
     chromium = fresh_browser(browser)
     page = open_app(chromium, app_server.url + "?__theme=dark")
     ask(page, QUESTIONS[2])
-    page.locator(".qa-conv-open[aria-current='true']").wait_for()
+    current = page.locator(".qa-conv-open[aria-current='true']")
+    current.wait_for()
+    conversation_id, listed = current.get_attribute("data-id"), page.locator(".qa-conv-open").count()
+    page.reload()  # the tab goes on with the same conversation, not a new one
+    page.locator(".qa-turn .qa-took").first.wait_for()
+    ask(page, "Who said that?")
+    page.wait_for_function("(id) => document.querySelector(`.qa-conv-open[aria-current='true']`)?.dataset.id === id"
+                           " && document.querySelector(`.qa-conv-open[data-id='${id}']`).innerText.includes("
+                           "'2 questions')", arg=conversation_id)
+    assert page.locator(".qa-conv-open").count() == listed
     shoot(page, tmp_path, "conversations-dark")
 
     phone = open_app(chromium, app_server.url, width=390, height=844)

@@ -33,7 +33,7 @@ requestAnimationFrame(closeOnPhone);
 # The tab's current conversation id is kept in sessionStorage beside its turns (qa/ui/scripts.py), so a reload
 # goes on adding to the same conversation.
 ID_KEY = "qa-conversation-id"
-SAVE_ID_JS = f"(id) => {{ sessionStorage.setItem('{ID_KEY}', id || ''); }}"
+SAVE_ID_JS = f"(id) => {{ sessionStorage.setItem('{ID_KEY}', id || ''); return id; }}"  # and passes it on
 RESTORE_ID_JS = f"() => sessionStorage.getItem('{ID_KEY}') || ''"
 CONFIRM_DELETE_JS = f"(id) => (id && confirm({DELETE_QUESTION!r})) ? id : ''"
 CSS = """
@@ -157,9 +157,10 @@ class ConversationPanel:
             self.export = gr.HTML("", elem_id="qa-conv-export", padding=False)
 
     def refresh(self, conversation: gr.Textbox) -> dict:
-        """A `.then(**...)` step that redraws the list and the tools for the conversation id in `conversation`."""
+        """A `.then(**...)` step that keeps the id in `conversation` in the tab's sessionStorage, then redraws the
+        list and the tools for it."""
         return dict(fn=self.side, inputs=conversation, outputs=[self.listing, self.tools, self.title, self.export],
-                    queue=False, api_visibility="private")
+                    js=SAVE_ID_JS, queue=False, api_visibility="private")
 
     def wire(self, view: list, tabs: gr.Tabs, clear: gr.Button, start_new, save_js: str) -> None:
         """The side list's events. `view`: the chat's (conversation, turns, saved turns, source panel, hint,
@@ -170,8 +171,7 @@ class ConversationPanel:
         saved = view[2]
 
         def then_saved(event) -> None:  # the tab keeps the turns and the id; the list shows the change
-            (event.then(None, inputs=saved, js=save_js, **private)
-             .then(None, inputs=conversation, js=SAVE_ID_JS, **private).then(**self.refresh(conversation)))
+            event.then(None, inputs=saved, js=save_js, **private).then(**self.refresh(conversation))
 
         for button in (clear, self.new):
             then_saved(button.click(start_new, outputs=view, **private))
