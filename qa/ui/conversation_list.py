@@ -50,6 +50,9 @@ CSS = """
 .qa-stale { border: 1px solid var(--border-color-primary); border-left: 4px solid #b45309; border-radius: 6px;
   padding: 4px 10px; margin: 8px 0 0 0 !important; font-size: .9em; color: var(--body-text-color); }
 #qa-conversations h2 { font-size: 1.1em; margin: 0 0 6px 0; }
+/* Gradio's stop button is white on red-500, 3.8:1: red-700 gives 6.5:1 (WCAG AA) in both themes */
+#qa-conv-delete { background: #b91c1c; border-color: #b91c1c; color: white; }
+#qa-conv-delete:hover { background: #991b1b; }
 """
 
 
