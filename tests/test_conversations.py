@@ -187,3 +187,14 @@ def test_the_side_list_escapes_titles_and_marks_the_open_conversation(store):
     links = export_html(hostile.conversation_id)
     assert f'href="api/conversations/{hostile.conversation_id}/export.md"' in links and "export.json" in links
     assert "once you ask a question" in list_html([], "")
+
+
+def test_a_reopened_answer_shows_a_note_for_each_changed_article():
+    from qa.ui import render
+
+    shown = {**answer("When did the bridge open?"), "source_changes": {"a<b>.txt": "changed", "gone.txt": "removed"}}
+    html = render.conversation([shown])
+    assert '<p class="qa-stale" role="note">The article a&lt;b&gt;.txt has changed since this answer was given.</p>' \
+        in html
+    assert "The article gone.txt has been removed from the collection since this answer was given." in html
+    assert "qa-stale" not in render.conversation([answer("When did the bridge open?")])

@@ -114,6 +114,13 @@ def test_a_conversation_outlives_the_browser_and_exports_every_sentence_with_its
                 assert f"`{s['doc_id']}`, characters {s['start']}–{s['end']}" in citation
                 assert f"{app_server.url}?doc=" in citation and f"hl={s['start']}-{s['end']})" in citation
     shoot(page, tmp_path, "conversations-light")
+
+    page.on("dialog", lambda dialog: dialog.accept())  # "Delete this conversation and its answers?"
+    page.locator("#qa-conv-delete").click()
+    page.wait_for_function("(id) => !document.querySelector(`.qa-conv-open[data-id='${id}']`)", arg=conversation_id)
+    assert page.locator(".qa-turn").count() == 0 and not page.locator("#qa-conv-tools").is_visible()
+    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=60) as api:
+        assert api.get(f"/api/conversations/{conversation_id}").status_code == 404
     second.close()
 
 
