@@ -14,7 +14,8 @@ DEFAULT_SOURCE = ROOT / "seeds"
 USER_SOURCE = ROOT / "articles"
 DEFAULT_INDEX = ROOT / "index"
 
-# File types the loader reads; anything else in a collection folder is skipped with a warning.
+CONVERSATIONS_FILE = "conversations.sqlite"  # kept beside the index, a file of its own that builds never touch
+MAX_CONVERSATION_TURNS, MAX_CONVERSATION_TITLE = 200, 120  # questions in one conversation; characters of a title
 # How many excerpts one question may ask for: a person reads a handful (the chat, `qa ask` as text); programs
 # (`qa ask --json`, the REST API, MCP, evaluation at depth 100, exports) may want deep lists.
 MAX_K = 50
@@ -26,7 +27,7 @@ MAX_PREVIOUS = 20  # earlier questions of a conversation that a follow-up is res
 LOADER_VERSION = 2
 SENTENCE_VECTORS_VERSION = 1  # bump when sentence vectors are made differently (the next build re-embeds)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")  # the loader skips other files
 
 # Uploads through the chat UI: which files may be added to the collection folder, and how many at once.
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -211,7 +212,6 @@ class Settings:
 
 
 SETTINGS = Settings()
-
 
 # ---- the environment ----------------------------------------------------------------------------------------
 # Nothing may download at run time: qa/__init__.py sets these before transformers, huggingface_hub or gradio load.

@@ -168,6 +168,10 @@ class Engine:
             raise UnknownDocument(f"no document '{doc_id}' in the index")
         return doc
 
+    def content_hashes(self, doc_ids) -> dict[str, str]:
+        """The sha256 of each of these articles' text as indexed now; an id not in the index is left out."""
+        return {d: doc.sha256 for d, doc in self.store.document_meta(doc_ids).items()}
+
     def documents(self) -> list[tuple[Document, int]]:
         """Every indexed document (metadata only) with its passage count."""
         return self.store.documents()

@@ -63,3 +63,11 @@ class CollectionError(QAError):
 
 class ClusterError(QAError):
     """A build over a Ray cluster could not start or finish (Ray missing, no cluster at the address, work lost)."""
+
+
+class UnknownConversation(QAError, KeyError):
+    """No conversation with that id belongs to this user (another user's is not told apart from a missing one)."""
+
+
+class ConversationError(QAError, ValueError):
+    """A conversation that cannot be stored or changed as asked (an empty title, too many questions)."""

@@ -109,6 +109,14 @@ def app_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def api(app_server):
+    """An httpx client of the running app's REST API."""
+    httpx = pytest.importorskip("httpx")
+    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=120) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
 def browser():
     """Debian's chromium driven by Playwright (which cannot download a browser here), once per module."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():

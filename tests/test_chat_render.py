@@ -113,10 +113,10 @@ def test_respond_passes_the_earlier_questions_and_the_filters(seed_engine, tmp_p
             return seed_engine.ask(question, k, previous=previous, filters=filters, **limits)
 
     app = ChatApp(Recording(), tmp_path)
-    _, turns, saved, _ = app.respond({"id": "1", "question": SEED_QUESTION}, [])
+    _, turns, saved, _, conversation = app.respond({"id": "1", "question": SEED_QUESTION}, [])
     second = app.start("When?", turns, "2019-01-01", "", [SPUN])[4]
-    _, turns, saved, _ = app.respond(second, turns)
-    app.respond(second, turns)  # a second chain with the same pending question: not asked again
+    _, turns, saved, _, conversation = app.respond(second, turns, conversation)
+    app.respond(second, turns, conversation)  # a second chain with the same pending question: not asked again
     assert calls[1] == ("When?", [SEED_QUESTION], Filters("2019-01-01", None, (SPUN,)))
     assert [t["question"] for t in json.loads(saved)] == [SEED_QUESTION, "When?"]
     hint = app.start("   ", turns, "", "", None)[3]
@@ -130,7 +130,7 @@ def test_a_refused_submits_chain_neither_refuses_nor_unlocks_the_next_question(s
     assert "YYYY-MM-DD" in app.start(SEED_QUESTION, [], "06/08/2024", "", None)[3]
     pending = app.start(SEED_QUESTION, [], "2024-01-01", "", None)[4]
     assert all(u == {"__type__": "update"} for u in app.unlock(pending)), "still answering: nothing unlocked"
-    conversation, turns, _, hint = app.respond(pending, [])  # the refused chain's step claims it
+    conversation, turns, _, hint, _ = app.respond(pending, [])  # the refused chain's step claims it
     assert len(turns) == 1 and "YYYY" not in hint and turns[0]["excerpts"]
     assert SPUN not in {e["doc_id"] for e in turns[0]["excerpts"]}, "answered with since 2024-01-01"
     assert app.respond(pending, turns)[1] == {"__type__": "update"}, "the question's own chain finds it claimed"

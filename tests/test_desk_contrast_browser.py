@@ -74,6 +74,7 @@ CHAT = {
     "back to the answer": ".qa-back",
     "filters": "#qa-filters",
     "examples and clear": "#qa-examples",
+    "conversations side list": "#qa-conversations",
 }
 COLLECTION = {
     "collection table": "#qa-docs",

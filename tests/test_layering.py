@@ -7,7 +7,9 @@ A module belongs to a unit: its subpackage (`qa.index.store` -> `qa.index`), or 
     engine       qa.engine (the one facade), qa.collection (changes to the collection made through it),
                  qa.requests (a front end's request to Engine.ask),
                  qa.cluster (an Engine's build with its reading, splitting and embedding done by a Ray cluster:
-                 the engine's work done elsewhere, so it sits beside the engine and reaches the stages as it does)
+                 the engine's work done elsewhere, so it sits beside the engine and reaches the stages as it does),
+                 qa.conversations (conversations kept beside the index and their export: used by the front ends,
+                 it needs no engine, only the base and qa.ingest's `shorten`)
     stages       qa.answering -> qa.index -> qa.embed -> qa.ingest
     base         qa, qa.config, qa.errors, qa.records, qa.text, qa.timing
 
@@ -29,7 +31,7 @@ from .support import ROOT
 
 LAYERS = {  # unit -> (layer, rank within the stages)
     **{u: ("front end", 0) for u in ("qa.__main__", "qa.cli", "qa.console", "qa.serve", "qa.ui", "qa.evaluation")},
-    **{u: ("engine", 0) for u in ("qa.engine", "qa.collection", "qa.requests", "qa.cluster")},
+    **{u: ("engine", 0) for u in ("qa.engine", "qa.collection", "qa.requests", "qa.cluster", "qa.conversations")},
     **{u: ("stage", rank) for rank, u in enumerate(("qa.ingest", "qa.embed", "qa.index", "qa.answering"), 1)},
     **{u: ("base", 0) for u in ("qa", "qa.config", "qa.errors", "qa.records", "qa.text", "qa.timing")},
 }

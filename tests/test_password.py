@@ -134,3 +134,21 @@ def test_gradio_client_logs_in_with_the_password(locked):
     assert "2019" in got["excerpts"][0]["text"]
     with pytest.raises(Exception):
         gradio_client.Client(locked.url + "/", verbose=False)
+
+
+def test_a_login_sees_its_own_conversations_only(locked):
+    """Conversations kept for the login's user name; the local user's (or anyone else's) stay out of sight."""
+    from qa.conversations.store import LOCAL_USER, ConversationStore
+
+    store = ConversationStore.beside(locked.index)
+    answer = {"question": FENTANYL, "answer": [], "excerpts": []}
+    own = store.add(USER, None, answer, {}).conversation_id
+    local = store.add(LOCAL_USER, None, answer, {}).conversation_id
+    with httpx.Client(base_url=locked.url, timeout=120) as client:
+        assert client.get("/api/conversations").status_code == 401
+        for auth in ({"auth": (USER, PASSWORD)}, {"headers": {"Authorization": f"Bearer {PASSWORD}"}}):
+            listed = client.get("/api/conversations", **auth).json()["conversations"]
+            assert [c["id"] for c in listed] == [own]
+            assert client.get(f"/api/conversations/{local}", **auth).status_code == 404
+        assert client.post("/login", data={"username": USER, "password": PASSWORD}).status_code == 200
+        assert [c["id"] for c in client.get("/api/conversations").json()["conversations"]] == [own]  # the cookie

@@ -11,11 +11,6 @@ httpx = pytest.importorskip("httpx")
 FENTANYL = "When did China ban the sale of fentanyl?"
 
 
-@pytest.fixture(scope="module")
-def api(app_server):
-    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=120) as client:
-        yield client
-
 
 def test_ask_is_the_cli_json_object_and_the_2019_ban_comes_first(api, app_server, embedder):
     from qa.engine import Engine

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 # Gradio serves without the app's config until login, its bundled scripts and styles, and the form's POST /login.
 LOGIN_PATHS = frozenset({"/", "/login", "/login/", "/theme.css"})
 LOGIN_PREFIXES = ("/assets/", "/static/")  # files from the gradio package's own front end: no user data
+USER_STATE = "qa_user"  # the request state's key for the logged-in user's name (absent without a password)
 # Routes a program (curl, an MCP client) calls: their 401 names the Basic scheme so clients know to send it.
 PROGRAM_PREFIXES = ("/api/", "/mcp", "/docs", "/openapi.json", "/static-offline-docs/")
 
@@ -37,26 +38,31 @@ class PasswordGate:
             await self.app(scope, receive, send)
             return
         conn = HTTPConnection(scope)
-        if self.allows(conn):
+        user = self.user_of(conn)
+        if user is not None:
+            scope.setdefault("state", {})[USER_STATE] = user  # whose conversations the routes below serve
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
         else:
             await self._refuse(scope["path"], send)
 
-    def allows(self, conn: HTTPConnection) -> bool:
+    def user_of(self, conn: HTTPConnection) -> str | None:
+        """The logged-in user's name when the request carries the password (there is one user), else None."""
         scheme, _, value = conn.headers.get("authorization", "").partition(" ")
         scheme = scheme.lower()
+        name = self.user.decode()
         if scheme == "basic":
             try:
                 user, _, password = base64.b64decode(value.strip(), validate=True).partition(b":")
             except (binascii.Error, ValueError):
-                return False
+                return None
             # both compared, always: how long a refusal takes must not tell which half was wrong
-            return hmac.compare_digest(user, self.user) & hmac.compare_digest(password, self.password)
+            ok = hmac.compare_digest(user, self.user) & hmac.compare_digest(password, self.password)
+            return name if ok else None
         if scheme == "bearer":  # what MCP clients' config files most easily send: the password as a token
-            return hmac.compare_digest(value.strip().encode(), self.password)
-        return self.gradio_user(conn) is not None
+            return name if hmac.compare_digest(value.strip().encode(), self.password) else None
+        return self.gradio_user(conn)
 
     async def _refuse(self, path: str, send: Send) -> None:
         body = json.dumps({"error": "this app needs a password: log in, or send HTTP Basic credentials "

@@ -1,4 +1,4 @@
-"""The REST API (`/api/...`): ask, list and read articles; errors are JSON with a one-line message and a 4xx status."""
+"""The REST API (`/api/...`): ask, list and read articles, your conversations; errors are JSON with a one-line message and a 4xx status."""
 from __future__ import annotations
 
 from functools import partial
@@ -8,12 +8,17 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from .schemas import AnswerOut, Article, AskQuery, Collection, ErrorOut, answer_out, article_out, collection_out
+from .auth import USER_STATE
+from .schemas import (AnswerOut, Article, AskQuery, Collection, Conversation, Conversations, ErrorOut, Rename,
+                      answer_out, article_out, collection_out)
+from ..conversations import export
+from ..conversations.store import LOCAL_USER, ConversationStore
 from ..engine import Engine
-from ..errors import IndexUnavailable, QAError, QuestionError, UnknownDocument, UsageError
+from ..errors import (ConversationError, IndexUnavailable, QAError, QuestionError, UnknownConversation,
+                      UnknownDocument, UsageError)
 from ..records import Answer
 from ..requests import AskRequest, ask
 
@@ -56,6 +61,63 @@ def router(engine: Engine, limiter: CapacityLimiter) -> APIRouter:
     return api
 
 
+def conversation_router(engine: Engine, store: ConversationStore) -> APIRouter:
+    """`/api/conversations`: the logged-in user's conversations (the one local user's without a password),
+    as the chat keeps them; another user's are not found. Plain `def` routes: FastAPI runs them in threads."""
+    api = APIRouter(prefix="/api/conversations", tags=["conversations"], responses={
+        404: {"model": ErrorOut, "description": "no conversation of yours with that id"}})
+
+    def owner(request: Request) -> str:
+        return getattr(request.state, USER_STATE, None) or LOCAL_USER
+
+    def whole(request: Request, conversation_id: str):
+        found = store.get(owner(request), conversation_id)
+        return found, engine.content_hashes(found.cited())
+
+    @api.get("", response_model=Conversations, summary="Your conversations, the most recently used first")
+    def conversations(request: Request) -> Conversations:
+        return Conversations(conversations=[s.to_json() for s in store.summaries(owner(request))])
+
+    @api.get("/{conversation_id}", response_model=Conversation, summary="One conversation, every answer as given")
+    def conversation(request: Request, conversation_id: str) -> Conversation:
+        """Each turn's `source_changes` names the cited articles that have changed or gone since it was answered."""
+        return Conversation.model_validate(export.to_json(*whole(request, conversation_id)))
+
+    @api.patch("/{conversation_id}", response_model=Conversations, summary="Rename a conversation",
+               responses={400: {"model": ErrorOut, "description": "an empty or too long title"}})
+    def rename(request: Request, conversation_id: str, body: Rename) -> Conversations:
+        """Returns the list with the renamed conversation in it."""
+        store.rename(owner(request), conversation_id, body.title)
+        return conversations(request)
+
+    @api.delete("/{conversation_id}", status_code=204, summary="Delete a conversation and its answers")
+    def delete(request: Request, conversation_id: str) -> Response:
+        store.delete(owner(request), conversation_id)
+        return Response(status_code=204)
+
+    @api.get("/{conversation_id}/export.md", summary="The conversation as Markdown",
+             response_class=Response, responses={200: {"content": {"text/markdown": {}}}})
+    def export_markdown(request: Request, conversation_id: str) -> Response:
+        """Every question with its answer sentences quoted and cited (title, date, doc_id, character range, a
+        link that opens the passage here); text from articles and questions is escaped, so the file is inert."""
+        found, current = whole(request, conversation_id)
+        text = export.to_markdown(found, current, base_url=str(request.base_url))
+        return Response(text, media_type="text/markdown; charset=utf-8", headers=attachment(found.summary, "md"))
+
+    @api.get("/{conversation_id}/export.json", summary="The conversation as a JSON file (as GET returns it)")
+    def export_json(request: Request, conversation_id: str) -> JSONResponse:
+        found, current = whole(request, conversation_id)
+        return JSONResponse(export.to_json(found, current), headers=attachment(found.summary, "json"))
+
+    return api
+
+
+def attachment(summary, suffix: str) -> dict[str, str]:
+    """A download's file name: the conversation's title in plain letters (no quote or path can reach the header)."""
+    stem = "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in summary.title).split())[:60]
+    return {"content-disposition": f'attachment; filename="{stem or "conversation"}.{suffix}"'}
+
+
 def ask_query(engine: Engine, query: AskQuery) -> Answer:
     """The query's question, k, conversation and filters, asked through the one adaptor (qa/requests.py)."""
     return ask(engine, AskRequest.of(query.q, query.k, query.previous, query.since, query.until, query.doc))
@@ -70,9 +132,9 @@ def article_of(engine: Engine, doc_id: str) -> Article:
 
 
 def status_of(exc: QAError) -> int:
-    if isinstance(exc, UnknownDocument):
+    if isinstance(exc, (UnknownDocument, UnknownConversation)):
         return 404
-    if isinstance(exc, (QuestionError, UsageError)):
+    if isinstance(exc, (QuestionError, UsageError, ConversationError)):
         return 400
     if isinstance(exc, IndexUnavailable):
         return 503

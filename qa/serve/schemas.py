@@ -6,11 +6,11 @@ checks that the two agree field for field).
 """
 from __future__ import annotations
 
-from typing import Annotated, Sequence
+from typing import Annotated, Any, Sequence
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from ..config import MAX_K_JSON, MAX_PREVIOUS
+from ..config import MAX_CONVERSATION_TITLE, MAX_K_JSON, MAX_PREVIOUS
 from ..records import Answer, Document
 
 
@@ -128,6 +128,45 @@ class Article(ArticleMeta):
     source: str = Field(description="its file as a path below the collection folders (the same as doc_id)")
     sha256: str
     text: str = Field(description="the article text the citations' start/end offsets point into")
+
+
+class ConversationSummary(BaseModel):
+    """A conversation kept on the server, as its list shows it."""
+
+    id: str
+    title: str = Field(description="taken from its first question until renamed")
+    created: str = Field(description="ISO-8601, UTC")
+    updated: str = Field(description="when its last question was asked (ISO-8601, UTC)")
+    questions: int
+
+
+class Conversations(BaseModel):
+    """The conversations of the logged-in user (of the one local user without a password), newest first."""
+
+    conversations: list[ConversationSummary]
+
+
+class ConversationTurn(BaseModel):
+    """One question with its answer as it was given, whatever the index holds now."""
+
+    asked_at: str
+    answer: dict[str, Any] = Field(description="the GET /api/ask object as it was given (a question the chat cut "
+                                               "also carries `asked_chars`, its length as typed)")
+    sources: dict[str, str] = Field(description="doc_id -> sha256 of each cited article's text when it was cited")
+    source_changes: dict[str, str] = Field(description="doc_id -> \"changed\" or \"removed\": cited articles "
+                                                       "that are no longer as they were")
+
+
+class Conversation(ConversationSummary):
+    """A whole conversation."""
+
+    turns: list[ConversationTurn]
+
+
+class Rename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(description=f"the new title, 1 to {MAX_CONVERSATION_TITLE} characters on one line")
 
 
 class ErrorOut(BaseModel):

@@ -126,14 +126,16 @@ def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = 
     """The one server: the chat UI at /, the REST API at /api (docs at /docs), MCP at /mcp; all behind site.auth.
 
     `fetch_allow`: the non-public networks (qa.ingest.addresses) that Add by address may fetch from."""
+    from ..conversations.store import ConversationStore
     from ..ui.chat import ASK_CONCURRENCY, CSS, ChatApp, theme
     from .web import build_app
 
-    demo = ChatApp(engine, sources, uploads, fetch_allow=fetch_allow).blocks()
+    conversations = ConversationStore.beside(engine.index_dir)  # the chat keeps them, the REST API reads them
+    demo = ChatApp(engine, sources, uploads, fetch_allow=fetch_allow, conversations=conversations).blocks()
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY)
     # Gradio's own MCP server stays off: ours answers with offsets to cite, and gradio[mcp] pins an older pydantic
-    return build_app(engine, demo, site, ASK_CONCURRENCY, max_file_size=MAX_UPLOAD_BYTES, theme=theme(), css=CSS,
-                     ssr_mode=False, mcp_server=False, enable_monitoring=False)
+    return build_app(engine, demo, site, ASK_CONCURRENCY, conversations, max_file_size=MAX_UPLOAD_BYTES,
+                     theme=theme(), css=CSS, ssr_mode=False, mcp_server=False, enable_monitoring=False)
 
 
 def prepare_folders(args: argparse.Namespace) -> None:

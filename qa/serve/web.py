@@ -14,9 +14,10 @@ from fastapi_offline import FastAPIOffline
 from starlette.routing import Mount
 
 from .. import __version__
+from ..conversations.store import ConversationStore
 from ..engine import Engine
 from .mcp import MCP_PATH, mcp_routes, mcp_server, running
-from .rest import install_error_handlers, router
+from .rest import conversation_router, install_error_handlers, router
 from .host_guard import HostGuard, ServedNames
 from .auth import PasswordGate, gradio_cookie_user
 
@@ -42,10 +43,12 @@ class Site:
         return f"http://{'127.0.0.1' if self.host in ('0.0.0.0', '::') else host}:{self.port}"
 
 
-def build_app(engine: Engine, demo: gr.Blocks, site: Site, concurrency: int, **gradio) -> FastAPI:
+def build_app(engine: Engine, demo: gr.Blocks, site: Site, concurrency: int,
+              conversations: ConversationStore | None = None, **gradio) -> FastAPI:
     """The FastAPI app: /api routes, /docs, /mcp, and the Gradio UI mounted at / with the same password.
 
-    `gradio` are further mount_gradio_app options (theme, css, max_file_size, ...).
+    `conversations`: the store the chat keeps them in (by default the one beside the index); `gradio` are further
+    mount_gradio_app options (theme, css, max_file_size, ...).
     """
     limiter = CapacityLimiter(concurrency)  # engine calls from REST and MCP at once; the UI has its own queue
     mcp = mcp_server(engine, limiter)
@@ -60,6 +63,7 @@ def build_app(engine: Engine, demo: gr.Blocks, site: Site, concurrency: int, **g
                          redoc_url=None, swagger_ui_parameters={"validatorUrl": None})  # no call to a validator
     install_error_handlers(app, engine)
     app.include_router(router(engine, limiter))
+    app.include_router(conversation_router(engine, conversations or ConversationStore.beside(engine.index_dir)))
     app.router.routes.extend(mcp_routes(mcp))
     # Gradio's own FastAPI app gets no docs pages: its stock ones would load scripts from a CDN
     gr.mount_gradio_app(app, demo, "/", server_name=site.host, server_port=site.port, auth=site.auth,

@@ -10,7 +10,9 @@ import gradio as gr
 
 from ..ingest.addresses import Network
 from . import render
-from . import collection_view, style
+from . import collection_view, conversation_list, style
+from .conversation_list import RESTORE_ID_JS, ConversationPanel
+from ..conversations.store import ConversationStore
 from .scripts import ASK_JS, CHAT_JS, FOCUS_JS, RESTORE_JS, SAVE_JS, SCROLL_JS
 from ..engine import Engine
 from ..errors import QAError, UnknownDocument
@@ -33,10 +35,12 @@ class ChatApp:
     """The UI over one Engine, the collection folders it indexes, and the one of them that uploads go into."""
 
     def __init__(self, engine: Engine, sources: Path | list[Path], uploads: Path | None = None,
-                 fetch_allow: tuple[Network, ...] = ()):
+                 fetch_allow: tuple[Network, ...] = (), conversations: ConversationStore | None = None):
         """`uploads` defaults to the last of `sources`; it is indexed with them. `fetch_allow`: the non-public
-        networks that Add by address may fetch from (public addresses only by default)."""
+        networks that Add by address may fetch from (public addresses only by default). `conversations`: where
+        they are kept (by default beside the index)."""
         self.engine = engine
+        self.panel = ConversationPanel(engine, conversations, MAX_TURNS)  # qa/ui/conversation_list.py
         self.collection = CollectionTab(engine, sources, uploads, groups=self._groups,  # qa/ui/collection_tab.py
                                         fetch_allow=fetch_allow)
         self._claimed: set[str] = set()
@@ -62,26 +66,28 @@ class ChatApp:
         return (render.pending(turns, question), gr.update(value="", interactive=False), locked, render.hint(),
                 {"id": uuid4().hex, "question": question, "filters": filters}, *self._examples(False))
 
-    def respond(self, pending: dict | None, turns: list[dict]):
-        """Answer the pending question with the conversation's earlier questions and its filters, once: the
-        chain of a second submit reads the same pending question and finds it claimed.
+    def respond(self, pending: dict | None, turns: list[dict], conversation_id: str = "",
+                request: gr.Request | None = None):
+        """Answer the pending question with the conversation's earlier questions and its filters, once (a second
+        submit's chain finds it claimed); keep it on the server in `conversation_id` (a new one when empty).
 
-        Returns (conversation, turns, saved turns as JSON, hint)."""
+        Returns (conversation, turns, saved turns as JSON, hint, conversation id)."""
         if not pending or not self._claim(pending.get("id", "")):
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         question = pending["question"]
         previous = [t.get("question", "") for t in turns]
         try:
             answer = ask_engine(self.engine, AskRequest(question, previous=previous, filters=pending.get("filters")))
         except QAError as exc:
-            return render.conversation(turns), turns, gr.skip(), render.hint(str(exc))
+            return render.conversation(turns), turns, gr.skip(), render.hint(str(exc)), gr.skip()
         finally:
             self._answered.add(pending["id"])
         turn = answer.to_json()
         if len(question) > len(turn.get("question", "")):  # cut to MAX_QUESTION_CHARS: the card says so
             turn["asked_chars"] = len(question)
+        conversation_id, problem = self.panel.save(request, conversation_id, turn)
         turns = [*turns, turn][-MAX_TURNS:]
-        return render.conversation(turns), turns, json.dumps(turns), render.hint()
+        return render.conversation(turns), turns, json.dumps(turns), render.hint(problem), conversation_id
 
     def _claim(self, question_id: str) -> bool:
         """True for the first caller with this id only."""
@@ -111,7 +117,8 @@ class ChatApp:
         return render.conversation(turns), turns
 
     def clear(self):
-        return render.conversation([]), [], "[]", render.source_placeholder(), render.hint()
+        """A new conversation: the one shown stays in the list."""
+        return render.conversation([]), [], "[]", render.source_placeholder(), render.hint(), ""
 
     def open_link(self, request: gr.Request):
         """A link `?doc=ID&start=N&end=M[&hl=A-B]` opens that passage in the source panel on page load."""
@@ -146,13 +153,15 @@ class ChatApp:
     # ---- layout -------------------------------------------------------------------------
     def blocks(self) -> gr.Blocks:
         with gr.Blocks(title="qa — answers from your articles") as demo:
+            with gr.Sidebar(label="Conversations", open=True, elem_id="qa-conversations", width=280):
+                self.panel.build()
             with gr.Row(equal_height=True, elem_id="qa-header"):
                 gr.HTML('<h1 class="qa-title">qa <span>answers from your articles, in their own words</span></h1>',
                         scale=3)
                 status = gr.HTML(elem_id="qa-status", scale=2)
             with gr.Tabs() as tabs:
                 with gr.Tab("Chat", id="chat"):
-                    self._chat_tab(demo)
+                    self._chat_tab(demo, tabs)
                 with gr.Tab("Collection", id="collection"):
                     table = self.collection.build(status, tabs, self.doc_filter)
             # the chat's article filter lists what is indexed now: refreshed whenever the table changes
@@ -162,9 +171,10 @@ class ChatApp:
             gr.api(self._api_fn(), api_name="ask", concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY)
         return demo
 
-    def _chat_tab(self, demo: gr.Blocks) -> None:
+    def _chat_tab(self, demo: gr.Blocks, tabs: gr.Tabs) -> None:
         turns, pending = gr.State([]), gr.State(None)
         saved = gr.Textbox(visible=False, elem_id="qa-saved")  # the turns as JSON, on their way to sessionStorage
+        conversation = gr.Textbox(visible=False, elem_id="qa-conversation-id")  # the one kept on the server
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
                 chat = gr.HTML(render.conversation([]), js_on_load=CHAT_JS, elem_id="qa-conversation", padding=True)
@@ -186,18 +196,21 @@ class ChatApp:
         # trigger_mode "once" is per listener), and that step disables both. An example fills the box and clicks Ask.
         (gr.on([question.submit, send.click], self.start, inputs=[question, turns, *filters],
                outputs=[chat, question, send, hint, pending, *examples], queue=False, trigger_mode="once", **private)
-         .then(self.respond, inputs=[pending, turns], outputs=[chat, turns, saved, hint],
+         .then(self.respond, inputs=[pending, turns, conversation], outputs=[chat, turns, saved, hint, conversation],
                concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, **private)
          .then(self.unlock, inputs=pending, outputs=[question, send, *examples], queue=False, **private)
          .then(None, inputs=saved, js=SAVE_JS, **private)
-         .then(None, js=FOCUS_JS, **private))
+         .then(None, js=FOCUS_JS, **private)
+         .then(**self.panel.refresh(conversation)))
         for button in examples:
             button.click(lambda text: text, inputs=button, outputs=question, queue=False, **private).then(
                 None, js=ASK_JS, **private)
-        clear.click(self.clear, outputs=[chat, turns, saved, panel, hint], queue=False, **private).then(
-            None, inputs=saved, js=SAVE_JS, **private)
+        # the side list's buttons change what the chat shows: the same outputs as Clear, and the tab to show
+        self.panel.wire([chat, turns, saved, panel, hint, conversation], tabs, clear, self.clear, SAVE_JS)
         chat.click(self.open_source, outputs=panel, **private)
         demo.load(self.restore, inputs=saved, outputs=[chat, turns], js=RESTORE_JS, queue=False, **private)
+        demo.load(lambda saved_id: saved_id, inputs=conversation, outputs=conversation, js=RESTORE_ID_JS,
+                  queue=False, **private).then(**self.panel.refresh(conversation))
         demo.load(self.open_link, outputs=panel, queue=False, **private)
         demo.load(self.doc_choices, outputs=self.doc_filter, queue=False, **private)
 
@@ -272,7 +285,7 @@ CSS = style.CSS + """
   #qa-source-col { position: static; }
   .qa-chat { max-height: 70vh; }
 }
-""" + collection_view.CSS
+""" + collection_view.CSS + conversation_list.CSS
 
 
 def theme() -> gr.themes.Base:

@@ -1,19 +1,18 @@
 """HTML for the chat UI, built only from escaped pieces: article text and questions are untrusted."""
 from __future__ import annotations
 
-import re
 from html import escape
-from urllib.parse import quote, urlencode, urlsplit
 
 from ..config import MAX_QUESTION_CHARS
-from ..ingest.loader import shorten
+from ..conversations.export import change_notes
+from ..conversations.markdown import (TABLE_TITLE_CHARS, answer_sentences, confidence_of, link,  # noqa: F401
+                                      markdown, md_code, md_link, md_text, shown_title, source_of)
 from ..records import Document
 
 NO_ANSWER = "No answer in the collection."
 NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
 CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
 NOTHING = "Nothing in the collection matches this question."
-TABLE_TITLE_CHARS = 70  # titles in the Collection table and the source lines, cut at a word
 QUESTION_FOLD_LINES = 3  # a longer question shows its first lines, then "show all"
 QUESTION_FOLD_CHARS = 200
 WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
@@ -47,14 +46,6 @@ def pending(turns: list[dict], question: str) -> str:
     return f'<div class="qa-chat">{body}<section class="qa-turn qa-asking">{ask}</section></div>'
 
 
-def confidence_of(answer: dict) -> str:
-    """high | low | none; answers saved before the three levels existed say only `answered`."""
-    level = answer.get("confidence")
-    if level in ("high", "low", "none"):
-        return level
-    return "high" if answer.get("answered") else "none"
-
-
 def _question(text: str, asked_chars: int = 0) -> str:
     """The question as a card; a long one folded to its first lines ("show all"), and a note when the engine
     cut it (`asked_chars`: its length as typed, when that was over MAX_QUESTION_CHARS)."""
@@ -80,7 +71,7 @@ def _turn(answer: dict, index: int) -> str:
     if searched and searched.strip() != answer.get("question", "").strip():
         shown = searched if len(searched) <= QUESTION_FOLD_CHARS else searched[:QUESTION_FOLD_CHARS].rstrip() + "…"
         parts.append(f'<p class="qa-searched">searched for: <q>{escape(shown)}</q></p>')
-    parts.append(_card(answer, level, excerpts))
+    parts.append(_card(answer, level, excerpts) + stale_note(answer))
     if excerpts:
         items = "".join(_excerpt(e, level) for e in excerpts)
         label = "Closest passages" if level == "none" else "Sources"
@@ -99,7 +90,7 @@ def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
     if level == "none":
         return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(NO_ANSWER)}</strong> '
                 f'{escape(NO_ANSWER_MORE)}</p></div>')
-    sentences = answer.get("answer") or _fallback(excerpts)
+    sentences = answer_sentences(answer)
     quotes = "".join(f"<li><q>{escape(s['text'])}</q> {_chip(s, excerpts)}</li>" for s in sentences)
     caution = f'<p class="qa-caution" role="status">{escape(CAUTION)}</p>' if level == "low" else ""
     md = escape(markdown(answer), quote=True)
@@ -109,11 +100,13 @@ def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
             f'<div class="qa-actions">{copy}</div></div>')
 
 
-def _fallback(excerpts: list[dict]) -> list[dict]:
-    """Answers saved before `answer` existed: the first excerpt's highlighted sentences stand in."""
-    e = excerpts[0]
-    return [{"doc_id": e["doc_id"], "start": s, "end": t, "text": e["text"][s - e["start"]:t - e["start"]]}
-            for s, t in e.get("highlight") or []][:3]
+def stale_note(answer: dict) -> str:
+    """A note under a reopened answer whose cited articles have changed or gone since it was given."""
+    changes = answer.get("source_changes")
+    if not isinstance(changes, dict):
+        return ""
+    lines = change_notes({str(d): state for d, state in changes.items() if state in ("changed", "removed")})
+    return "".join(f'<p class="qa-stale" role="note">{escape(line)}</p>' for line in lines)
 
 
 def shown_date(date: str | None, date_text: str | None = None) -> str:
@@ -122,23 +115,6 @@ def shown_date(date: str | None, date_text: str | None = None) -> str:
     if date:
         return str(date).replace("T", " ")[:16]
     return date_text or ""
-
-
-def shown_title(title: str | None, doc_id: str, limit: int = TABLE_TITLE_CHARS) -> str:
-    """A title cut at a word, without the "(file name)" an untitled article's made-up title ends with: the
-    file is shown beside it, not inside it. The doc id when there is no title."""
-    name = doc_id.rsplit("/", 1)[-1]
-    title = " ".join(str(title or "").split())
-    if title.endswith(f" ({name})"):
-        title = title[:-len(name) - 3]
-    return shorten(title, limit) or doc_id
-
-
-def source_of(sentence: dict, excerpts: list[dict]) -> dict | None:
-    """The excerpt that holds `sentence`, else the first one from its article, else None."""
-    same = [e for e in excerpts if e["doc_id"] == sentence["doc_id"]]
-    inside = [e for e in same if e["start"] <= sentence["start"] and sentence["end"] <= e["end"]]
-    return (inside or same or [None])[0]
 
 
 def _chip(sentence: dict, excerpts: list[dict]) -> str:
@@ -153,14 +129,6 @@ def _chip(sentence: dict, excerpts: list[dict]) -> str:
 
 def _title(e: dict) -> str:
     return shown_title(e.get("title"), e["doc_id"])  # indexes built before titles were capped hold whole ones
-
-
-def link(doc_id: str, start: int, end: int, hl: tuple[int, int] | None = None) -> str:
-    """The query string that opens the app with this passage (and sentence) highlighted in the source panel."""
-    params = {"doc": doc_id, "start": int(start), "end": int(end)}
-    if hl:
-        params["hl"] = f"{int(hl[0])}-{int(hl[1])}"
-    return "?" + urlencode(params)
 
 
 def _excerpt(e: dict, level: str) -> str:
@@ -198,59 +166,6 @@ def _passage(e: dict, spans: list[tuple[int, int]], details: str) -> str:
     return (f'<blockquote class="qa-gist">{shown}</blockquote>'
             f'<details class="qa-whole"><summary>Show the whole passage</summary>'
             f'<blockquote>{whole}</blockquote><p class="qa-details">{details}</p></details>')
-
-
-def markdown(answer: dict) -> str:
-    """The answer as Markdown: each sentence quoted, then its citation; links are relative (`?doc=…`).
-
-    Everything taken from an article or a question is escaped (md_text), so the export stays inert wherever it
-    is pasted: no raw HTML, no link but the app's own and an article's http(s) address (md_link)."""
-    excerpts = answer.get("excerpts") or []
-    lines = [f"**{md_text(answer.get('question', ''))}**", ""]
-    for sentence in answer.get("answer") or _fallback(excerpts):
-        e = source_of(sentence, excerpts) or {"doc_id": sentence["doc_id"]}
-        start, end = int(sentence["start"]), int(sentence["end"])
-        cite = [f"*{md_text(_title(e))}*", md_text(e.get("date_text") or e.get("date") or ""),
-                md_code(sentence["doc_id"]), f"characters {start}–{end}", md_link(e.get("url"))]
-        span = (e.get("start", start), e.get("end", end))
-        cite.append(f"[open the source]({link(sentence['doc_id'], *span, (start, end))})")
-        lines += [f"> {md_text(line)}" if line.strip() else ">" for line in sentence["text"].splitlines() or [""]]
-        lines += ["", "— " + ", ".join(str(c) for c in cite if c), ""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-# The characters that start Markdown's inline syntax, and HTML's: each is written backslash-escaped, which
-# CommonMark shows as the character itself, so text makes no link, image, autolink, tag, entity, emphasis or code
-# span. A line-leading "#", "-", "+", "=" or "1." is escaped too (no heading or list); other punctuation stays
-# as it is, so the Markdown still reads as the article does.
-MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|])")
-MD_LINE_START = re.compile(r"^([-=+#]|\d+(?=[.)]))")
-
-
-def md_text(text: str) -> str:
-    """`text` as Markdown that renders as exactly that text, on one line."""
-    text = MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-    # "1." becomes "1\." (a backslash escapes punctuation only); "#", "-", "+", "=" get one in front
-    return MD_LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), text, 1)
-
-
-def md_code(text: str) -> str:
-    """`text` as a code span (inert: nothing inside one is markup), fenced by more backticks than it holds."""
-    text = " ".join(str(text).split())
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def md_link(url: str | None) -> str:
-    """An article's address as a link when it is http(s), else as plain (escaped) text; empty when there is none."""
-    if not url:
-        return ""
-    url = str(url).strip()
-    if urlsplit(url).scheme.lower() not in ("http", "https") or any(c.isspace() for c in url):
-        return md_text(url)
-    target = quote(url, safe=":/?#@!$&'*+,;=%~-._")  # no "(", ")", "<", ">" or spaces left to end the link early
-    return f"[{md_text(url)}](<{target}>)"
 
 
 BACK = "↑ Back to the answer"
