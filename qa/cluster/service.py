@@ -90,12 +90,14 @@ def deploy(root: Path, settings: Settings = SETTINGS, cluster: ClusterSettings =
     from ray import serve
 
     collection = load_collection(root)
-    options = {"ray_actor_options": {"num_cpus": cluster.replica_cpus}}
+    # a line a call in every replica's log would bury what matters (a lost replica, a slow start)
+    options = {"ray_actor_options": {"num_cpus": cluster.replica_cpus},
+               "logging_config": {"log_level": "WARNING", "enable_access_log": False}}
     shard = serve.deployment(ShardReplica)
     shards = [shard.options(name=f"shard-{s}", num_replicas=cluster.shard_replicas, **options)
               .bind(str(root), s, settings) for s in range(collection.shards)]
     front = serve.deployment(FrontReplica).options(name="front", num_replicas=cluster.front_replicas, **options)
-    serve.start(http_options={"location": "NoServer"})  # the web app is qa's own, in the `qa serve` process
+    serve.start(proxy_location="Disabled")  # the web app is qa's own, in the `qa serve` process
     return serve.run(front.bind(str(root), settings, cluster, *shards), name=APPLICATION, route_prefix=None)
 
 
