@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -149,12 +148,11 @@ def test_ray_serve_answers_as_the_single_index(service, indexes, collection, sin
     assert service.also_in(doc_id) == indexes[0].also_in(doc_id)
 
 
-def replicas(deployment: str) -> dict[str, int]:
-    """Serve's replica actors of `deployment` that are alive: actor id -> process id."""
-    from ray.util.state import list_actors
-
-    alive = list_actors(filters=[("state", "=", "ALIVE")], limit=1000)
-    return {a.actor_id: a.pid for a in alive if a.class_name == f"ServeReplica:qa:{deployment}"}
+def replicas(deployment: str) -> set[str]:
+    """The names of Serve's live replica actors of `deployment` (a new replica gets a new name)."""
+    named = ray.util.list_named_actors(all_namespaces=True)
+    return {a["name"] for a in named
+            if a["namespace"] == "serve" and a["name"].startswith("SERVE_REPLICA") and f"#{deployment}#" in a["name"]}
 
 
 def running(deployment: str) -> int:
@@ -166,11 +164,11 @@ def running(deployment: str) -> int:
 def test_a_killed_replica_costs_no_request_and_comes_back(service, collection, single_answers):
     before = replicas("shard-0")
     assert len(before) == 2 and running("shard-0") == 2
-    victim, pid = next(iter(before.items()))
+    victim = sorted(before)[0]
     failed, found = 0, []
     for n, question in enumerate(collection[1]):
         if n == 20:  # after the 20th answer: every later question needs shard 0, one of whose replicas is gone
-            os.kill(pid, signal.SIGKILL)
+            ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)  # its process ends at once
         try:
             found.append(first(service.ask(question)))
         except Exception:  # noqa: BLE001 - any failure at all is what this test counts
@@ -178,6 +176,8 @@ def test_a_killed_replica_costs_no_request_and_comes_back(service, collection, s
             found.append(())
     assert failed == 0
     assert agreement(found, single_answers) >= 0.99
+    # how many shard calls met the lost replica and went again (none when Serve saw it gone first): for the record
+    print(f"shard calls sent again: {service.front.lost_calls.remote().result()}")
     deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline:  # a condition with a deadline, not a wait of a set length
         now = replicas("shard-0")

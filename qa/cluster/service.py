@@ -21,6 +21,7 @@ from .shards import is_sharded, load_collection, shard_folder
 from .sharded import ShardSearcher, ShardedEngine
 
 APPLICATION = "qa"
+LOST_CALLS = [0]  # calls of this process sent again after meeting a lost replica (a front reports its own)
 
 
 def call(handle, method: str, *args, attempts: int = CLUSTER.call_attempts, **kwargs):
@@ -37,6 +38,7 @@ def call(handle, method: str, *args, attempts: int = CLUSTER.call_attempts, **kw
                 raise cause from None
             raise
         except (exceptions.RayError, RuntimeError) as exc:  # the replica or its node is gone, or going
+            LOST_CALLS[0] += 1
             if attempt == attempts:
                 raise ClusterError(f"{method}: no replica answered after {attempts} attempts: "
                                    f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
@@ -82,6 +84,10 @@ class FrontReplica:
 
     def call(self, method: str, *args, **kwargs):
         return getattr(self.engine, method)(*args, **kwargs)
+
+    def lost_calls(self) -> int:
+        """How many shard calls this replica has sent again after meeting a lost replica."""
+        return LOST_CALLS[0]
 
 
 def deploy(root: Path, settings: Settings = SETTINGS, cluster: ClusterSettings = CLUSTER):
