@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="read, split and embed on the Ray cluster at ADDRESS (none: a Ray of this machine's own); "
                         "needs the cluster extra")
+    b.add_argument("--shards", type=int, metavar="N",
+                   help="split the collection by article into N indexes in INDEX/shard-NN/ (for `qa serve --ray`)")
     b.set_defaults(run=_build)
 
     a = sub.add_parser("ask", help="answer a question ('-' reads one question a line from stdin)")
@@ -107,18 +109,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _engine(index: Path, create: bool = False, recover: bool = False):
-    from .engine import Engine
+    from .cluster.sharded import open_index
 
-    return Engine(index, create=create, recover=recover)
+    return open_index(index, create=create, recover=recover)  # a `--shards` folder: its shards, in this process
 
 
 def _build(args) -> int:
+    from .cluster.shards import build_shards, is_sharded
+
+    sources = args.source or default_sources()
+    if args.shards is not None or is_sharded(args.index):
+        if args.ray is not None or args.rebuild:
+            raise UsageError("--shards builds in this process and updates incrementally: no --ray or --rebuild "
+                             "(to start afresh, delete the index folder)")
+        with ConsoleProgress() as progress:
+            report = build_shards(args.index, sources, args.shards, progress=progress, warn=warn)
+        print(json.dumps(report.to_json()) if args.json else report.summary())
+        return 0
     engine = _engine(args.index, create=True, recover=args.rebuild)
     if engine.set_aside is not None:
         print(f"qa: the index database could not be read; moved it to {engine.set_aside} and rebuilding",
               file=sys.stderr)
     with ConsoleProgress() as progress:
-        sources = args.source or default_sources()
         if args.ray is None:
             report = engine.build(sources, rebuild=args.rebuild, progress=progress, warn=warn)
         else:

@@ -274,17 +274,17 @@ def crash_test_pause() -> tuple[str, float] | None:
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    """How `qa build --ray` spreads its work (docs/scale.md).
-
-    On a node of one CPU an actor that took the whole CPU would leave none for the read tasks, and Ray Data
-    then waits forever without a word: the actors and the tasks take parts of a CPU.
-    """
+    """How `qa build --ray` and `qa serve --ray` use a cluster (docs/scale.md: on a 1-CPU node, parts of a CPU)."""
 
     actor_cpus: float = 0.5  # one model (one thread) an actor; actors = the cluster's CPUs, spread over nodes
     task_cpus: float = 0.25  # a read-and-split task, and Ray Data's own reads
     files_per_task: int = 8  # at least; larger collections are read in read_tasks_per_cpu tasks a CPU
     read_tasks_per_cpu: int = 2
     model_batches_per_call: int = 4  # model batches an actor embeds at a time (a progress event each)
+    shard_replicas: int = 2  # `qa serve --ray`: Ray Serve replicas of each shard
+    front_replicas: int = 2  # ... and of the front, which embeds the questions (a model each)
+    replica_cpus: float = 0.1  # a replica mostly waits; whole CPUs would not fit 2 x 3 shards on a small cluster
+    call_attempts: int = 30  # a call to a lost replica is retried on another this often (waits grow to 1 s)
 
 
 CLUSTER = ClusterSettings()

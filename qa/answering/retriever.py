@@ -25,6 +25,18 @@ class Candidate:
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 
 
+def fuse(dense: tuple, lexical: tuple, settings: RetrievalSettings) -> list[tuple[int, float]]:
+    """One ranking of (passage id, fused score), best first, from the dense and lexical (ids, scores) lists."""
+    s = settings
+    if s.mode != "hybrid":
+        ids, scores = dense if s.mode == "dense" else lexical
+        return list(zip(ids.tolist(), scores.tolist()))
+    weights = [s.dense_weight, s.lexical_weight]
+    if s.fusion == "rrf":
+        return reciprocal_rank_fusion([dense[0].tolist(), lexical[0].tolist()], weights, k=s.rrf_k)
+    return normalised_score_fusion([dense, lexical], weights, method=s.fusion, stats_depth=s.candidates)
+
+
 class Retriever:
     """Hybrid search over one index snapshot."""
 
@@ -48,33 +60,23 @@ class Retriever:
         depth = max(n, self.settings.candidates)  # never fewer than the normalisation statistics need
         mode = self.settings.mode
         with timing.stage("vector search (FAISS)"):
-            dense_ids, dense_scores = self._dense(query_vector, depth, allowed) if mode != "lexical" else _EMPTY
+            dense_ids, dense_scores = self.dense(query_vector, depth, allowed) if mode != "lexical" else _EMPTY
         with timing.stage("BM25"):
-            lex_ids, lex_scores = self._lexical(question, depth, allowed) if mode != "dense" else _EMPTY
+            lex_ids, lex_scores = self.lexical(question, depth, allowed) if mode != "dense" else _EMPTY
         with timing.stage("fusion"):
-            fused = self._fuse((dense_ids, dense_scores), (lex_ids, lex_scores))[:n]
+            fused = fuse((dense_ids, dense_scores), (lex_ids, lex_scores), self.settings)[:n]
         dense = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
         lexical = dict(zip(lex_ids.tolist(), lex_scores.tolist()))
         missing = [pid for pid, _ in fused if pid not in dense]
         with timing.stage("vector search (FAISS)"):
-            dense.update(self._cosines(query_vector, missing))
+            dense.update(self.cosines(query_vector, missing))
         return [Candidate(pid, score, dense.get(pid, 0.0), lexical.get(pid, 0.0)) for pid, score in fused]
 
-    def _fuse(self, dense: tuple, lexical: tuple) -> list[tuple[int, float]]:
-        s = self.settings
-        if s.mode != "hybrid":
-            ids, scores = dense if s.mode == "dense" else lexical
-            return list(zip(ids.tolist(), scores.tolist()))
-        weights = [s.dense_weight, s.lexical_weight]
-        if s.fusion == "rrf":
-            return reciprocal_rank_fusion([dense[0].tolist(), lexical[0].tolist()], weights, k=s.rrf_k)
-        return normalised_score_fusion([dense, lexical], weights, method=s.fusion, stats_depth=s.candidates)
-
-    def _lexical(self, question: str, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def lexical(self, question: str, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         # k1 and b only enter at query time, so the settings apply to an index fitted with any values
         return self.bm25.search(question, n, self.settings.bm25_k1, self.settings.bm25_b, allowed)
 
-    def _dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if self.vectors.ntotal == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if allowed is not None:
@@ -83,7 +85,7 @@ class Retriever:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
-    def _cosines(self, query_vector: np.ndarray, ids: list[int]) -> dict[int, float]:
+    def cosines(self, query_vector: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Cosine similarity for passages the dense side did not return (found by BM25 alone)."""
         if not ids:
             return {}

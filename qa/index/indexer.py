@@ -98,6 +98,7 @@ def build(
     warn: Warn | None = None,
     wait: float = -1,
     workers: Workers | None = None,
+    only: Callable[[str], bool] | None = None,
 ) -> BuildReport:
     """Bring the index in `store` up to date with the files under `sources`.
 
@@ -111,23 +112,27 @@ def build(
         warn: called with a one-line message for every skipped file.
         wait: seconds to wait for another build to finish (-1: as long as it takes).
         workers: who reads, splits and embeds (default: this process, with `embedder`).
+        only: which doc ids this index holds (a shard's, qa/cluster/shards.py); default every one.
     """
     warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
     try:
         with build_lock(store.folder).acquire(timeout=wait):
             return _build(store, sources, embedder, settings, rebuild, progress, warn,
-                          workers or LocalWorkers(embedder, settings))
+                          workers or LocalWorkers(embedder, settings), only)
     except Timeout:
         raise BuildLocked(f"another build of {store.folder} is running; try again when it ends") from None
 
 
 def _build(store: Store, sources: list[Path], embedder: Embedder, settings: Settings, rebuild: bool,
-           progress: Progress | None, warn: Warn, workers: Workers) -> BuildReport:
+           progress: Progress | None, warn: Warn, workers: Workers,
+           only: Callable[[str], bool] | None = None) -> BuildReport:
     started = time.perf_counter()
     store.check()  # a damaged database is reported (naming `--rebuild`) before any work is done
     report = BuildReport()
     with timing.stage("read files"):
         files, skipped = scan(sources)
+    if only is not None:
+        files, skipped = [f for f in files if only(f.doc_id)], [s for s in skipped if only(s[0])]
     key = settings.index_key()
     stored_key = store.meta("index_key")
     # vectors of another model (or a forced rebuild) cannot be reused; they are overwritten as the new ones

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -16,6 +17,40 @@ def idf(n: int, df) -> float | np.ndarray:
     return np.log1p((n - df + 0.5) / (df + 0.5))
 
 
+@dataclass(frozen=True)
+class CollectionStats:
+    """What BM25 needs of a whole collection split over several indexes: passages, their total length (in
+    tokens, a whole number) and each term's document frequency. A shard scored with these scores as the single
+    index of the whole collection would."""
+
+    passages: int
+    total_length: int
+    df: dict[str, int]
+
+    def avgdl(self) -> float:
+        return self.total_length / self.passages if self.passages else 1.0
+
+
+def idf_lookup(n: int, df_of: Callable[[str], int]) -> Callable[[str], float]:
+    """idf of a (tokenised) term among `n` passages, `df_of` giving its document frequency; 0 for a term in none.
+
+    Its `unseen` attribute is the idf a term in no passage would have: the highlighter and the confidence
+    judge weigh the question's words with it.
+    """
+    n = max(n, 1)
+    known: dict[str, float] = {}  # an answer asks ~80 times
+
+    def term_idf(term: str) -> float:
+        value = known.get(term)
+        if value is None:
+            df = df_of(term)
+            value = known[term] = math.log1p((n - df + 0.5) / (df + 0.5)) if df else 0.0
+        return value
+
+    term_idf.unseen = math.log1p((n + 0.5) / 0.5)
+    return term_idf
+
+
 class BM25:
     """Okapi BM25 over a term-frequency matrix; idf, k1 and b enter at query time, so adds stay cheap."""
 
@@ -27,6 +62,8 @@ class BM25:
         self.tf = sparse.csc_matrix((0, 0), dtype=np.float32)
         self._by_id: tuple[np.ndarray, np.ndarray] | None = None  # (sorted ids, their rows), made on first filter
         self._weighted: tuple[tuple[float, float], np.ndarray, np.ndarray] | None = None  # see weights
+        # a shard of a larger collection scores with the collection's statistics (qa/cluster/shards.py)
+        self.collection: CollectionStats | None = None
 
     def __len__(self) -> int:
         return int(self.alive.sum())
@@ -105,10 +142,18 @@ class BM25:
         if self._weighted is None or self._weighted[0] != (k1, b):
             rows, tf = self.tf.indices, self.tf.data
             live = self.alive[rows]
-            avgdl = float(self.lengths[self.alive].mean()) or 1.0
+            # lengths are whole numbers: their float64 sum is exact, so shards summed give the same mean
+            avgdl = (self.collection.avgdl() if self.collection else
+                     float(self.lengths[self.alive].sum(dtype=np.float64)) / max(len(self), 1)) or 1.0
             weights = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.lengths[rows] / avgdl))
             weights[~live] = 0
-            self._weighted = ((k1, b), weights.astype(np.float32), idf(len(self), self.live_df()).astype(np.float32))
+            if self.collection:
+                terms = sorted(self.vocab, key=self.vocab.__getitem__)
+                df = np.array([self.collection.df.get(t, 0) for t in terms], dtype=np.int64)
+                term_idf = idf(self.collection.passages, df)
+            else:
+                term_idf = idf(len(self), self.live_df())
+            self._weighted = ((k1, b), weights.astype(np.float32), np.asarray(term_idf).astype(np.float32))
         return self._weighted[1], self._weighted[2]
 
     def live_df(self) -> np.ndarray:
@@ -130,29 +175,26 @@ class BM25:
         return mask
 
     def idf_function(self) -> Callable[[str], float]:
-        """idf of a (tokenised) term over the live passages; 0 for a term no live passage has.
+        """idf of a (tokenised) term over the live passages (or the collection's, see `use_collection`).
 
         The same n and df as the idf that `weights` gives search: removed passages count in neither, so
-        the value is the one a fresh fit of the live passages would give. Its `unseen` attribute is the
-        idf a term in no passage would have: the highlighter and the confidence judge weigh the
-        question's words with it.
+        the value is the one a fresh fit of the live passages would give.
         """
-        n = max(len(self), 1)
+        if self.collection:
+            return idf_lookup(self.collection.passages, lambda term: self.collection.df.get(term, 0))
         df = self.live_df()
+        return idf_lookup(len(self), lambda term: int(df[self.vocab[term]]) if term in self.vocab else 0)
 
-        known: dict[int, float] = {}  # by column (bounded by the vocabulary): an answer asks ~80 times
+    def use_collection(self, stats: "CollectionStats | None") -> None:
+        """Score with a whole collection's statistics (this index one shard of it), or again with its own."""
+        self.collection = stats
+        self._weighted = None
 
-        def term_idf(term: str) -> float:
-            col = self.vocab.get(term)
-            if col is None:
-                return 0.0
-            value = known.get(col)
-            if value is None:
-                value = known[col] = math.log1p((n - df[col] + 0.5) / (df[col] + 0.5)) if df[col] else 0.0
-            return value
-
-        term_idf.unseen = math.log1p((n + 0.5) / 0.5)
-        return term_idf
+    def live_terms(self) -> tuple[list[str], np.ndarray, int, int]:
+        """(terms, their live document frequencies, live passages, their total length): a shard's part of
+        the collection's statistics."""
+        terms = sorted(self.vocab, key=self.vocab.__getitem__)
+        return terms, self.live_df(), len(self), int(self.lengths[self.alive].sum(dtype=np.float64))
 
     def compact(self) -> "BM25":
         """Drop the rows of removed passages (they cost memory and scan time, never score)."""

@@ -44,6 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
                    help="a non-public network that Add by address may fetch from, e.g. 10.0.0.0/8 (repeatable; "
                         f"${config.FETCH_ALLOW_ENV} too); by default only public addresses are fetched")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="serve a sharded index (qa build --shards N) with Ray Serve on the cluster at ADDRESS "
+                        "(none: a Ray of this machine's own); needs the cluster extra")
     return p
 
 
@@ -87,10 +90,17 @@ def open_engine(index: Path, sources: list[Path]):
     killed between saving an upload and indexing it leaves the file behind: it is indexed now). Progress and
     warnings go to the console, as with `qa build`; an update that fails is reported and the app starts on
     the index it has."""
+    from ..cluster.shards import is_sharded
     from ..console import ConsoleProgress, plain, warn
     from ..engine import Engine
     from ..errors import QAError
 
+    if is_sharded(index):  # built with `qa build --shards N`, which also updates it
+        from ..cluster.sharded import ShardedEngine
+
+        engine = ShardedEngine.open(index)
+        engine.warm_up()
+        return engine
     engine = Engine(index, create=True)
     empty = not engine.documents()
     names = " and ".join(str(s) for s in sources)
@@ -167,7 +177,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"app: warning: uploads will be saved in {args.uploads}, among the seed articles the "
                   "repository tracks", file=sys.stderr)
         prepare_folders(args)
-        engine = open_engine(args.index, args.source)
+        if args.ray is not None:
+            from ..cluster.service import connect
+
+            engine = connect(args.index, args.ray)
+        else:
+            engine = open_engine(args.index, args.source)
         if args.watch:
             watch(engine, args.source, args.index)
     except (ExposureError, QAError, OSError) as exc:
