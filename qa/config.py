@@ -274,17 +274,17 @@ def crash_test_pause() -> tuple[str, float] | None:
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    """How `qa build --ray` spreads its work (docs/scale.md).
-
-    On a node of one CPU an actor that took the whole CPU would leave none for the read tasks, and Ray Data
-    then waits forever without a word: the actors and the tasks take parts of a CPU.
-    """
+    """How `qa build --ray` spreads its work: parts of a CPU (whole-CPU actors starve the reads: docs/scale.md)."""
 
     actor_cpus: float = 0.5  # one model (one thread) an actor; actors = the cluster's CPUs, spread over nodes
     task_cpus: float = 0.25  # a read-and-split task, and Ray Data's own reads
     files_per_task: int = 8  # at least; larger collections are read in read_tasks_per_cpu tasks a CPU
     read_tasks_per_cpu: int = 2
     model_batches_per_call: int = 4  # model batches an actor embeds at a time (a progress event each)
+    node_start_timeout_s: float = 300  # for a local cluster's nodes to register (Ray's 30 s is too short under load)
+    loopback: str = "127.0.0.1"  # a local test cluster listens here only
+    # Ray's switch, read when `ray` is imported: "0" keeps every driver on loopback (else Ray rewrites 127.0.0.1)
+    loopback_env: str = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
 CLUSTER = ClusterSettings()
