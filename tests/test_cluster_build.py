@@ -197,3 +197,24 @@ def test_a_worker_node_lost_mid_build_loses_no_passage(cluster, collection, loca
     assert len(set(got)) == len(got)  # every passage once
     assert {p[4] for p in got} <= vectors(tmp_path / "index").keys()  # and every one with its vector
 
+
+def test_qa_eval_over_a_ray_build_equals_a_local_eval(cluster, tmp_path, embedder):
+    from qa.evaluation.scoring import evaluate
+
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    questions = ROOT / "eval" / "seeds.jsonl"
+    run = subprocess.run([sys.executable, "-m", "qa.cli", "eval", str(questions), "--source", str(articles),
+                          "--index", str(tmp_path / "ray-index"), "--ray", cluster.address, "--json"],
+                         capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "index: " in run.stderr
+    over_ray = json.loads(run.stdout.strip().splitlines()[-1])
+    local = evaluate([questions], tmp_path / "local-index", [articles], embedder=embedder)
+
+    def quality(report: dict) -> dict:  # the figures, not the time they took
+        return {mode: {k: v for k, v in figures.items() if not k.startswith("took_ms")}
+                for mode, figures in report["modes"].items()}
+
+    assert over_ray["questions"] == local["questions"] > 0
+    assert quality(over_ray) == quality(local)
