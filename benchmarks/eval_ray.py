@@ -1,6 +1,6 @@
 """`qa eval` over a `--ray` build against the local build, on SciFact and SQuAD (`make eval-ray`; docs/scale.md).
 
-    .venv/bin/python -m benchmarks.eval_ray [--data ../shared/benchmarks] [--workdir /tmp/qa-eval-ray] [--only scifact]
+    .venv/bin/python -m benchmarks.eval_ray [--data ../shared/benchmarks] [--workdir /tmp/qa-eval-ray] [--only scifact] [--limit 2000]
 
 Starts a cluster of 2 one-CPU nodes on loopback (`python -m qa.cluster.local`), then for each benchmark runs
 `qa eval INPUT --index DIR --json` and `qa eval INPUT --index DIR-ray --ray ADDRESS --json` (each index built
@@ -27,9 +27,10 @@ def load_average() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run_eval(inputs: list[Path], index: Path, ray_address: str | None) -> dict:
+def run_eval(inputs: list[Path], index: Path, ray_address: str | None, limit: int | None) -> dict:
     shutil.rmtree(index, ignore_errors=True)
     args = [sys.executable, "-m", "qa.cli", "eval", *map(str, inputs), "--index", str(index), "--json"]
+    args += ["--limit", str(limit)] if limit else []
     args += ["--ray", ray_address] if ray_address is not None else []
     before, started = load_average(), time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "benchmarks")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/qa-eval-ray"))
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
+    parser.add_argument("--limit", type=int, help="questions per benchmark, spread evenly (qa eval --limit)")
     args = parser.parse_args()
     cluster = subprocess.Popen([sys.executable, "-m", "qa.cluster.local", "--nodes", "2"], stdout=subprocess.PIPE,
                                text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -56,8 +58,8 @@ def main() -> None:
         print(f"local cluster of 2 one-CPU nodes at {address}", flush=True)
         for name in args.only or sorted(BENCHMARKS):
             inputs = BENCHMARKS[name](args.data)
-            local = run_eval(inputs, args.workdir / name, None)
-            over_ray = run_eval(inputs, args.workdir / f"{name}-ray", address)
+            local = run_eval(inputs, args.workdir / name, None, args.limit)
+            over_ray = run_eval(inputs, args.workdir / f"{name}-ray", address, args.limit)
             print(f"\n{name}: {local['questions']} questions; local {local['seconds']} s (load {local['load']}), "
                   f"--ray {over_ray['seconds']} s (load {over_ray['load']})")
             print(f"  local: qa {local['command']}\n  ray:   qa {over_ray['command']}")
