@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test test-fast setup index bench bench-real bench-cluster eval browser clean
+.PHONY: run test test-fast setup index bench bench-real bench-cluster bench-million eval-ray eval browser clean
 
 # app.py builds or updates the index of seeds/ and articles/ (git-ignored; uploads go there) before the UI starts
 run: setup
@@ -52,8 +52,12 @@ bench-real: setup
 	$(PY) -m benchmarks.speed --real-only
 
 # build throughput over a Ray cluster of 1 and 2 one-CPU nodes on this machine against the local build; docs/scale.md
-bench-cluster: setup
+bench-cluster: setup bench-million
 	$(PY) benchmarks/cluster.py
+
+# the search path at 1,000,000 passages, SYNTHETIC vectors (benchmarks/million.py says how); built once in /tmp
+bench-million: setup
+	$(PY) -m benchmarks.million
 
 # Answer quality on real benchmarks (minutes; not part of `make test`); results in docs/quality.md.
 BENCH ?= ../shared/benchmarks
@@ -63,6 +67,10 @@ eval: setup
 	$(VENV)/bin/qa eval $(BENCH)/squad/dev-v1.1.rebuilt.json eval/offtopic.jsonl eval/dialogues.jsonl --source seeds --index /tmp/qa-squad-seeds --limit 2000 --compare
 	# the held-out set (issue 23): measured, never tuned on (eval/heldout/README.md)
 	$(VENV)/bin/qa eval eval/heldout/questions.jsonl eval/heldout/offtopic.jsonl eval/heldout/dialogues.jsonl --source eval/heldout/articles --index /tmp/qa-heldout
+
+# qa eval on SciFact and SQuAD over a `--ray` build on a local 2-node cluster against the local build; docs/scale.md
+eval-ray: setup
+	$(PY) -m benchmarks.eval_ray --data $(BENCH)
 
 clean:
 	rm -rf $(VENV) index/qa.sqlite* index/*.faiss index/bm25-*.npz index/*.tmp* index/.build.lock

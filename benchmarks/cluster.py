@@ -19,8 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import ray
-
 from qa.cluster.build import build_on_ray
 from qa.cluster.local import quiet_ray_environment, start_local_cluster
 from qa.config import CORES_ENV, SETTINGS
@@ -66,7 +64,9 @@ def main() -> None:
         rows.append(timed("local, 1 core", lambda p: Engine(work / "local1", embedder=Embedder(SETTINGS),
                                                              create=True).build([folder], progress=p)))
         os.environ.pop(CORES_ENV)
-        ray_files = quiet_ray_environment()
+        ray_files = quiet_ray_environment()  # loopback only: before `ray` is imported
+        import ray
+
         for nodes in (1, 2):
             cluster = start_local_cluster(nodes)
             try:

@@ -100,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     e.add_argument("--compare", action="store_true", help="all three modes in one run")
     e.add_argument("--json", action="store_true")
+    e.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="build the index on the Ray cluster at ADDRESS, as `qa build --ray` (docs/scale.md)")
     e.set_defaults(run=_eval)
 
     v = sub.add_parser("serve", help="start the chat UI, REST API and MCP on one port (builds a missing index)")
@@ -286,8 +288,14 @@ def _eval(args) -> int:
     from .evaluation.scoring import MODES, evaluate, format_table
 
     modes = MODES if args.compare else (args.mode,)
+    build = None
+    if args.ray is not None:
+        from .cluster.build import build_on_ray
+
+        def build(engine, folders, warn):
+            return build_on_ray(engine, folders, args.ray, warn=warn)
     report = evaluate(args.inputs, args.index, args.source, args.split, args.k, args.limit, modes,
-                      progress=lambda msg: print(msg, file=sys.stderr))
+                      progress=lambda msg: print(msg, file=sys.stderr), build=build)
     print(json.dumps(report) if args.json else format_table(report))
     return 0
 

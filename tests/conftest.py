@@ -11,8 +11,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from qa.config import CLUSTER
+
 from .apprunner import launch, stop, wait_until_up
 from .support import CHROMIUM, CHROMIUM_ARGS, HOSTILE_NAME, HOSTILE_TEXT, SEEDS
+
+# Ray reads its loopback switch once, when a test module first imports it: set here, before any is collected, every
+# test cluster, its driver and the `qa build --ray` processes a test starts listen on 127.0.0.1 only
+os.environ[CLUSTER.loopback_env] = "0"
 
 # Fixtures that load the model (directly or by starting the app): tests using them are in the slow tier. A test
 # that loads it otherwise (`qa build`, `qa ask` or app.py in a subprocess, an Embedder of its own) is marked

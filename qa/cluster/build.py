@@ -45,6 +45,9 @@ def build_on_ray(engine: Engine, sources: list[Path], address: str | None, rebui
     work of a lost node; whatever it hands back twice is kept once, since results are keyed by document id and
     text hash.
     """
+    if (address or "").split(":")[0] in (cluster.loopback, "localhost"):
+        # a cluster on loopback (qa.cluster.local) is joined on loopback, which Ray allows only with its switch off
+        os.environ.setdefault(cluster.loopback_env, "0")
     ray = ray_module()
     started_here = not ray.is_initialized()
     if started_here:

@@ -13,9 +13,12 @@ from .answer_quality import Judged, format_kinds, judge, quality, turn_recall
 from .benchmarks import Benchmark, Dialogue, Question, load_benchmark, write_corpus
 from ..errors import BenchmarkError
 from ..config import MAX_K_JSON, SETTINGS, Settings
+from ..records import BuildReport
 
 MODES = ("hybrid", "dense", "lexical")
 CUTOFFS = (1, 5, 10)
+# builds an eval's index: (engine, collection folders, warn) -> the build's report
+Build = Callable[..., BuildReport]
 
 
 @dataclass
@@ -39,8 +42,11 @@ class Scored:
 
 def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, split: str = "test", k: int = 10,
              limit: int | None = None, modes: tuple[str, ...] = ("hybrid",), settings: Settings = SETTINGS,
-             embedder=None, progress: Callable[[str], None] | None = None) -> dict:
-    """Build (or reuse) the index for the benchmark in `inputs`, ask every question in each mode, score it."""
+             embedder=None, progress: Callable[[str], None] | None = None, build: Build | None = None) -> dict:
+    """Build (or reuse) the index for the benchmark in `inputs`, ask every question in each mode, score it.
+
+    `build(engine, folders, warn)` builds the index (default `engine.build`; `qa eval --ray` builds on a cluster).
+    """
     from ..engine import Engine
 
     bench = load_benchmark(inputs, split)
@@ -53,7 +59,7 @@ def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, 
     names, texts = _collection(bench, Path(index), source)
     # a benchmark's own corpus, plus any --source folders (e.g. SQuAD with the seed articles mixed in)
     folders = ([Path(index) / "corpus"] if names else []) + list(source or [])
-    report = engine.build(folders, warn=progress)
+    report = (build or default_build)(engine, folders, progress)
     if progress:
         progress(f"index: {report.summary()}")
     ids = {engine.doc_id(Path(index) / "corpus" / name, folders): doc for name, doc in names.items()}
@@ -70,6 +76,10 @@ def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, 
                                              if key in ("nDCG@10", "recall@1")))
     return {"benchmark": bench.name, "kind": bench.kind, "questions": len(questions),
             "answerable": sum(q.answerable for q in questions), "k": k, "modes": results}
+
+
+def default_build(engine, folders: list[Path], warn: Callable[[str], None] | None) -> BuildReport:
+    return engine.build(folders, warn=warn)
 
 
 def subset(questions: list[Question], limit: int | None) -> list[Question]:
