@@ -9,7 +9,7 @@ A module belongs to a unit: its subpackage (`qa.index.store` -> `qa.index`), or 
                  qa.cluster (an Engine's build with its reading, splitting and embedding done by a Ray cluster:
                  the engine's work done elsewhere, so it sits beside the engine and reaches the stages as it does)
     stages       qa.answering -> qa.index -> qa.embed -> qa.ingest
-    base         qa, qa.config, qa.errors, qa.records, qa.text, qa.timing
+    base         qa, qa.config, qa.errors, qa.fitted, qa.records, qa.text, qa.timing
 
 The rule:
   (a) a module imports only from its own layer or a lower one; the stages are ordered as written, so a
@@ -31,7 +31,8 @@ LAYERS = {  # unit -> (layer, rank within the stages)
     **{u: ("front end", 0) for u in ("qa.__main__", "qa.cli", "qa.console", "qa.serve", "qa.ui", "qa.evaluation")},
     **{u: ("engine", 0) for u in ("qa.engine", "qa.collection", "qa.requests", "qa.cluster")},
     **{u: ("stage", rank) for rank, u in enumerate(("qa.ingest", "qa.embed", "qa.index", "qa.answering"), 1)},
-    **{u: ("base", 0) for u in ("qa", "qa.config", "qa.errors", "qa.records", "qa.text", "qa.timing")},
+    **{u: ("base", 0) for u in ("qa", "qa.config", "qa.errors", "qa.fitted", "qa.records", "qa.text",
+                                   "qa.timing")},
 }
 HEIGHT = {"base": 0, "stage": 1, "engine": 2, "front end": 3}
 FRONT_END_MAY_REACH = {"qa.ingest"}  # the one stage a front end may import directly
