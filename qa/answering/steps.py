@@ -27,9 +27,10 @@ class Retrieved:
         """The best candidate's dense cosine less the mean of the 5 best (`confidence.peak`)."""
         return confidence.peak(c.dense for c in self.candidates.values())
 
-    def agreement(self) -> confidence.Agreement:
-        """Whether the dense and lexical searches agree on the best candidate (`confidence.agreement`)."""
-        found = list(self.candidates.values())
+    def agreement(self, depth: int) -> confidence.Agreement:
+        """Whether the dense and lexical searches agree on the best candidate (`confidence.agreement`), among the
+        first `depth` candidates: a fixed number, so the z-scores mean the same however many excerpts were asked for."""
+        found = list(self.candidates.values())[:depth]
         return confidence.agreement([c.dense for c in found], [c.lexical for c in found])
 
 
@@ -85,7 +86,7 @@ def judge(question: ParsedQuestion, chosen: Selection, found: Retrieved, pool: S
 
 def trust(judged: Confidence, choice: answer.Choice, found: Retrieved, settings: RetrievalSettings) -> Confidence:
     """"high" or "low" for an answered question, from its answer and its search (`confidence.trust`)."""
-    return confidence.trust(judged, choice, found.agreement(), settings)
+    return confidence.trust(judged, choice, found.agreement(settings.candidates), settings)
 
 
 def highlight(question: ParsedQuestion, chosen: Selection, pool: SentencePool | None, depth: int) -> list[Spans]:
