@@ -95,7 +95,7 @@ class Engine:
             if judged.answered and (asks := byline.asks_about(asked)):  # "Who wrote the article about ...?"
                 line = byline.line_of(loaded.store.document(chosen.passages[0].doc_id), asks)
                 sentences = (line,) if line else sentences
-        with timing.stage("judge (confidence)"):  # "high" or "low": how surely the answer is right
+        with timing.stage("trust (high or low)"):  # how surely the answer is right
             judged = steps.trust(judged, choice, found, r)
         with timing.stage("cite"):
             cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog, sentences)
