@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test test-fast setup index bench bench-real bench-cluster bench-million eval-ray eval browser clean
+.PHONY: run test test-fast setup index bench bench-real bench-cluster bench-million eval-ray eval calibrate browser clean
 
 # app.py builds or updates the index of seeds/ and articles/ (git-ignored; uploads go there) before the UI starts
 run: setup
@@ -71,6 +71,12 @@ eval: setup
 # qa eval on SciFact and SQuAD over a `--ray` build on a local 2-node cluster against the local build; docs/scale.md
 eval-ray: setup
 	$(PY) -m benchmarks.eval_ray --data $(BENCH)
+
+# refit "high" (qa/fitted.py) on 1,500 SQuAD dev questions outside the reported 2,000; needs `make eval`'s SQuAD index.
+# Re-run after any change to how answer sentences are chosen (docs/quality.md, "confidence that holds").
+calibrate: setup
+	$(PY) -m eval.calibrate_confidence --squad $(BENCH)/squad/dev-v1.1.rebuilt.json --index /tmp/qa-squad-seeds \
+		--out /tmp/qa-high-rows.json --write
 
 clean:
 	rm -rf $(VENV) index/qa.sqlite* index/*.faiss index/bm25-*.npz index/*.tmp* index/.build.lock

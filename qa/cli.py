@@ -185,7 +185,7 @@ def _print_answer(answer, as_json: bool) -> None:
     if answer.searched_for and answer.searched_for != answer.question:  # a follow-up, understood with earlier turns
         print(plain(f"(searched for: {answer.searched_for})\n"))
     if not answer.answered:
-        print("No confident match in the collection; the closest excerpts are shown below.\n")
+        print(f"{answer.message} The closest excerpts are shown below, unmarked.\n")
     for e in answer.excerpts:
         c = e.citation
         print(f"[{e.rank}] score {e.score:.3f}")
@@ -199,7 +199,8 @@ def _marked(excerpt, tty: bool) -> str:
     """The excerpt with its highlighted sentence(s) marked: bold on a terminal, **…** elsewhere."""
     on, off = ("\033[1;4m", "\033[0m") if tty else ("**", "**")
     text, base, out, pos = excerpt.text, excerpt.citation.start, [], 0
-    for s, e in excerpt.highlight:  # cut by offsets first, then made safe: the marks are the only escapes
+    spans = excerpt.highlight if excerpt.supporting else ()  # only excerpts that hold the answer are marked
+    for s, e in spans:  # cut by offsets first, then made safe: the marks are the only escapes
         out += [plain(text[pos:s - base]), on, plain(text[s - base:e - base]), off]
         pos = e - base
     return "".join(out + [plain(text[pos:])])

@@ -6,6 +6,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .fitted import HIGH_INTERCEPT, HIGH_ODDS, HIGH_WEIGHTS
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 # Run from a source checkout, the default folders are the checkout's own; an installed qa uses the current folder
 ROOT = CHECKOUT if (CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
@@ -110,12 +112,9 @@ class VectorIndexSettings:
 
 @dataclass(frozen=True)
 class ConfidenceWeights:
-    """The logistic regression that says "low" or "none" below the "high" bar: a weight per feature, by name.
-
-    Fitted on eval/calibration/ (24 seed questions, 80 off-topic) + 1,500 SQuAD dev questions outside the reported
-    2,000, with the int8 model of EXPORT_VERSION 4 (`eval/confidence_features.py`, docs/quality.md "Confidence, the
-    best passage's lead"), measured on eval/seeds.jsonl, eval/offtopic.jsonl and the reported 2,000.
-    """
+    """The logistic regression that says answered or "none" below the sure bar: a weight per feature, by name. Fitted
+    on eval/calibration/ (24 seed, 80 off-topic questions) + 1,500 SQuAD dev questions outside the reported 2,000
+    (`eval/confidence_features.py`, docs/quality.md "Confidence, the best passage's lead")."""
 
     best_cosine: float = -17.18  # the best dense cosine of the first excerpts
     coverage: float = 1.08  # the largest idf-weighted share of the question's terms one excerpt holds
@@ -139,17 +138,18 @@ class RetrievalSettings:
     bm25_k1: float = 0.9  # Anserini's defaults
     bm25_b: float = 0.4
     dedup_jaccard: float = 0.8  # word-set overlap above which two excerpts count as copies
-    # The signal shown (`confidence_score`): best dense cosine + coverage_weight x idf-weighted share of question
-    # terms found, over the first 5 excerpts; "high" at high_threshold, which no calibration off-topic question
-    # reached. "none" or "low" below it: a logistic regression over the features of ConfidenceWeights gives log-odds;
-    # "none" below answer_odds, which rises with the collection (a larger one holds closer passages by chance):
-    # answer_odds[0] up to small_collection passages, answer_odds[1] from large_collection, linear in log(passages)
-    # between (qa/confidence.py `judge`).
+    # Answered when best dense cosine + coverage_weight x idf-weighted share of question terms found (the first 5
+    # excerpts; `confidence_score`) reaches high_threshold, or when the log-odds over ConfidenceWeights reach
+    # answer_odds, a bar that rises with the collection (answer_odds[0] up to small_collection passages, [1] from
+    # large_collection, linear in log(passages)). Then "high" at high_odds of the fitted trust model (qa/fitted.py).
     answer_weights: ConfidenceWeights = ConfidenceWeights()
     answer_odds: tuple[float, float] = (-1.20, 0.05)
     small_collection: int = 15
     large_collection: int = 3873
     high_threshold: float = 0.85
+    high_weights: tuple[tuple[str, float], ...] = HIGH_WEIGHTS  # (feature, weight), fitted; records.Confidence
+    high_intercept: float = HIGH_INTERCEPT
+    high_odds: float = HIGH_ODDS
     coverage_weight: float = 0.3
     confidence_depth: int = 5  # `answered` judges the first 5 excerpts however many were asked for
     highlight_embed_depth: int = 3  # ties between sentences are broken by the model in the first 3 excerpts

@@ -89,16 +89,19 @@ class Engine:
         with timing.stage("highlight"):
             spans = steps.highlight(parsed, chosen, pool if judged.answered else None, r.highlight_embed_depth)
         with timing.stage("answer sentences"):
-            sentences = (answer.direct(parsed, pool.sentences, pool.similarities_once(), self.settings.answer)
-                         if judged.answered else ())
+            choice = (answer.direct(parsed, pool.sentences, pool.similarities_once(), self.settings.answer)
+                      if judged.answered else answer.Choice(()))
+            sentences = choice.sentences
             if judged.answered and (asks := byline.asks_about(asked)):  # "Who wrote the article about ...?"
                 line = byline.line_of(loaded.store.document(chosen.passages[0].doc_id), asks)
                 sentences = (line,) if line else sentences
+        with timing.stage("trust (high or low)"):  # how surely the answer is right
+            judged = steps.trust(judged, choice, found, r)
         with timing.stage("cite"):
-            cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog)
+            cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog, sentences)
         took = (time.perf_counter() - started) * 1000
         return Answer(asked, judged.answered, took, cited, judged.score, sentences, judged.level, searched_for=searched,
-                      confidence_detail=judged)
+                      confidence_detail=judged, filtered=bool(filters))
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is answered at full speed."""

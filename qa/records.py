@@ -59,6 +59,10 @@ class AnswerSentence:
         return {"doc_id": self.doc_id, "start": self.start, "end": self.end, "text": self.text}
 
 
+NO_ANSWER = "No answer in the collection."  # "none", said by every front end
+NO_ANSWER_FILTERED = "No answer in the selected articles."  # "none" within a filter: the rest was not searched
+
+
 @dataclass(frozen=True)
 class Excerpt:
     """A ranked, verbatim excerpt with the sentence spans that best answer the question."""
@@ -71,6 +75,7 @@ class Excerpt:
     passage_id: int = -1
     cosine: float = 0.0  # the model's similarity of the passage to the question
     also_in: tuple[str, ...] = ()  # other articles that carry the same story (syndicated or near-duplicate copies)
+    supporting: bool = False  # it holds a sentence of the direct answer: only these are shown highlighted
 
     def to_json(self) -> dict:
         c = self.citation
@@ -89,6 +94,7 @@ class Excerpt:
             "text": self.text,
             "highlight": [list(span) for span in self.highlight],
             "also_in": list(self.also_in),
+            "supporting": self.supporting,
         }
 
 
@@ -111,9 +117,11 @@ class Filters:
 class Confidence:
     """How surely the first excerpts answer, with every feature it was judged by (qa/answering/confidence.py `judge`).
 
-    The rule: "high" when `score` (best_cosine + coverage_weight x coverage) reaches the high bar; else "none" when
-    there is no excerpt; else "low" when `log_odds` (a logistic regression over the five features) reaches `needed`
-    (a bar that rises with the collection's size), "none" below it.
+    The rule: answered when `score` (best_cosine + coverage_weight x coverage) reaches the sure bar
+    (`high_threshold`); else "none" when there is no excerpt; else answered when `log_odds` (a logistic regression
+    over the five features) reaches `needed` (a bar that rises with the collection's size), "none" below it. An
+    answer is then "high" when `trust_odds` (a logistic regression over `trust_features`, qa/fitted.py) reaches
+    the fitted high bar, else "low".
     """
 
     level: str  # high | low | none
@@ -125,6 +133,16 @@ class Confidence:
     peak: float
     log_odds: float | None = None  # the second pass, below the high bar: None when "high" (or no excerpt) decided
     needed: float | None = None
+    # what says "high" or "low" once answered (confidence.trust): the answer step's choice and the search's agreement
+    answer_score: float = 0.0  # the chooser's score of the first answer sentence
+    answer_margin: float = 0.0  # its lead over the best sentence that says something else
+    answer_cosine: float = 0.0  # the model's similarity of the first answer sentence to the question
+    answer_terms: float = 0.0  # its idf-weighted share of the question's terms
+    kind_missing: float = 0.0  # 1 when the question asks for a number, date or name the sentence does not hold
+    dense_z: float = 0.0  # the best candidate's dense cosine, in standard deviations above the candidates' mean
+    lexical_z: float = 0.0  # the same for its BM25 score
+    agree: float = 0.0  # 1 when the best candidate is also the first of the dense and of the lexical list
+    trust_odds: float | None = None  # the log-odds that the first answer sentence is right; None when not answered
 
     @property
     def answered(self) -> bool:
@@ -134,6 +152,14 @@ class Confidence:
         """The five features by name, in the order of config.ConfidenceWeights."""
         return {"best_cosine": self.best_cosine, "coverage": self.coverage, "sentence_coverage": self.sentence_coverage,
                 "sentence_cosine": self.sentence_cosine, "peak": self.peak}
+
+    def trust_features(self) -> dict[str, float]:
+        """What says "high" or "low" once answered, by name, in the order of qa/fitted.py's HIGH_WEIGHTS."""
+        return {"best_cosine": self.best_cosine, "coverage": self.coverage, "sentence_coverage": self.sentence_coverage,
+                "peak": self.peak, "answer_score": self.answer_score, "answer_margin": self.answer_margin,
+                "answer_cosine": self.answer_cosine, "answer_terms": self.answer_terms,
+                "kind_missing": self.kind_missing, "dense_z": self.dense_z, "lexical_z": self.lexical_z,
+                "agree": self.agree}
 
 
 @dataclass(frozen=True)
@@ -150,6 +176,14 @@ class Answer:
     searched_for: str = ""  # the question as understood with the conversation so far (follow-ups)
     # the judge's features and decision; not part of the JSON (evaluation and calibration read it in process)
     confidence_detail: Confidence | None = None
+    filtered: bool = False  # asked within a filter (dates, chosen articles): "none" then names the selected articles
+
+    @property
+    def message(self) -> str | None:
+        """What a reader is told when there is no answer (None when there is one)."""
+        if self.answered:
+            return None
+        return NO_ANSWER_FILTERED if self.filtered else NO_ANSWER
 
     def to_json(self) -> dict:
         return {
@@ -157,6 +191,7 @@ class Answer:
             "searched_for": self.searched_for or self.question,
             "answered": self.answered,
             "confidence": self.confidence,
+            "message": self.message,
             "took_ms": round(self.took_ms, 3),
             "answer": [s.to_json() for s in self.answer],
             "excerpts": [e.to_json() for e in self.excerpts],

@@ -259,3 +259,15 @@ def pdf_bytes(page_streams: list[bytes], copies: int = 1, title: str | None = No
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
     trailer = b"/Size %d /Root 1 0 R" % (len(objs) + 1) + (b" /Info %d 0 R" % info if info else b"")
     return out + b"trailer\n<< " + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
+
+
+def seeds_with(base: Path, embedder, articles: dict[str, str]):
+    """An Engine over an index (built now, under `base`) of a copy of the seed articles plus `articles` (name -> text)."""
+    from qa.engine import Engine
+
+    shutil.copytree(SEEDS, base / "articles")
+    for name, text in articles.items():
+        (base / "articles" / name).write_text(text, encoding="utf-8")
+    engine = Engine(base / "index", embedder=embedder, create=True)
+    engine.build([base / "articles"])
+    return engine

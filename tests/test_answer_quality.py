@@ -38,7 +38,8 @@ def test_high_precision_coverage_misspelled_and_bylines():
     out = quality(judged, ["high", "low", "high"], [True, True, True])
     assert out["first_sentence_right"] == pytest.approx(0.333, abs=1e-3)
     assert out["high_precision"] == 0.5 and out["high_coverage"] == pytest.approx(0.667, abs=1e-3)
-    assert out["low_precision"] == 0.0 and out["byline_answered"] == 0.5
+    assert out["low_precision"] == 0.0 and out["low_coverage"] == pytest.approx(0.333, abs=1e-3)
+    assert out["byline_answered"] == 0.5
     assert out["misspelled_recall@1"] == 0.0 and out["spelled_right_recall@1"] == 1.0
     assert out["by_kind"]["byline"]["n"] == 2 and out["by_kind"]["misspelled"]["answer"] == 0.0
     assert turn_recall(["follow-up", "topic-shift", "follow-up"], [True, False, False]) == {

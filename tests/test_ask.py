@@ -46,12 +46,13 @@ def test_seed_question_set_recall(seed_engine):
 
 def test_answer_json_shape(seed_engine):
     data = seed_engine.ask("When was the working group launched?", 3).to_json()
-    assert set(data) == {"question", "searched_for", "answered", "confidence", "took_ms", "answer", "excerpts"}
-    assert data["answered"] is True and data["took_ms"] > 0
+    assert set(data) == {"question", "searched_for", "answered", "confidence", "message", "took_ms", "answer",
+                         "excerpts"}
+    assert data["answered"] is True and data["took_ms"] > 0 and data["message"] is None
     json.dumps(data)
     e = data["excerpts"][0]
     assert set(e) == {"rank", "score", "doc_id", "title", "date", "date_text", "byline", "url", "source", "start", "end",
-                      "text", "highlight", "also_in"}
+                      "text", "highlight", "also_in", "supporting"}
 
 
 def test_off_topic_question_is_not_answered(seed_engine):

@@ -55,6 +55,24 @@ def test_no_answer_is_said_and_its_passages_are_folded_unmarked(answers):
     assert '<details class="qa-sources"><summary>Closest passages' in html, "folded: no `open`"
 
 
+def test_only_the_excerpts_that_hold_the_answer_are_highlighted(answers):
+    # issue 23: "sources unrelated to the question carry the same yellow highlight as the answer"
+    answer = answers[SEED_QUESTION]
+    sentences = answer["answer"]
+
+    def holds_answer(e: dict) -> bool:
+        return any(s["doc_id"] == e["doc_id"] and s["start"] < e["end"] and e["start"] < s["end"] for s in sentences)
+
+    assert all(e["supporting"] == holds_answer(e) for e in answer["excerpts"])
+    others = [e for e in answer["excerpts"] if not e["supporting"]]
+    assert any(e["highlight"] for e in others), "the rule is tested on excerpts that have a best sentence"
+    items = render.conversation([answer]).split('<li class="qa-excerpt">')[1:]
+    assert len(items) == len(answer["excerpts"])
+    for e, item in zip(answer["excerpts"], items):
+        assert ("<mark" in item) == e["supporting"], e["rank"]
+        assert ('data-hl=""' in item) != e["supporting"], "an unmarked source opens without a marked sentence"
+
+
 def test_low_confidence_shows_a_caution(answers):
     answer = {**answers[SEED_QUESTION], "confidence": "low"}
     assert render.CAUTION in render.conversation([answer])

@@ -6,19 +6,27 @@ import pytest
 
 from qa.answering import confidence
 from qa.config import SETTINGS
+from qa.answering.answer import Choice
 from qa.answering.question import parse
+from qa.records import AnswerSentence
 
 RULE = SETTINGS.retrieval
 
 
 def expected_level(detail, passages: int) -> str:
-    """The documented rule (records.Confidence), from the recorded features alone."""
-    if detail.best_cosine + RULE.coverage_weight * detail.coverage >= RULE.high_threshold:
-        return "high"
-    w = RULE.answer_weights
-    odds = sum(getattr(w, name) * value for name, value in detail.features().items()) + w.intercept
-    needed = confidence.odds_needed(passages, RULE.answer_odds, RULE.small_collection, RULE.large_collection)
-    return "low" if odds >= needed else "none"
+    """The documented rule (records.Confidence), from the recorded features alone: answered by the sure bar or the
+    log-odds bar; then "high" when the fitted trust odds reach their bar."""
+    if detail.best_cosine + RULE.coverage_weight * detail.coverage < RULE.high_threshold:
+        w = RULE.answer_weights
+        odds = sum(getattr(w, name) * value for name, value in detail.features().items()) + w.intercept
+        needed = confidence.odds_needed(passages, RULE.answer_odds, RULE.small_collection, RULE.large_collection)
+        if odds < needed:
+            return "none"
+    if detail.trust_odds is None:
+        return "low"
+    trust = sum(weight * detail.trust_features()[name] for name, weight in RULE.high_weights) + RULE.high_intercept
+    assert detail.trust_odds == pytest.approx(trust)
+    return "high" if trust >= RULE.high_odds else "low"
 
 
 @pytest.mark.parametrize("question", [
@@ -37,13 +45,19 @@ def test_an_answer_records_the_features_it_was_judged_by(seed_engine, question):
     assert 0.0 <= detail.coverage <= 1.0 and 0.0 <= detail.sentence_coverage <= 1.0
     passages = seed_engine.loaded().retriever.vectors.ntotal
     assert detail.level == expected_level(detail, passages)
-    if detail.level == "high":  # the second pass did not decide
+    if detail.score >= RULE.high_threshold:  # the second pass did not decide
         assert detail.log_odds is None and detail.needed is None
     else:
         assert detail.log_odds == pytest.approx(
             sum(getattr(RULE.answer_weights, n) * v for n, v in detail.features().items())
             + RULE.answer_weights.intercept)
-        assert (detail.log_odds >= detail.needed) == (detail.level == "low")
+        assert (detail.log_odds >= detail.needed) == (detail.level != "none")
+    if answer.answered:  # what "high" was judged by: the first answer sentence, as the answer step chose it
+        assert detail.answer_margin >= 0.0, "the first sentence is the best-scored one"
+        assert 0.0 <= detail.answer_terms <= 1.0 and -1.0 <= detail.answer_cosine <= 1.0
+        assert detail.kind_missing in (0.0, 1.0) and detail.agree in (0.0, 1.0)
+    else:
+        assert detail.trust_odds is None
 
 
 def idf(term: str) -> float:
@@ -67,3 +81,31 @@ def test_the_judge_follows_the_rule_without_the_model():
     assert low.level == expected_level(low, 100) and low.log_odds is not None
     empty = confidence.judge(question, [], [], peak=0.0, sentence_cosine=0.0, passages=100, settings=RULE)
     assert empty.level == "none" and empty.score == 0.0 and empty.log_odds is None
+
+
+def test_a_sure_answer_without_a_sentence_is_low_and_an_unanswered_one_stays_none():
+    question = parse("When did China ban fentanyl?", "When did China ban fentanyl?", idf, lambda _: np.ones(3))
+    sure = confidence.judge(question, ["Fentanyl was banned in 2019."], [0.9], peak=0.2, sentence_cosine=0.7,
+                            passages=100, settings=RULE)
+    assert confidence.trust(sure, Choice(()), (0.0, 0.0, False), RULE).level == "low"
+    empty = confidence.judge(question, [], [], peak=0.0, sentence_cosine=0.0, passages=100, settings=RULE)
+    assert confidence.trust(empty, Choice(()), (0.0, 0.0, False), RULE) == empty
+
+
+def test_high_rises_with_the_fitted_features_it_weighs():
+    # the fitted rule on one answered judgement: a clearer lead of the chosen sentence raises the odds as its
+    # weight says, and the level follows the bar
+    question = parse("When did China ban fentanyl?", "When did China ban fentanyl?", idf, lambda _: np.ones(3))
+    sure = confidence.judge(question, ["Fentanyl was banned in 2019."], [0.9], peak=0.2, sentence_cosine=0.7,
+                            passages=100, settings=RULE)
+    sentence = (AnswerSentence("a.txt", 0, 28, "Fentanyl was banned in 2019."),)
+    weights = dict(RULE.high_weights)
+    levels = []
+    for margin in (0.0, 0.5, 1.0, 2.0, 4.0):
+        judged = confidence.trust(sure, Choice(sentence, 1.0, margin, 0.7, 0.5), (1.0, 1.0, True), RULE)
+        levels.append(judged.level)
+        assert judged.answer_margin == margin and judged.trust_odds == pytest.approx(
+            sum(w * judged.trust_features()[n] for n, w in RULE.high_weights) + RULE.high_intercept)
+        assert (judged.level == "high") == (judged.trust_odds >= RULE.high_odds)
+    assert weights["answer_margin"] > 0, "the fit found that a clear lead makes a right answer likelier"
+    assert levels == sorted(levels, key=lambda level: level == "high"), "never high at a lower margin than low"

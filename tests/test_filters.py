@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
@@ -13,7 +12,7 @@ from qa.errors import QuestionError, UnknownDocument
 from qa.index.lexical import BM25
 from qa.records import Filters
 
-from .support import PLAIN, SEED_QUESTION, SEEDS, SPUN
+from .support import PLAIN, SEED_QUESTION, SEEDS, SPUN, seeds_with
 
 # Seed PLAIN is dated 06 Aug 2024, 20:00 (ISO 2024-08-06T20:00); seed SPUN has no date.
 HARBOUR = ("Harbour dredging finished ahead of schedule\n2023-05-10\n"
@@ -29,15 +28,8 @@ FENTANYL_2025 = ("Fentanyl seizures fall at the border\n2025-02-14\n"
 @pytest.fixture(scope="module")
 def dated(tmp_path_factory, embedder):
     """An engine over the seeds plus two articles with datelines: 2023-05-10 and 2025-02-14."""
-    from qa.engine import Engine
-
-    base = tmp_path_factory.mktemp("filters")
-    shutil.copytree(SEEDS, base / "articles")
-    (base / "articles" / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
-    (base / "articles" / "seizures.txt").write_text(FENTANYL_2025, encoding="utf-8")
-    engine = Engine(base / "index", embedder=embedder, create=True)
-    engine.build([base / "articles"])
-    return engine
+    return seeds_with(tmp_path_factory.mktemp("filters"), embedder,
+                      {"harbour.txt": HARBOUR, "seizures.txt": FENTANYL_2025})
 
 
 def docs(answer) -> list[str]:

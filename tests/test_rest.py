@@ -90,6 +90,14 @@ def test_filters_restrict_the_answer_get_and_post(api):
     r = api.get("/api/ask", params={"q": FENTANYL, "doc": "nope.txt"})
     assert r.status_code == 404 and r.json() == {"error": "no document 'nope.txt' in the index"}
 
+
+def test_no_answer_names_the_selected_articles_under_a_filter(api):
+    off_topic = "What is the best recipe for sourdough bread?"
+    filtered = api.get("/api/ask", params={"q": off_topic, "doc": PLAIN}).json()
+    assert filtered["confidence"] == "none" and filtered["message"] == "No answer in the selected articles."
+    whole = api.get("/api/ask", params={"q": off_topic}).json()
+    assert whole["confidence"] == "none" and whole["message"] == "No answer in the collection."
+
 def test_ask_takes_the_earlier_questions_of_a_conversation(api):
     earlier = "Which veterinary anesthetic did China move to regulate?"
     got = api.get("/api/ask", params=[("q", "When?"), ("k", "2"), ("previous", "hello"), ("previous", earlier)]).json()

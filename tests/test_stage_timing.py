@@ -11,7 +11,7 @@ from .support import SEED_QUESTION
 
 ASK_STAGES = {"question (parse)", "question embedding", "retrieve (passage reads)", "vector search (FAISS)", "BM25",
               "fusion", "select (near copies, merges)", "sentence pool", "judge (confidence)", "highlight",
-              "answer sentences", "cite"}
+              "answer sentences", "trust (high or low)", "cite"}
 
 
 def test_timing_points_are_no_ops_until_a_recording_is_open():

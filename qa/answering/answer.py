@@ -118,14 +118,30 @@ def _same_thing(a: SentenceCandidate, b: SentenceCandidate) -> bool:
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.5
 
 
+@dataclass(frozen=True)
+class Choice:
+    """The answer step's choice, with what the judge reads of it to say "high" or "low" (confidence.trust)."""
+
+    sentences: tuple[AnswerSentence, ...]
+    score: float = 0.0  # the chooser's score of the first sentence
+    margin: float = 0.0  # its lead over the best candidate that says something else (its score when there is none)
+    cosine: float = 0.0  # the model's similarity of the first sentence to the question
+    terms: float = 0.0  # its idf-weighted share of the question's terms
+    kind_missing: bool = False  # the question asks for a kind of fact (a number, a date, a name) it does not hold
+
+
 def direct(question: ParsedQuestion, sentences: list[SentenceCandidate], similarities: np.ndarray,
-           settings: AnswerSettings) -> tuple[AnswerSentence, ...]:
+           settings: AnswerSettings) -> Choice:
     """The sentences that answer directly: the candidates scored (`score`) and chosen (`choose`)."""
     if not sentences:
-        return ()
+        return Choice(())
     scores = score(question, sentences, similarities, settings)
+    keep = list(range(len(sentences)))
     if question.focus:  # "And what about X?": only sentences about X, when the excerpts hold any
-        about = [i for i, c in enumerate(sentences) if question.focus <= set(tokenize(c.text))]
-        if about:
-            return choose([sentences[i] for i in about], scores[about], settings)
-    return choose(sentences, scores, settings)
+        keep = [i for i, c in enumerate(sentences) if question.focus <= set(tokenize(c.text))] or keep
+    chosen = choose([sentences[i] for i in keep], scores[keep], settings)
+    first = next(i for i in keep if (sentences[i].doc_id, sentences[i].start) == (chosen[0].doc_id, chosen[0].start))
+    others = [float(scores[i]) for i in keep if not _same_thing(sentences[i], sentences[first])]
+    kind = answer_type(question.text)
+    return Choice(chosen, float(scores[first]), float(scores[first]) - max(others, default=0.0),
+                  float(similarities[first]), sentences[first].terms, bool(kind) and not sentences[first].has(kind))

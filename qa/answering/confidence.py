@@ -1,4 +1,4 @@
-"""Judge how surely the first excerpts answer: five named features, the "high" bar, then a log-odds bar."""
+"""Judge how surely the first excerpts answer (a sure bar, then a log-odds bar) and how surely the answer is right."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..config import ConfidenceWeights, RetrievalSettings
+from .answer import Choice
 from .excerpts import term_shares
 from .question import ParsedQuestion
 from ..records import Confidence
@@ -14,6 +15,7 @@ from ..text import sentence_spans
 
 # the features in the order the log-odds sums them (and eval/confidence_features.py writes its rows)
 FEATURES = ("best_cosine", "coverage", "sentence_coverage", "sentence_cosine", "peak")
+Agreement = tuple[float, float, bool]  # the best candidate's dense z-score, lexical z-score, first in both searches
 
 
 def judge(question: ParsedQuestion, texts: Sequence[str], cosines: Sequence[float], peak: float,
@@ -84,3 +86,44 @@ def odds_needed(passages: int, odds: tuple[float, float], small: int, large: int
     with the collection's size (more passages, closer ones by chance), so the bar does too, linear in log(size)."""
     share = (np.log(max(passages, 1)) - np.log(small)) / (np.log(large) - np.log(small))
     return float(odds[0] + (odds[1] - odds[0]) * np.clip(share, 0.0, 1.0))
+
+
+def trust(found: Confidence, choice: Choice, agreement: Agreement, settings: RetrievalSettings) -> Confidence:
+    """An answered question's level: "high" when the log-odds that its first answer sentence is right reach the
+    fitted bar (`high_odds`), else "low" (also without an answer sentence); `found` unchanged when not answered.
+
+    The odds are a logistic regression (qa/fitted.py, `python -m eval.calibrate_confidence`) over
+    `Confidence.trust_features`: how well the excerpts match, how clearly the chosen sentence beats the others
+    and holds the kind of fact asked for, and whether the dense and lexical searches agree on the best passage.
+    """
+    if not found.answered:
+        return found
+    if not choice.sentences:  # answered, but no sentence to stand behind: nothing says it is right
+        return replace(found, level="low")
+    dense_z, lexical_z, agree = agreement
+    measured = replace(found, answer_score=choice.score, answer_margin=choice.margin, answer_cosine=choice.cosine,
+                       answer_terms=choice.terms, kind_missing=float(choice.kind_missing), dense_z=dense_z,
+                       lexical_z=lexical_z, agree=float(agree))
+    odds = trust_odds(measured, settings.high_weights, settings.high_intercept)
+    return replace(measured, level="high" if odds >= settings.high_odds else "low", trust_odds=odds)
+
+
+def trust_odds(found: Confidence, weights: tuple[tuple[str, float], ...], intercept: float) -> float:
+    """The log-odds that the first answer sentence holds the answer: the fitted weights over the named features."""
+    values = found.trust_features()
+    return float(sum(weight * values[name] for name, weight in weights) + intercept)
+
+
+def agreement(dense: Sequence[float], lexical: Sequence[float]) -> Agreement:
+    """How far the best candidate (the first of `dense` and `lexical`, the candidates' scores in fused order)
+    stands out of the candidates in each search, in standard deviations, and whether it is first in both."""
+    if not dense:
+        return 0.0, 0.0, False
+    d, x = np.asarray(dense, dtype=np.float64), np.asarray(lexical, dtype=np.float64)
+    first_in_both = bool(d[0] >= d.max() and x[0] >= x.max())
+    return z_of_first(d), z_of_first(x), first_in_both
+
+
+def z_of_first(values: np.ndarray) -> float:
+    spread = float(values.std())
+    return float((values[0] - values.mean()) / spread) if spread > 0 else 0.0

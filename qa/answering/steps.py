@@ -1,14 +1,14 @@
 """The steps of answering one question, each a function of what the steps before it returned (see Engine.ask)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from . import answer, confidence, excerpts
 from .catalog import Catalog
 from ..config import RetrievalSettings, Settings
 from .question import ParsedQuestion
-from ..records import Citation, Confidence, Document, Excerpt, Filters, Passage
+from ..records import AnswerSentence, Citation, Confidence, Document, Excerpt, Filters, Passage
 from .retriever import Candidate, Retriever
 from .sentence_pool import Embed, LoadVectors, SentencePool
 from ..index.store import Store
@@ -26,6 +26,12 @@ class Retrieved:
     def peak(self) -> float:
         """The best candidate's dense cosine less the mean of the 5 best (`confidence.peak`)."""
         return confidence.peak(c.dense for c in self.candidates.values())
+
+    def agreement(self, depth: int) -> confidence.Agreement:
+        """Whether the dense and lexical searches agree on the best candidate (`confidence.agreement`), among the
+        first `depth` candidates: a fixed number, so the z-scores mean the same however many excerpts were asked for."""
+        found = list(self.candidates.values())[:depth]
+        return confidence.agreement([c.dense for c in found], [c.lexical for c in found])
 
 
 @dataclass(frozen=True)
@@ -78,23 +84,35 @@ def judge(question: ParsedQuestion, chosen: Selection, found: Retrieved, pool: S
                             pool.best_similarity(), passages, settings)
 
 
+def trust(judged: Confidence, choice: answer.Choice, found: Retrieved, settings: RetrievalSettings) -> Confidence:
+    """"high" or "low" for an answered question, from its answer and its search (`confidence.trust`)."""
+    return confidence.trust(judged, choice, found.agreement(settings.candidates), settings)
+
+
 def highlight(question: ParsedQuestion, chosen: Selection, pool: SentencePool | None, depth: int) -> list[Spans]:
     """The sentence that best answers in each excerpt; ties in the first `depth` broken by the model when `pool`
     is given (only for an answer: comparing sentences to break a tie costs a few ms)."""
     return excerpts.highlight_all(question, list(chosen.passages), pool.vectors_once if pool else None, depth)
 
 
-def cite(chosen: Selection, found: Retrieved, spans: list[Spans], store: Store, catalog: Catalog
-         ) -> tuple[Excerpt, ...]:
-    """The excerpts as a reader gets them: ranked, with their citation, marked sentences and story copies."""
+def cite(chosen: Selection, found: Retrieved, spans: list[Spans], store: Store, catalog: Catalog,
+         answer_sentences: Sequence[AnswerSentence] = ()) -> tuple[Excerpt, ...]:
+    """The excerpts as a reader gets them: ranked, with their citation, marked sentences and story copies; those
+    that hold a sentence of the answer (`answer_sentences`) are the supporting ones."""
     docs = store.document_meta(p.doc_id for p in chosen.passages)
     return tuple(
         Excerpt(rank=rank, score=found.candidates[p.passage_id].score, text=p.text,
                 citation=citation(docs[p.doc_id], p), highlight=marked, passage_id=p.passage_id,
                 cosine=found.candidates[p.passage_id].dense,
-                also_in=catalog.also_in(p.doc_id))
+                also_in=catalog.also_in(p.doc_id), supporting=supports(p, answer_sentences))
         for rank, (p, marked) in enumerate(zip(chosen.passages, spans), start=1)
     )
+
+
+def supports(passage: Passage, answer_sentences: Sequence[AnswerSentence]) -> bool:
+    """Whether `passage` holds (overlaps) one of the answer's sentences."""
+    return any(s.doc_id == passage.doc_id and s.start < passage.end and passage.start < s.end
+               for s in answer_sentences)
 
 
 def citation(doc: Document, passage: Passage) -> Citation:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from ..records import NO_ANSWER
 from .markdown import confidence_of, markdown, md_text
 from .store import Conversation, Turn
 
-NO_ANSWER = "No answer in the collection."
 LOW = "Low confidence: this may not answer the question."
 CHANGE_WORDS = {"changed": "has changed since this answer was given",
                 "removed": "has been removed from the collection since this answer was given"}
@@ -36,7 +36,8 @@ def to_markdown(conversation: Conversation, current: Mapping[str, str], base_url
         answer = turn.answer
         lines += [f"## {number}.", ""]
         if confidence_of(answer) == "none":
-            lines += [f"**{md_text(answer.get('question', ''))}**", "", f"*{NO_ANSWER}*", ""]
+            said = answer.get("message") or NO_ANSWER  # within a filter: "No answer in the selected articles."
+            lines += [f"**{md_text(answer.get('question', ''))}**", "", f"*{md_text(said)}*", ""]
         else:
             text = markdown(answer)
             if confidence_of(answer) == "low":  # the chat says so above the quotes: so does the export

@@ -69,6 +69,7 @@ def quality(judged: list[Judged], labels: list[str], answerable: list[bool]) -> 
         out["high_precision"] = _mean(high) if high else None
         out["high_coverage"] = _mean([label == "high" for _, label in pairs])
         out["low_precision"] = _mean(low) if low else None
+        out["low_coverage"] = _mean([label == "low" for _, label in pairs])
     facts = [j.fact_hit for j in judged if j.fact_hit is not None]
     if facts:
         out["fact_em"] = _mean(facts)

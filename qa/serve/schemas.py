@@ -68,6 +68,8 @@ class ExcerptOut(BaseModel):
     also_in: list[str] = Field(default_factory=list,
                                description="doc ids of other articles that carry the same story (empty when it "
                                            "appears once)")
+    supporting: bool = Field(description="the excerpt holds a sentence of the answer; only these are shown "
+                                         "with their highlight")
 
 
 class AnswerSentenceOut(BaseModel):
@@ -91,6 +93,9 @@ class AnswerOut(BaseModel):
                                           "`question` unless it was a follow-up")
     answered: bool = Field(description="false when no excerpt is a confident match: the collection may not say")
     confidence: str = Field(description="high, low, or none (no answer in the collection)")
+    message: str | None = Field(description="at confidence none, what to tell the reader: 'No answer in the "
+                                            "collection.', or 'No answer in the selected articles.' under a filter; "
+                                            "null otherwise")
     took_ms: float
     answer: list[AnswerSentenceOut] = Field(description="the 1-3 sentences that answer directly, quoted verbatim "
                                                         "from across the excerpts; empty at confidence none")

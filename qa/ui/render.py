@@ -7,9 +7,7 @@ from ..config import MAX_QUESTION_CHARS
 from ..conversations.export import change_notes
 from ..conversations.markdown import (TABLE_TITLE_CHARS, answer_sentences, confidence_of, link,  # noqa: F401
                                       markdown, md_code, md_link, md_text, shown_title, source_of)
-from ..records import Document
-
-NO_ANSWER = "No answer in the collection."
+from ..records import NO_ANSWER, Document  # noqa: F401  (NO_ANSWER: the card's words, also read by tests)
 NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
 CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
 NOTHING = "Nothing in the collection matches this question."
@@ -88,7 +86,8 @@ def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
     if not excerpts:
         return f'<div class="qa-card"><p class="qa-nomatch" role="status">{escape(NOTHING)}</p></div>'
     if level == "none":
-        return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(NO_ANSWER)}</strong> '
+        said = answer.get("message") or NO_ANSWER  # answers saved before "message" existed had no filter
+        return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(said)}</strong> '
                 f'{escape(NO_ANSWER_MORE)}</p></div>')
     sentences = answer_sentences(answer)
     quotes = "".join(f"<li><q>{escape(s['text'])}</q> {_chip(s, excerpts)}</li>" for s in sentences)
@@ -132,7 +131,10 @@ def _title(e: dict) -> str:
 
 
 def _excerpt(e: dict, level: str) -> str:
-    spans = [] if level == "none" else [(int(s), int(t)) for s, t in e.get("highlight") or []]
+    # only an excerpt that holds a sentence of the answer is marked: the others are context, shown plain
+    # (answers saved before "supporting" existed marked every excerpt)
+    supporting = level != "none" and e.get("supporting", True)
+    spans = [(int(s), int(t)) for s, t in e.get("highlight") or []] if supporting else []
     start, end = int(e["start"]), int(e["end"])
     hl = ",".join(f"{s}-{t}" for s, t in spans)
     attrs = (f'data-doc="{escape(e["doc_id"])}" data-start="{start}" data-end="{end}" data-hl="{escape(hl)}" '
