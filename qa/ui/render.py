@@ -99,14 +99,24 @@ def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
     if level == "none":
         return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(NO_ANSWER)}</strong> '
                 f'{escape(NO_ANSWER_MORE)}</p></div>')
-    sentences = answer.get("answer") or _fallback(excerpts)
-    quotes = "".join(f"<li><q>{escape(s['text'])}</q> {_chip(s, excerpts)}</li>" for s in sentences)
+    sentences, fact = answer.get("answer") or _fallback(excerpts), answer.get("fact")
+    quotes = "".join(f"<li><q>{_with_fact(s, fact)}</q> {_chip(s, excerpts)}</li>" for s in sentences)
     caution = f'<p class="qa-caution" role="status">{escape(CAUTION)}</p>' if level == "low" else ""
+    caution += f'<p class="qa-fact"><strong>{escape(fact["text"])}</strong></p>' if fact else ""  # first, bold
     md = escape(markdown(answer), quote=True)
     copy = (f'<button type="button" class="qa-copy" data-md="{md}" '
             'title="Copy the answer with its citations as Markdown">Copy</button>')
     return (f'<div class="qa-card">{caution}<ol class="qa-answer-sents">{quotes}</ol>'
             f'<div class="qa-actions">{copy}</div></div>')
+
+
+def _with_fact(sentence: dict, fact: dict | None) -> str:
+    """The sentence's text, escaped, with the fact bold when it lies inside it."""
+    text, a, b = sentence["text"], (fact or {}).get("start", -1) - sentence["start"], (fact or {}).get("end", 0)
+    if not fact or fact["doc_id"] != sentence["doc_id"] or a < 0 or b > sentence["end"]:
+        return escape(text)
+    b -= sentence["start"]
+    return f"{escape(text[:a])}<strong>{escape(text[a:b])}</strong>{escape(text[b:])}"
 
 
 def _fallback(excerpts: list[dict]) -> list[dict]:
