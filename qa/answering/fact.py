@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..config import AnswerSettings
 from ..errors import FactModelUnavailable
 from ..records import AnswerSentence
-from ..text import STOPWORDS, word_set
+from ..text import STOPWORDS, stems, word_set
 
 # What a question asks for, by its wording, first match wins: (kind, pattern). More specific kinds come first.
 _ASKS = (
@@ -41,7 +41,9 @@ LABELS = {
     "place": ("GPE", "LOC", "FAC"),
 }
 # when the tagger finds no entity of the kind, a pattern still may ("in 1066", "over 40 years")
+_NAME = re.compile(r"(?<=\w[\s,;:(\"'])[A-Z][\w'’.-]+(\s(of\s|de\s|van\s)?[A-Z][\w'’.-]+)*")
 _PATTERNS = {
+    "person": _NAME, "organisation": _NAME, "place": _NAME,
     "date": re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b"),
     "number": re.compile(r"\b\d[\d,.]*\b"),
     "amount": re.compile(r"[$£€]\s?\d[\d,.]*(\s(million|billion|trillion))?|\b\d[\d,.]*\s(million|billion|trillion)?"
@@ -58,6 +60,9 @@ _FIGURE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
                      r"fifty|hundred|thousand|million|billion|dozen|half|january|february|march|april|may|june|"
                      r"july|august|september|october|november|december)\b", re.I)
 _WORD = re.compile(r"\w+")
+_UNIT = re.compile(r"\bhow (many|much)\s+(\w+)", re.I)
+_ASKS_YEAR = re.compile(r"\b(what|which) year\b", re.I)
+_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _TRAILING = re.compile(r"(['’]s|,|\.)$")
 
 
@@ -140,8 +145,21 @@ def best(question: str, kind: str, sentence: AnswerSentence, found: list[FactSpa
     def distance(f: FactSpan) -> int:
         return min((max(f.start - at, at - f.end, 0) for at in near), default=0)
 
-    figured = kind in _FIGURES
-    return min(new, key=lambda f: (f.preference, figured and not _FIGURE.search(f.text), distance(f), len(f.text)))
+    unit = _UNIT.search(question)  # "How many yards ...?": a figure followed by "yards" is the one asked for
+    unit_stem = stems(unit.group(2))[0] if unit else None
+
+    def counts_unit(f: FactSpan) -> bool:
+        after = stems(sentence.text[f.end - sentence.start:f.end - sentence.start + 30])[:2]
+        return unit_stem is not None and unit_stem in after
+
+    figured, wants_year = kind in _FIGURES, kind == "date" and bool(_ASKS_YEAR.search(question))
+    chosen = min(new, key=lambda f: (not counts_unit(f), wants_year and not _YEAR.search(f.text), f.preference,
+                                     figured and not _FIGURE.search(f.text), distance(f), len(f.text)))
+    year = _YEAR.search(chosen.text) if wants_year else None
+    if year and year.group() != chosen.text:  # "In what year ...?": 2014 of "June 4, 2014"
+        start = chosen.start + year.start()
+        return FactSpan(start, start + len(year.group()), year.group(), chosen.preference)
+    return chosen
 
 
 def mark(question: str, sentences: Sequence[AnswerSentence], tagger: EntityTagger, known: str = ""
