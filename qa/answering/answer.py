@@ -10,7 +10,7 @@ import numpy as np
 from ..config import AnswerSettings
 from .excerpts import term_shares
 from .question import ParsedQuestion
-from .relation import asked_relations, holds_relations, phrase_share, phrases
+from .relation import asked_relations, holds_phrase, holds_relations, phrase_share, phrases, relation_phrases
 from ..records import AnswerSentence, AnswerSignals, Excerpt, Passage
 from ..text import sentence_spans, tokenize, word_set
 
@@ -51,6 +51,7 @@ class SentenceCandidate:
     passage_cosine: float  # the model's similarity of its excerpt to the question
     phrase: float = 0.0  # share of the question's two-word phrases it holds word for word (relation.phrases)
     relation: bool = True  # it states the negation or contrast the question holds (True when it holds none)
+    relation_phrase: bool = False  # it holds a phrase of the question that carries it ("voted against")
 
     def has(self, kind: str) -> bool:
         return bool(_KIND_IN_SENTENCE[kind].search(self.text))
@@ -85,20 +86,21 @@ def sentences_of(question: ParsedQuestion, passages: Sequence[Passage], cosines:
              for s, t in sentence_spans(p.text, offset=p.start)]
     shares = term_shares(question, [sentence for _, _, _, sentence, _, _ in found])
     asked, relations = phrases(question.text), asked_relations(question.text)
+    carrying = relation_phrases(asked)
     return [SentenceCandidate(doc_id, s, t, sentence, rank, share, cosine, phrase_share(asked, sentence),
-                              holds_relations(sentence, relations))
+                              holds_relations(sentence, relations), holds_phrase(carrying, sentence))
             for (doc_id, s, t, sentence, rank, cosine), share in zip(found, shares)]
 
 
 def score(question: ParsedQuestion, candidates: list[SentenceCandidate], cosines: np.ndarray,
           settings: AnswerSettings) -> np.ndarray:
     """How well each candidate answers: the question's terms it holds, the model's similarity of the sentence
-    (`cosines`) and of its excerpt to the question, the kind of fact asked for, less a penalty for headings,
-    bylines and datelines."""
+    (`cosines`) and of its excerpt to the question, its share of the question's phrases, the negation or contrast
+    the question holds, the kind of fact asked for, less a penalty for headings, bylines and datelines."""
     kind = answer_type(question.text)
     w = settings
     return np.asarray([w.terms * c.terms + w.cosine * cosine + w.passage * c.passage_cosine - w.rank * c.rank
-                       + w.phrase * c.phrase
+                       + w.phrase * c.phrase + (w.relation if c.relation else 0.0)
                        + (w.kind if kind and c.has(kind) else 0.0)
                        - (w.heading if looks_like_heading(c.text) else 0.0)
                        for c, cosine in zip(candidates, cosines)], dtype=np.float32)
@@ -163,13 +165,12 @@ def direct(question: ParsedQuestion, sentences: list[SentenceCandidate], similar
 
 def requirements(question: ParsedQuestion, settings: AnswerSettings) -> list:
     """What an answer sentence must be, most binding first, each a test of a candidate: about X for "And what
-    about X?"; not a headline, byline or dateline unless the question is about them; stating the negation or
-    contrast the question holds."""
+    about X?"; not a headline, byline or dateline unless the question is about them; holding the question's
+    phrase that carries its negation or contrast ("voted against")."""
     wanted = []
     if question.focus:
         wanted.append(lambda c: question.focus <= set(tokenize(c.text)))
     if settings.no_headings and not _ABOUT_HEADINGS.search(question.asked):
         wanted.append(lambda c: not looks_like_heading(c.text))
-    if settings.relation_required:
-        wanted.append(lambda c: c.relation)
+    wanted.append(lambda c: c.relation_phrase)
     return wanted

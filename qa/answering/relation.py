@@ -39,6 +39,20 @@ def phrases(question: str) -> frozenset[tuple[str, str]]:
                      if a not in _ASKING and b not in _ASKING and not (a in STOPWORDS and b in STOPWORDS))
 
 
+_CUE_STEMS = frozenset(("against", "not", "never", "deni", "deny", "reject", "refus", "instead", "oppos"))
+
+
+def relation_phrases(asked: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """The question's phrases (`phrases`) that carry its negation or contrast: (vote, against), (not, approv)."""
+    return frozenset(pair for pair in asked if _CUE_STEMS & set(pair))
+
+
+def holds_phrase(asked: frozenset[tuple[str, str]], text: str) -> bool:
+    """Whether `text` holds one of the phrases `asked` word for word (stemmed)."""
+    words = stems(text)
+    return bool(asked & set(zip(words, words[1:])))
+
+
 def phrase_share(asked: frozenset[tuple[str, str]], text: str) -> float:
     """The share of the question's phrases (`phrases`) that `text` holds word for word (0 when it has none)."""
     if not asked:
