@@ -1,7 +1,7 @@
 """The answer step's levers on the SQuAD tuning split: first answer sentence holds gold, and marked fact exact-match.
 
     heavy .venv/bin/python -m eval.answer_choice --squad ../shared/benchmarks/squad/dev-v1.1.rebuilt.json \\
-        --index /tmp/qa-squad --questions 600 "relation_required=False" "phrase=0.5" ...
+        --index /tmp/qa-squad --questions 600 [--relations] "relation=0.0" "phrase=0.5" ...
 
 Tune split: SQuAD dev questions outside the evenly spaced 2,000 that `qa eval --limit 2000` reports (the same split
 eval/answer_features.py and eval/confidence_features.py use). Each argument is a variant of config.AnswerSettings
@@ -15,6 +15,7 @@ import ast
 from dataclasses import replace
 from pathlib import Path
 
+from qa.answering.relation import asked_relations
 from qa.config import SETTINGS, AnswerSettings
 from qa.engine import Engine
 from qa.evaluation.answer_quality import judge, quality
@@ -47,11 +48,13 @@ def main() -> None:
     ap.add_argument("--squad", type=Path, required=True)
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--questions", type=int, default=600)
+    ap.add_argument("--relations", action="store_true", help="only questions holding a negation or contrast")
     ap.add_argument("variants", nargs="*", help='config.AnswerSettings changes, e.g. "phrase=0.5,relation=0.2"')
     args = ap.parse_args()
     squad = load_benchmark([args.squad])
     reported = {q.qid for q in subset(squad.questions, 2000)}
-    tune = subset([q for q in squad.questions if q.qid not in reported], args.questions)
+    tune = subset([q for q in squad.questions if q.qid not in reported
+                   and (not args.relations or asked_relations(q.text))], args.questions)
     engine = Engine(args.index)
     print(f"{len(tune)} tuning questions")
     for spec in ["", *args.variants]:
