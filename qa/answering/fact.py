@@ -142,8 +142,8 @@ def best(question: str, kind: str, sentence: AnswerSentence, found: list[FactSpa
     near = [m.start() + sentence.start for m in _WORD.finditer(sentence.text) if m.group().lower() in asked
             and m.group().lower() not in STOPWORDS]
 
-    def distance(f: FactSpan) -> int:
-        return min((max(f.start - at, at - f.end, 0) for at in near), default=0)
+    def distance(f: FactSpan) -> int:  # a word after the fact counts nearer: the subject comes before its verb
+        return min((at - f.end if at >= f.end else 2 * max(f.start - at, 0) for at in near), default=0)
 
     unit = _UNIT.search(question)  # "How many yards ...?": a figure followed by "yards" is the one asked for
     unit_stem = stems(unit.group(2))[0] if unit else None
