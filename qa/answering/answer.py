@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +33,7 @@ _KIND_IN_SENTENCE = {
 }
 # the values two sentences can repeat: numbers (with their scale) and dates
 _FACT_VALUES = {"number": re.compile(r"\d[\d,.]*(\s(million|billion|thousand|hundred))?", re.I),
-                "date": re.compile(rf"\b(\d{{1,2}}\s)?({_MONTHS})(\s\d{{1,2}})?,?\s\d{{4}}|\b1[0-9]{{3}}|20[0-9]{{2}}\b", re.I)}
+                "date": re.compile(rf"\b((\d{{1,2}}\s)?({_MONTHS})(\s\d{{1,2}})?,?\s\d{{4}}|1[0-9]{{3}}|20[0-9]{{2}})\b", re.I)}
 _ABOUT_HEADINGS = re.compile(r"\b(headline|title|heading|byline|dateline|wrote|written|published|reported)\b", re.I)
 _DATELINE = re.compile(rf"^[\W\d]*(\d{{1,2}}\s+)?({_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b", re.I)
 
@@ -163,11 +163,11 @@ def direct(question: ParsedQuestion, sentences: list[SentenceCandidate], similar
     return choose([sentences[i] for i in keep], scores[keep], settings, answer_type(question.text))
 
 
-def requirements(question: ParsedQuestion, settings: AnswerSettings) -> list:
+def requirements(question: ParsedQuestion, settings: AnswerSettings) -> list[Callable[[SentenceCandidate], bool]]:
     """What an answer sentence must be, most binding first, each a test of a candidate: about X for "And what
     about X?"; not a headline, byline or dateline unless the question is about them; holding the question's
     phrase that carries its negation or contrast ("voted against")."""
-    wanted = []
+    wanted: list[Callable[[SentenceCandidate], bool]] = []
     if question.focus:
         wanted.append(lambda c: question.focus <= set(tokenize(c.text)))
     if settings.no_headings and not _ABOUT_HEADINGS.search(question.asked):
