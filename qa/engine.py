@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import timing
-from .answering import answer, byline, followup, steps
+from .answering import answer, byline, fact, followup, steps
 from .index import derived, indexer, story_groups
 from .answering.catalog import Catalog, check_dates
 from .config import MAX_K_JSON, MAX_PREVIOUS, MAX_QUESTION_CHARS, SETTINGS, Settings
@@ -55,6 +55,7 @@ class Engine:
         self.store = Store(self.index_dir, create=create)
         self._loaded: LoadedGeneration | None = None
         self._reload = threading.Lock()
+        self.tagger = fact.EntityTagger(settings.answer)  # loads spaCy's NER on the first question that needs it
 
     # ---- answering ----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, previous: Sequence[str] = (),
@@ -71,6 +72,8 @@ class Engine:
         searched = followup.resolve(asked, self.check_previous(previous))
         loaded = self.loaded()
         self.embedder.load()  # loading the model is start-up, not answering: keep it out of took_ms
+        if fact.asked_kind(asked):
+            self.tagger.load()  # the same for the entity model, on the first question asking for a fact
         started = time.perf_counter()
         r = self.settings.retrieval
         # timing points for benchmarks (qa/timing.py); the embedder, the retriever and the store time their parts
@@ -97,11 +100,14 @@ class Engine:
                 sentences = (line,) if line else sentences
         with timing.stage("trust (high or low)"):  # how surely the answer is right
             judged = steps.trust(judged, choice, found, r)
+        with timing.stage("fact (entities)"):  # only the answer's sentences are tagged, only for a fact question
+            marked = fact.mark(asked, sentences, self.tagger, known=searched) if sentences else None
         with timing.stage("cite"):
             cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog, sentences)
         took = (time.perf_counter() - started) * 1000
         return Answer(asked, judged.answered, took, cited, judged.score, sentences, judged.level, searched_for=searched,
-                      confidence_detail=judged, filtered=bool(filters))
+                      confidence_detail=judged, filtered=bool(filters), fact=marked,
+                      signals=answer.signals(parsed, sentences, fact.asked_kind(asked), marked is not None))
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is answered at full speed."""

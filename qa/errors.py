@@ -29,6 +29,10 @@ class UnknownDocument(QAError, KeyError):
     """No document with that id in the index."""
 
 
+class FactModelUnavailable(QAError):
+    """The named-entity model that marks an answer's fact is not installed or cannot be read."""
+
+
 class LoadError(QAError):
     """A file that cannot be read as an article (empty, binary, too large, unparseable)."""
 

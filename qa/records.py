@@ -163,6 +163,17 @@ class Confidence:
 
 
 @dataclass(frozen=True)
+class AnswerSignals:
+    """What the answer step found about its sentences, for the confidence's calibration (not part of the JSON)."""
+
+    asked_kind: str | None = None  # the kind of fact asked for (person, date, amount, ...; fact.asked_kind)
+    kind_present: bool = False  # the first answer sentence holds that kind (by the patterns of answer.py)
+    fact_found: bool = False  # a span of that kind was marked (`Answer.fact`)
+    relation_asked: bool = False  # the question holds a negation or contrast ("against", "not", "denied")
+    relation_matched: bool = False  # ... and the first answer sentence holds it too
+
+
+@dataclass(frozen=True)
 class Answer:
     """The reply to one question: excerpts best first, and whether any is a confident match."""
 
@@ -177,6 +188,8 @@ class Answer:
     # the judge's features and decision; not part of the JSON (evaluation and calibration read it in process)
     confidence_detail: Confidence | None = None
     filtered: bool = False  # asked within a filter (dates, chosen articles): "none" then names the selected articles
+    fact: AnswerSentence | None = None  # the asked-for fact: the shortest span of an answer sentence that is it
+    signals: AnswerSignals = AnswerSignals()
 
     @property
     def message(self) -> str | None:
@@ -194,6 +207,7 @@ class Answer:
             "message": self.message,
             "took_ms": round(self.took_ms, 3),
             "answer": [s.to_json() for s in self.answer],
+            "fact": self.fact.to_json() if self.fact else None,
             "excerpts": [e.to_json() for e in self.excerpts],
         }
 

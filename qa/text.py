@@ -42,6 +42,16 @@ def _tokens(text: str) -> list[str]:
     return _stemmer().stemWords(words) if words else []
 
 
+ARTICLES = frozenset(("a", "an", "the"))
+
+
+def stems(text: str) -> list[str]:
+    """Every word of `text` lower-cased and stemmed, in order, without articles: phrases ("voted against") are
+    matched on these, so stop words that carry a relation stay."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in ARTICLES and len(w) < MAX_TOKEN_CHARS]
+    return _stemmer().stemWords(words) if words else []
+
+
 def word_set(text: str) -> set[str]:
     """The distinct lower-cased words of `text`, unstemmed: what near-copy detection compares."""
     return set(_TOKEN.findall(text.lower()))

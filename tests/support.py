@@ -87,6 +87,18 @@ def write_collection(folder: Path, version: int, volatile: range, stable: range)
 
 
 # ---- what every state of the index must satisfy ------------------------------------------------------
+def engine_over(base: Path, articles: dict[str, str], embedder):
+    """An Engine over an index (in `base`/index) of `articles` (file name -> text) written to `base`/articles."""
+    from qa.engine import Engine
+
+    (base / "articles").mkdir()
+    for name, text in articles.items():
+        (base / "articles" / name).write_text(text, encoding="utf-8")
+    engine = Engine(base / "index", embedder=embedder, create=True)
+    engine.build([base / "articles"])
+    return engine
+
+
 def faiss_ids(index) -> list[int]:
     import faiss
 

@@ -2,7 +2,8 @@
 import pytest
 
 from qa.answering.byline import asks_about
-from qa.engine import Engine
+
+from .support import engine_over
 
 MINE = """Council approves Copperbeck lithium mine
 By Helena Marsh
@@ -44,13 +45,7 @@ def test_questions_about_the_article_itself(question, asks):
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory, embedder):
-    base = tmp_path_factory.mktemp("bylines")
-    (base / "articles").mkdir()
-    (base / "articles" / "mine.txt").write_text(MINE)
-    (base / "articles" / "kettle.md").write_text(KETTLE)
-    engine = Engine(base / "index", embedder=embedder, create=True)
-    engine.build([base / "articles"])
-    return engine
+    return engine_over(tmp_path_factory.mktemp("bylines"), {"mine.txt": MINE, "kettle.md": KETTLE}, embedder)
 
 
 def _verbatim(engine, sentence):

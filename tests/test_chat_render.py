@@ -28,7 +28,7 @@ def test_the_answer_card_quotes_the_sentence_and_its_chip_opens_it(answers):
     document = (SEEDS / sentence["doc_id"]).read_text(encoding="utf-8")
     assert SEED_ANSWER in sentence["text"] and document[sentence["start"]:sentence["end"]] == sentence["text"]
     card = html.split('class="qa-card"')[1].split("</div></div>")[0]
-    assert sentence["text"] in card and "Copy" in card and "qa-caution" not in card
+    assert sentence["text"] in re.sub("</?strong>", "", card) and "Copy" in card and "qa-caution" not in card
     chip = re.search(r'<button type="button" class="qa-cite-btn qa-chip" ([^>]*)>\[(\d+)\]</button>', card)
     attrs = dict(re.findall(r'data-(\w+)="([^"]*)"', chip.group(1)))
     source = render.source_of(sentence, answer["excerpts"])
@@ -37,6 +37,16 @@ def test_the_answer_card_quotes_the_sentence_and_its_chip_opens_it(answers):
     assert attrs["hl"] == f'{sentence["start"]}-{sentence["end"]}'
     main_lines = re.sub(r'(title|data-md)="[^"]*"', "", html.split("qa-whole")[0])
     assert "score" not in main_lines and "characters" not in main_lines, "offsets and scores stay off the main line"
+
+
+def test_the_fact_asked_for_comes_first_and_bold(answers):
+    answer = answers[SEED_QUESTION]
+    fact = answer["fact"]
+    assert fact["text"] == "2019" and fact["doc_id"] == answer["answer"][0]["doc_id"]
+    card = render.conversation([answer]).split('class="qa-card"')[1].split("</div></div>")[0]
+    assert card.index('<p class="qa-fact"><strong>2019</strong></p>') < card.index("qa-answer-sents")
+    assert "fentanyl in <strong>2019</strong>" in card  # and bold inside its sentence
+    assert "qa-fact" not in render.conversation([{**answer, "fact": None}])
 
 
 def test_each_source_line_shows_its_byline(answers):

@@ -27,6 +27,8 @@ def test_ask_json(built):
     text = (built / "articles" / PLAIN).read_text(encoding="utf-8")
     e = data["excerpts"][0]
     assert text[e["start"]:e["end"]] == e["text"] and "Sean Savett" in e["text"]
+    fact = data["fact"]  # the person asked for, marked verbatim
+    assert fact["text"] == "Sean Savett" and text[fact["start"]:fact["end"]] == "Sean Savett"
 
 
 def test_ask_human_output_marks_the_sentence(built):

@@ -56,6 +56,7 @@ def test_each_tool_answers_with_verbatim_quotes(app_server, open_entry):
     answer = asked.structured_content
     assert answer["answered"] is True and len(answer["excerpts"]) == 3
     assert "banned the sale of fentanyl in 2019" in answer["excerpts"][0]["text"]
+    assert answer["fact"]["text"] == "2019"  # the same shape as REST and `qa ask --json`
     assert json.loads(asked.content[0].text) == answer  # clients that read only text get the same object
     for e in answer["excerpts"]:
         assert texts[e["doc_id"]][e["start"]:e["end"]] == e["text"]

@@ -22,6 +22,9 @@ def test_ask_is_the_cli_json_object_and_the_2019_ban_comes_first(api, app_server
     assert got["answered"] is True and "banned the sale of fentanyl in 2019" in first["text"]
     hl = [first["text"][s - first["start"]:e - first["start"]] for s, e in first["highlight"]]
     assert any("2019" in sentence for sentence in hl)
+    fact = got["fact"]  # the asked-for fact, verbatim with its offsets (issue 23)
+    assert fact["text"] == "2019" and (app_server.collection / fact["doc_id"]).read_text(
+        encoding="utf-8")[fact["start"]:fact["end"]] == "2019"
     expected = Engine(app_server.index, embedder=embedder).ask(FENTANYL, 3).to_json()  # what `qa ask --json` prints
     for answer in (got, expected):
         answer.pop("took_ms")

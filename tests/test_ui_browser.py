@@ -57,6 +57,9 @@ def test_ask_cite_and_check_source(page, app_server):
     turn = page.locator(".qa-turn").last
     assert "When did China ban the sale of fentanyl?" in turn.locator(".qa-question").inner_text()
     assert SEED_ANSWER in turn.locator(".qa-card .qa-answer-sents").inner_text(), "the answer comes first"
+    fact = turn.locator(".qa-card .qa-fact strong")  # the asked-for fact above the sentences, bold
+    assert fact.inner_text() == "2019" and fact.evaluate("e => getComputedStyle(e).fontWeight") >= "600"
+    assert turn.locator(".qa-card .qa-answer-sents strong").first.inner_text() == "2019"
     first = turn.locator(".qa-excerpt").first
     assert first.locator(".qa-gist mark.best").count() >= 1, "the best sentence is highlighted"
     assert SPUN in turn.inner_text() and "score" not in first.inner_text(), "no raw score on the main line"

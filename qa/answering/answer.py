@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +10,8 @@ import numpy as np
 from ..config import AnswerSettings
 from .excerpts import term_shares
 from .question import ParsedQuestion
-from ..records import AnswerSentence, Excerpt, Passage
+from .relation import asked_relations, holds_phrase, holds_relations, phrase_share, phrases, relation_phrases
+from ..records import AnswerSentence, AnswerSignals, Excerpt, Passage
 from ..text import sentence_spans, tokenize, word_set
 
 # What kind of fact a question asks for, from its wording; a sentence holding that kind ranks higher.
@@ -30,6 +31,10 @@ _KIND_IN_SENTENCE = {
     "name": re.compile(r"(?<=\w[\s,;:(\"'])[A-Z][\w'’.-]+"),
     "place": re.compile(r"(?<=\w[\s,;:(\"'])[A-Z][\w'’.-]+"),
 }
+# the values two sentences can repeat: numbers (with their scale) and dates
+_FACT_VALUES = {"number": re.compile(r"\d[\d,.]*(\s(million|billion|thousand|hundred))?", re.I),
+                "date": re.compile(rf"\b((\d{{1,2}}\s)?({_MONTHS})(\s\d{{1,2}})?,?\s\d{{4}}|1[0-9]{{3}}|20[0-9]{{2}})\b", re.I)}
+_ABOUT_HEADINGS = re.compile(r"\b(headline|title|heading|byline|dateline|wrote|written|published|reported)\b", re.I)
 _DATELINE = re.compile(rf"^[\W\d]*(\d{{1,2}}\s+)?({_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b", re.I)
 
 
@@ -44,6 +49,9 @@ class SentenceCandidate:
     rank: int  # 0 for a sentence of the first excerpt
     terms: float  # idf-weighted share of the question's terms it holds (0..1)
     passage_cosine: float  # the model's similarity of its excerpt to the question
+    phrase: float = 0.0  # share of the question's two-word phrases it holds word for word (relation.phrases)
+    relation: bool = True  # it states the negation or contrast the question holds (True when it holds none)
+    relation_phrase: bool = False  # it holds a phrase of the question that carries it ("voted against")
 
     def has(self, kind: str) -> bool:
         return bool(_KIND_IN_SENTENCE[kind].search(self.text))
@@ -77,26 +85,31 @@ def sentences_of(question: ParsedQuestion, passages: Sequence[Passage], cosines:
              for rank, (p, cosine) in enumerate(zip(passages, cosines))
              for s, t in sentence_spans(p.text, offset=p.start)]
     shares = term_shares(question, [sentence for _, _, _, sentence, _, _ in found])
-    return [SentenceCandidate(doc_id, s, t, sentence, rank, share, cosine)
+    asked, relations = phrases(question.text), asked_relations(question.text)
+    carrying = relation_phrases(asked)
+    return [SentenceCandidate(doc_id, s, t, sentence, rank, share, cosine, phrase_share(asked, sentence),
+                              holds_relations(sentence, relations), holds_phrase(carrying, sentence))
             for (doc_id, s, t, sentence, rank, cosine), share in zip(found, shares)]
 
 
 def score(question: ParsedQuestion, candidates: list[SentenceCandidate], cosines: np.ndarray,
           settings: AnswerSettings) -> np.ndarray:
     """How well each candidate answers: the question's terms it holds, the model's similarity of the sentence
-    (`cosines`) and of its excerpt to the question, the kind of fact asked for, less a penalty for headings,
-    bylines and datelines."""
+    (`cosines`) and of its excerpt to the question, its share of the question's phrases, the negation or contrast
+    the question holds, the kind of fact asked for, less a penalty for headings, bylines and datelines."""
     kind = answer_type(question.text)
     w = settings
     return np.asarray([w.terms * c.terms + w.cosine * cosine + w.passage * c.passage_cosine - w.rank * c.rank
+                       + w.phrase * c.phrase + (w.relation if c.relation else 0.0)
                        + (w.kind if kind and c.has(kind) else 0.0)
                        - (w.heading if looks_like_heading(c.text) else 0.0)
                        for c, cosine in zip(candidates, cosines)], dtype=np.float32)
 
 
-def choose(candidates: list[SentenceCandidate], scores: np.ndarray, settings: AnswerSettings
+def choose(candidates: list[SentenceCandidate], scores: np.ndarray, settings: AnswerSettings, kind: str | None = None
            ) -> tuple[AnswerSentence, ...]:
-    """The best-scored sentence, and up to two more that score nearly as well and say something else."""
+    """The best-scored sentence, and up to two more that score nearly as well and say something else: not the
+    same words, and not only the same number or date of the `kind` asked for again."""
     if not candidates:
         return ()
     best = float(scores.max())
@@ -105,9 +118,28 @@ def choose(candidates: list[SentenceCandidate], scores: np.ndarray, settings: An
         c = candidates[int(i)]
         if chosen and (len(chosen) == settings.max_sentences or scores[i] < best - settings.margin):
             break
-        if all(not _same_thing(c, other) for other in chosen):
+        if all(not _same_thing(c, other) for other in chosen) and not repeats_fact(c, chosen, kind):
             chosen.append(c)
     return tuple(AnswerSentence(c.doc_id, c.start, c.end, c.text) for c in chosen)
+
+
+def repeats_fact(c: SentenceCandidate, chosen: list[SentenceCandidate], kind: str | None) -> bool:
+    """`c` states a number or date of the asked `kind`, and every one it states an earlier answer sentence stated."""
+    if kind not in ("number", "date"):
+        return False
+    facts = {m.group().lower() for m in _FACT_VALUES[kind].finditer(c.text)}
+    stated = {m.group().lower() for other in chosen for m in _FACT_VALUES[kind].finditer(other.text)}
+    return bool(facts) and facts <= stated
+
+
+def signals(question: ParsedQuestion, sentences: tuple[AnswerSentence, ...], fact_kind: str | None,
+            fact_found: bool) -> AnswerSignals:
+    """What the chosen sentences hold of what was asked, for the confidence's calibration (`AnswerSignals`)."""
+    kind, relations = answer_type(question.text), asked_relations(question.text)
+    first = sentences[0].text if sentences else ""
+    return AnswerSignals(asked_kind=fact_kind, kind_present=bool(kind and _KIND_IN_SENTENCE[kind].search(first)),
+                         fact_found=fact_found, relation_asked=bool(relations),
+                         relation_matched=bool(relations and first and holds_relations(first, relations)))
 
 
 def _same_thing(a: SentenceCandidate, b: SentenceCandidate) -> bool:
@@ -137,11 +169,25 @@ def direct(question: ParsedQuestion, sentences: list[SentenceCandidate], similar
         return Choice(())
     scores = score(question, sentences, similarities, settings)
     keep = list(range(len(sentences)))
-    if question.focus:  # "And what about X?": only sentences about X, when the excerpts hold any
-        keep = [i for i, c in enumerate(sentences) if question.focus <= set(tokenize(c.text))] or keep
-    chosen = choose([sentences[i] for i in keep], scores[keep], settings)
+    for wanted in requirements(question, settings):  # each kept only when some candidate meets it
+        meeting = [i for i in keep if wanted(sentences[i])]
+        keep = meeting or keep
+    kind = answer_type(question.text)
+    chosen = choose([sentences[i] for i in keep], scores[keep], settings, kind)
     first = next(i for i in keep if (sentences[i].doc_id, sentences[i].start) == (chosen[0].doc_id, chosen[0].start))
     others = [float(scores[i]) for i in keep if not _same_thing(sentences[i], sentences[first])]
-    kind = answer_type(question.text)
     return Choice(chosen, float(scores[first]), float(scores[first]) - max(others, default=0.0),
                   float(similarities[first]), sentences[first].terms, bool(kind) and not sentences[first].has(kind))
+
+
+def requirements(question: ParsedQuestion, settings: AnswerSettings) -> list[Callable[[SentenceCandidate], bool]]:
+    """What an answer sentence must be, most binding first, each a test of a candidate: about X for "And what
+    about X?"; not a headline, byline or dateline unless the question is about them; holding the question's
+    phrase that carries its negation or contrast ("voted against")."""
+    wanted: list[Callable[[SentenceCandidate], bool]] = []
+    if question.focus:
+        wanted.append(lambda c: question.focus <= set(tokenize(c.text)))
+    if settings.no_headings and not _ABOUT_HEADINGS.search(question.asked):
+        wanted.append(lambda c: not looks_like_heading(c.text))
+    wanted.append(lambda c: c.relation_phrase)
+    return wanted

@@ -99,6 +99,10 @@ class AnswerOut(BaseModel):
     took_ms: float
     answer: list[AnswerSentenceOut] = Field(description="the 1-3 sentences that answer directly, quoted verbatim "
                                                         "from across the excerpts; empty at confidence none")
+    fact: AnswerSentenceOut | None = Field(description="the asked-for fact (a person, organisation, date, number, "
+                                                       "amount, place or duration): the shortest span of an answer "
+                                                       "sentence that is it, verbatim with its offsets; null when "
+                                                       "the question asks for no such thing or no span fits")
     excerpts: list[ExcerptOut]
 
 

@@ -89,9 +89,10 @@ def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
         said = answer.get("message") or NO_ANSWER  # answers saved before "message" existed had no filter
         return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(said)}</strong> '
                 f'{escape(NO_ANSWER_MORE)}</p></div>')
-    sentences = answer_sentences(answer)
-    quotes = "".join(f"<li><q>{escape(s['text'])}</q> {_chip(s, excerpts)}</li>" for s in sentences)
+    sentences, fact = answer_sentences(answer), answer.get("fact")
+    quotes = "".join(f"<li><q>{_with_fact(s, fact)}</q> {_chip(s, excerpts)}</li>" for s in sentences)
     caution = f'<p class="qa-caution" role="status">{escape(CAUTION)}</p>' if level == "low" else ""
+    caution += f'<p class="qa-fact"><strong>{escape(fact["text"])}</strong></p>' if fact else ""  # first, bold
     md = escape(markdown(answer), quote=True)
     copy = (f'<button type="button" class="qa-copy" data-md="{md}" '
             'title="Copy the answer with its citations as Markdown">Copy</button>')
@@ -106,6 +107,15 @@ def stale_note(answer: dict) -> str:
         return ""
     lines = change_notes({str(d): state for d, state in changes.items() if state in ("changed", "removed")})
     return "".join(f'<p class="qa-stale" role="note">{escape(line)}</p>' for line in lines)
+
+
+def _with_fact(sentence: dict, fact: dict | None) -> str:
+    """The sentence's text, escaped, with the fact bold when it lies inside it."""
+    text, a, b = sentence["text"], (fact or {}).get("start", -1) - sentence["start"], (fact or {}).get("end", 0)
+    if not fact or fact["doc_id"] != sentence["doc_id"] or a < 0 or b > sentence["end"]:
+        return escape(text)
+    b -= sentence["start"]
+    return f"{escape(text[:a])}<strong>{escape(text[a:b])}</strong>{escape(text[b:])}"
 
 
 def shown_date(date: str | None, date_text: str | None = None) -> str:

@@ -28,6 +28,7 @@ CSS = """
 .qa-answer-sents { list-style: none; padding: 0; margin: 0; display: flex; flex-direction: column; gap: 6px; }
 .qa-answer-sents li { line-height: 1.55; font-size: 1.05em; overflow-wrap: anywhere; white-space: pre-wrap; }
 .qa-answer-sents q { quotes: "“" "”"; }
+.qa-fact { margin: 0 0 6px; font-size: 1.2em; }
 .qa-chip { display: inline-block; margin-left: 2px; padding: 0 6px; border-radius: 9px; font-size: .8em;
   font-weight: 600; cursor: pointer; border: 1px solid var(--color-accent); color: var(--link-text-color, #1d4ed8);
   background: none; vertical-align: 1px; }

@@ -1,0 +1,94 @@
+"""The asked-for fact: the shortest verbatim span of an answer sentence that is the person, date, number or amount."""
+from __future__ import annotations
+
+import pytest
+
+from qa.answering.fact import EntityTagger, asked_kind, mark
+from qa.config import SETTINGS
+from qa.records import Answer, AnswerSentence
+
+MINE = ("Councillor Mira Halvorsen, who voted against the project, said the river could not spare the water. "
+        "The council voted 7 to 4 to approve the mine, which Halden Minerals says will bring 300 jobs to the valley. "
+        "Repairs to the bridge would cost 62 million dollars and take three years. "
+        "China banned the sale of fentanyl in 2019.")
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return EntityTagger(SETTINGS.answer)
+
+
+def sentence(text: str, offset: int = 1000) -> AnswerSentence:
+    """`text` as a sentence found at `offset` of a document holding MINE there."""
+    at = MINE.index(text)
+    return AnswerSentence("mine.txt", offset + at, offset + at + len(text), text)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Who voted against the lithium mine?", "person"),
+    ("When did China ban fentanyl?", "date"),
+    ("In what year did the mine open?", "date"),
+    ("How many jobs will the mine bring?", "number"),
+    ("How much will the repairs cost?", "amount"),
+    ("How long will the repairs take?", "duration"),
+    ("Which company runs the mine?", "organisation"),
+    ("Where is the mine?", "place"),
+    ("What percentage of voters agreed?", "percent"),
+    ("Why did the council approve the mine?", None),
+    ("What did the company deny?", None),
+])
+def test_the_kind_of_fact_a_question_asks_for(question, kind):
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.model  # spaCy imports torch
+@pytest.mark.parametrize("question, text, fact", [
+    ("Who voted against the lithium mine?", MINE.split(". ")[0] + ".", "Mira Halvorsen"),  # the title is not the name
+    ("How much will the bridge repairs cost?", "Repairs to the bridge would cost 62 million dollars and take three "
+                                              "years.", "62 million dollars"),
+    ("How long will the bridge repairs take?", "Repairs to the bridge would cost 62 million dollars and take three "
+                                              "years.", "three years"),
+    ("When did China ban the sale of fentanyl?", "China banned the sale of fentanyl in 2019.", "2019"),
+    # the figure next to what is asked about, not the first figure of the sentence
+    ("How many jobs will the mine bring?", "The council voted 7 to 4 to approve the mine, which Halden Minerals says "
+                                          "will bring 300 jobs to the valley.", "300"),
+])
+def test_the_fact_is_the_shortest_span_of_its_kind_verbatim(tagger, question, text, fact):
+    found = mark(question, [sentence(text)], tagger)
+    assert found is not None and found.text == fact
+    assert (" " * 1000 + MINE)[found.start:found.end] == fact and found.doc_id == "mine.txt"
+
+
+@pytest.mark.model
+def test_no_fact_when_the_question_asks_for_none_or_none_fits(tagger):
+    reason = sentence("China banned the sale of fentanyl in 2019.")
+    assert mark("Why did China ban fentanyl?", [reason], tagger) is None
+    # asks for a person; the sentence names none but the country the question names itself
+    assert mark("Who banned fentanyl in China?", [reason], tagger) is None
+
+
+@pytest.mark.model
+def test_a_later_answer_sentence_holds_the_fact_when_the_first_does_not(tagger):
+    first = sentence("Councillor Mira Halvorsen, who voted against the project, said the river could not spare "
+                     "the water.")
+    second = sentence("China banned the sale of fentanyl in 2019.")
+    found = mark("When was the ban?", [first, second], tagger)
+    assert found is not None and found.text == "2019"
+
+
+def test_the_json_carries_the_fact_or_null():
+    fact = AnswerSentence("a.txt", 40, 44, "2019")
+    assert Answer("When?", True, 1.0, fact=fact).to_json()["fact"] == {"doc_id": "a.txt", "start": 40, "end": 44,
+                                                                      "text": "2019"}
+    assert Answer("Why?", True, 1.0).to_json()["fact"] is None
+
+
+def test_the_entity_model_loads_on_first_use_not_on_import():
+    import subprocess
+    import sys
+
+    code = ("import sys, qa.engine, qa.answering.fact; "
+            "from qa.answering.fact import EntityTagger; from qa.config import SETTINGS; t = EntityTagger(SETTINGS.answer); "
+            "print('spacy' in sys.modules, t.pipeline is None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
