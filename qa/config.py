@@ -14,7 +14,6 @@ DEFAULT_SOURCE = ROOT / "seeds"
 USER_SOURCE = ROOT / "articles"
 DEFAULT_INDEX = ROOT / "index"
 
-# File types the loader reads; anything else in a collection folder is skipped with a warning.
 # How many excerpts one question may ask for: a person reads a handful (the chat, `qa ask` as text); programs
 # (`qa ask --json`, the REST API, MCP, evaluation at depth 100, exports) may want deep lists.
 MAX_K = 50
@@ -26,7 +25,7 @@ MAX_PREVIOUS = 20  # earlier questions of a conversation that a follow-up is res
 LOADER_VERSION = 2
 SENTENCE_VECTORS_VERSION = 1  # bump when sentence vectors are made differently (the next build re-embeds)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")  # others in a collection folder: skipped, with a warning
 
 # Uploads through the chat UI: which files may be added to the collection folder, and how many at once.
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -155,6 +154,7 @@ class RetrievalSettings:
     # a filter allowing at most this many passages scores their vectors directly (exact) instead of a FAISS
     # search with an id selector (benchmarks/filters.py)
     filter_exact_max: int = 4096
+    spelling_edits_from: tuple[int, int] = (4, 8)  # a misspelt word: 1 edit from 4 letters, 2 from 8 (spelling.py)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import timing
 from .answering import answer, byline, followup, steps
+from .answering.spelling import Speller
 from .index import derived, indexer, story_groups
 from .answering.catalog import Catalog, check_dates
 from .config import MAX_K_JSON, MAX_PREVIOUS, MAX_QUESTION_CHARS, SETTINGS, Settings
@@ -36,6 +37,7 @@ class LoadedGeneration:
     retriever: Retriever
     idf: Idf
     catalog: Catalog  # passage ids, dates and story groups by article: filters and `also_in`
+    speller: Speller  # misspelled question words -> the collection's words
 
 
 class Engine:
@@ -58,25 +60,30 @@ class Engine:
 
     # ---- answering ----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, previous: Sequence[str] = (),
-            filters: Filters | None = None, k_limit: int = MAX_K_JSON) -> Answer:
+            filters: Filters | None = None, k_limit: int = MAX_K_JSON, as_typed: bool = False) -> Answer:
         """The k best excerpts for `question`, best first, and whether they confidently answer it.
 
         `previous`: the earlier questions of the conversation, oldest first, so that a follow-up ("Who said
         that?") is understood with them. `filters`: which articles may answer (dates, doc ids). `k_limit`: the
-        most excerpts the caller may ask for (see `check_k`).
+        most excerpts the caller may ask for (see `check_k`). `as_typed`: search the question's words as typed,
+        misspelled ones too (by default they are corrected to the collection's words: `Answer.corrections`).
         """
         asked = self.check_question(question)
         k = self.check_k(k, k_limit)
-        # everything below works on the question as understood with the conversation; `asked` stays as asked
-        searched = followup.resolve(asked, self.check_previous(previous))
+        earlier = self.check_previous(previous)
         loaded = self.loaded()
         self.embedder.load()  # loading the model is start-up, not answering: keep it out of took_ms
         started = time.perf_counter()
         r = self.settings.retrieval
         # timing points for benchmarks (qa/timing.py); the embedder, the retriever and the store time their parts
-        focus = followup.focus_of(asked) if searched != asked else ""
+        with timing.stage("spelling"):
+            meant, corrections = (asked, ()) if as_typed else loaded.speller.correct(asked)
+            earlier = [loaded.speller.correct(p)[0] for p in earlier]  # a follow-up takes their words
+        # everything below works on the question as understood with the conversation; `asked` stays as asked
+        searched = followup.resolve(meant, earlier)
+        focus = followup.focus_of(meant) if searched != meant else ""
         with timing.stage("question (parse)"):
-            parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query, focus)
+            parsed = parse(meant, searched, loaded.idf, self.embedder.embed_query, focus)
         with timing.stage("retrieve (passage reads)"):
             found = steps.retrieve(parsed, loaded.retriever, loaded.catalog, loaded.store, k, filters, r)
         with timing.stage("select (near copies, merges)"):
@@ -91,18 +98,29 @@ class Engine:
         with timing.stage("answer sentences"):
             sentences = (answer.direct(parsed, pool.sentences, pool.similarities_once(), self.settings.answer)
                          if judged.answered else ())
-            if judged.answered and (asks := byline.asks_about(asked)):  # "Who wrote the article about ...?"
-                line = byline.line_of(loaded.store.document(chosen.passages[0].doc_id), asks)
-                sentences = (line,) if line else sentences
+            level = judged.level
+            if judged.answered and (asks := byline.asks_about(meant)):  # "Who wrote the article about ...?"
+                sentences, level = self._about_the_article(loaded.store, chosen.passages, meant, asks, sentences, level)
         with timing.stage("cite"):
             cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog)
         took = (time.perf_counter() - started) * 1000
-        return Answer(asked, judged.answered, took, cited, judged.score, sentences, judged.level, searched_for=searched,
-                      confidence_detail=judged)
+        return Answer(asked, judged.answered, took, cited, judged.score, sentences, level, searched_for=searched,
+                      confidence_detail=judged, corrections=corrections)
+
+    @staticmethod
+    def _about_the_article(store: Store, passages, question: str, asks: str, sentences, level: str):
+        """The first article's byline or dateline as the answer (its metadata field when its text lacks one), at
+        "high" when that article is clearly the one meant; else the answer and level as they were."""
+        doc = store.document(passages[0].doc_id)
+        line = byline.line_of(doc, asks)
+        if line is None:
+            return sentences, level
+        others = [store.document(d) for d in dict.fromkeys(p.doc_id for p in passages) if d != doc.doc_id]
+        return (line,), ("high" if byline.clearly_meant(question, doc, [o for o in others if o]) else level)
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is answered at full speed."""
-        self.loaded()
+        self.loaded().speller.prepare()
         self.embedder.load()
         self.embedder.embed_query("warm up")  # and the question session's first run
 
@@ -216,5 +234,7 @@ class Engine:
         found = derived.load(pinned, GenerationFiles(self.index_dir), generation, self.settings,
                              lambda digests: self.store.record_digests(generation, digests))
         retriever = Retriever(found.vectors, found.bm25, self.settings.retrieval)
-        return LoadedGeneration(generation, pinned, retriever, found.bm25.idf_function(), Catalog.load(pinned))
+        idf = found.bm25.idf_function()
+        return LoadedGeneration(generation, pinned, retriever, idf, Catalog.load(pinned),
+                                Speller(found.words, self.settings.retrieval.spelling_edits_from, idf))
 
