@@ -14,6 +14,8 @@ NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them 
 CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
 NOTHING = "Nothing in the collection matches this question."
 TABLE_TITLE_CHARS = 70  # titles in the Collection table and the source lines, cut at a word
+# misspelled words were corrected: one click asks the question again with its words as typed (chat.py)
+AS_TYPED = ' <button type="button" class="qa-as-typed" data-question="{}">Ask as typed instead</button>'
 QUESTION_FOLD_LINES = 3  # a longer question shows its first lines, then "show all"
 QUESTION_FOLD_CHARS = 200
 WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
@@ -79,7 +81,8 @@ def _turn(answer: dict, index: int) -> str:
     parts = [_question(answer.get("question", ""), answer.get("asked_chars", 0))]
     if searched and searched.strip() != answer.get("question", "").strip():
         shown = searched if len(searched) <= QUESTION_FOLD_CHARS else searched[:QUESTION_FOLD_CHARS].rstrip() + "…"
-        parts.append(f'<p class="qa-searched">searched for: <q>{escape(shown)}</q></p>')
+        again = AS_TYPED.format(escape(answer["question"], quote=True)) if answer.get("corrections") else ""
+        parts.append(f'<p class="qa-searched">searched for: <q>{escape(shown)}</q>{again}</p>')
     parts.append(_card(answer, level, excerpts))
     if excerpts:
         items = "".join(_excerpt(e, level) for e in excerpts)
@@ -92,6 +95,12 @@ def _turn(answer: dict, index: int) -> str:
     return f'<section class="qa-turn qa-{level}" id="turn-{index}">{"".join(parts)}</section>'
 
 
+def _from_metadata(sentence: dict) -> str:
+    """A note on an answer taken from the article's metadata (front matter, meta tags), not quoted from its text."""
+    field = {"byline": "author", "date": "date"}.get(sentence.get("metadata") or "")
+    return f' <span class="qa-from-meta">(the {field} in the article\'s metadata)</span>' if field else ""
+
+
 def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
     """The direct answer: quoted sentences with numbered chips, or the no-answer message; plus Copy."""
     if not excerpts:
@@ -100,7 +109,7 @@ def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
         return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(NO_ANSWER)}</strong> '
                 f'{escape(NO_ANSWER_MORE)}</p></div>')
     sentences = answer.get("answer") or _fallback(excerpts)
-    quotes = "".join(f"<li><q>{escape(s['text'])}</q> {_chip(s, excerpts)}</li>" for s in sentences)
+    quotes = "".join(f"<li><q>{escape(s['text'])}</q>{_from_metadata(s)} {_chip(s, excerpts)}</li>" for s in sentences)
     caution = f'<p class="qa-caution" role="status">{escape(CAUTION)}</p>' if level == "low" else ""
     md = escape(markdown(answer), quote=True)
     copy = (f'<button type="button" class="qa-copy" data-md="{md}" '
