@@ -80,7 +80,8 @@ class Engine:
         # timing points for benchmarks (qa/timing.py); the embedder, the retriever and the store time their parts
         with timing.stage("spelling"):
             meant, corrections = (asked, ()) if as_typed else loaded.speller.correct(asked)
-            earlier = [loaded.speller.correct(p)[0] for p in earlier]  # a follow-up takes their words
+            if not as_typed:  # a follow-up takes their words
+                earlier = [loaded.speller.correct(p)[0] for p in earlier]
         # everything below works on the question as understood with the conversation; `asked` stays as asked
         searched = followup.resolve(meant, earlier)
         focus = followup.focus_of(meant) if searched != meant else ""

@@ -12,8 +12,8 @@ from qa.index.vocabulary import Vocabulary, words_of
 
 from .support import SEEDS
 
-COLLECTION = ["The White House said about the fentanyl precursors that they were regulated by the Counternarcotics Working Group.",
-              "Councillor Mira Halvorsen voted against the Greywater lithium mine; the NSC spokesman Sean Savett agreed.",
+COLLECTION = ["The White House said about the fentanyl precursors that they were regulated by the working group.",
+              "Councillor Mira Halvorsen voted against the Greywater lithium mine; NSC spokesman Sean Savett agreed.",
               "The bridge repairs would cost 62 million dollars, the council said in 2024."]
 
 

@@ -17,8 +17,8 @@ ARTICLES = Path(__file__).resolve().parent / "data" / "trust"
 SHOTS_COPY = Path("/tmp/shots-trust")
 BOX = "#qa-question textarea, #qa-question input"
 MISSPELLED = "Wat did the Whte Hous say abuot the fentanil precursers?"
-VIEWS = {"light": dict(viewport={"width": 1400, "height": 1000}), "dark": dict(viewport={"width": 1400, "height": 1000}),
-         "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)}
+DESK = dict(viewport={"width": 1400, "height": 1000})
+VIEWS = {"light": DESK, "dark": DESK, "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)}
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,11 @@
 """Misspelled words of a question corrected against the collection's own words (symspellpy), before both searches.
 
 A word is corrected only when it is neither a word of the collection (nor a form of one: "anesthetic" where the
-collection says "anesthetics", as the search's stems tell) nor an English word, has 4 letters or more
-(shorter words have too many neighbours one edit away: "cat" is one from bat, car and cot) and has no capital
-after its first letter (an acronym, a code or a gene name: "NSC", "aPKCz", "UreH"). Words of 4 to 7 letters may take one edit, longer ones two (a swap counts as one); the
-nearest word wins, then the one more passages hold. Numbers are never corrected, nor corrected to.
+collection says "anesthetics", as the search's stems tell) nor an English word, has 4 letters or more (shorter
+words have too many neighbours one edit away: "cat" is one from bat, car and cot) and has no capital after its
+first letter (an acronym, a code or a gene name: "NSC", "aPKCz", "UreH"). Words of 4 to 7 letters may take one
+edit, longer ones two (a swap counts as one); the nearest word wins, then the one more passages hold. Numbers are
+never corrected, nor corrected to.
 """
 from __future__ import annotations
 
@@ -75,8 +76,8 @@ class Speller:
         return self._symspell
 
     def needs_correction(self, word: str) -> bool:
-        """Whether `word` (as typed) is a misspelling to correct: long enough, not an acronym, and neither a
-        word of the collection nor an English word."""
+        """Whether `word` (as typed) is a misspelling to correct: long enough, no capital after its first letter,
+        and neither a word of the collection (or a form of one) nor an English word."""
         lower = word.lower()
         if len(word) < self.one_edit_from or any(c.isupper() for c in word[1:]):  # short; a code, a gene ("UreH")
             return False

@@ -211,8 +211,9 @@ class ChatApp:
         clear.click(self.clear, outputs=[chat, turns, saved, panel, hint], queue=False, **private).then(
             None, inputs=saved, js=SAVE_JS, **private)
         chat.click(self.open_source, outputs=panel, **private)
-        chat.click(self.ask_as_typed, inputs=[turns, *filters], outputs=[chat, turns, saved, hint], concurrency_id="ask",
-                   concurrency_limit=ASK_CONCURRENCY, **private).then(None, inputs=saved, js=SAVE_JS, **private)
+        chat.click(self.ask_as_typed, inputs=[turns, *filters], outputs=[chat, turns, saved, hint],
+                   concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, **private).then(
+            None, inputs=saved, js=SAVE_JS, **private)
         demo.load(self.restore, inputs=saved, outputs=[chat, turns], js=RESTORE_JS, queue=False, **private)
         demo.load(self.open_link, outputs=panel, queue=False, **private)
         demo.load(self.doc_choices, outputs=self.doc_filter, queue=False, **private)
