@@ -159,5 +159,6 @@ def test_an_answer_from_metadata_says_so(answers):
     answer = answers[SEED_QUESTION]
     meta = {"doc_id": answer["excerpts"][0]["doc_id"], "start": 0, "end": 0, "text": "Maria Ortiz", "metadata": "byline"}
     html = render.conversation([{**answer, "answer": [meta]}])
-    assert "<q>Maria Ortiz</q> <span class=\"qa-from-meta\">(the author in the article's metadata)</span>" in html
+    assert "<q>Maria Ortiz</q> <span class=\"qa-from-meta\">(the author in the article&#x27;s metadata)</span>" in html
     assert "qa-from-meta" not in render.conversation([answer])
+    assert "the byline in its metadata" in render.markdown({**answer, "answer": [meta]})

@@ -16,6 +16,9 @@ NOTHING = "Nothing in the collection matches this question."
 TABLE_TITLE_CHARS = 70  # titles in the Collection table and the source lines, cut at a word
 # misspelled words were corrected: one click asks the question again with its words as typed (chat.py)
 AS_TYPED = ' <button type="button" class="qa-as-typed" data-question="{}">Ask as typed instead</button>'
+# an answer that is a field of the article's front matter or meta tags, not quoted from its text, says so
+FROM_METADATA = {field: f' <span class="qa-from-meta">(the {name} in the article&#x27;s metadata)</span>'
+                 for field, name in (("byline", "author"), ("date", "date"))}
 QUESTION_FOLD_LINES = 3  # a longer question shows its first lines, then "show all"
 QUESTION_FOLD_CHARS = 200
 WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
@@ -95,12 +98,6 @@ def _turn(answer: dict, index: int) -> str:
     return f'<section class="qa-turn qa-{level}" id="turn-{index}">{"".join(parts)}</section>'
 
 
-def _from_metadata(sentence: dict) -> str:
-    """A note on an answer taken from the article's metadata (front matter, meta tags), not quoted from its text."""
-    field = {"byline": "author", "date": "date"}.get(sentence.get("metadata") or "")
-    return f' <span class="qa-from-meta">(the {field} in the article\'s metadata)</span>' if field else ""
-
-
 def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
     """The direct answer: quoted sentences with numbered chips, or the no-answer message; plus Copy."""
     if not excerpts:
@@ -109,7 +106,8 @@ def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
         return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(NO_ANSWER)}</strong> '
                 f'{escape(NO_ANSWER_MORE)}</p></div>')
     sentences = answer.get("answer") or _fallback(excerpts)
-    quotes = "".join(f"<li><q>{escape(s['text'])}</q>{_from_metadata(s)} {_chip(s, excerpts)}</li>" for s in sentences)
+    quotes = "".join(f"<li><q>{escape(s['text'])}</q>{FROM_METADATA.get(str(s.get('metadata')), '')} "
+                     f"{_chip(s, excerpts)}</li>" for s in sentences)
     caution = f'<p class="qa-caution" role="status">{escape(CAUTION)}</p>' if level == "low" else ""
     md = escape(markdown(answer), quote=True)
     copy = (f'<button type="button" class="qa-copy" data-md="{md}" '
@@ -219,8 +217,10 @@ def markdown(answer: dict) -> str:
     for sentence in answer.get("answer") or _fallback(excerpts):
         e = source_of(sentence, excerpts) or {"doc_id": sentence["doc_id"]}
         start, end = int(sentence["start"]), int(sentence["end"])
+        field = sentence.get("metadata")  # a byline or date from front matter or meta tags: no characters to cite
+        where = f"the {md_text(str(field))} in its metadata" if field else f"characters {start}–{end}"
         cite = [f"*{md_text(_title(e))}*", md_text(e.get("date_text") or e.get("date") or ""),
-                md_code(sentence["doc_id"]), f"characters {start}–{end}", md_link(e.get("url"))]
+                md_code(sentence["doc_id"]), where, md_link(e.get("url"))]
         span = (e.get("start", start), e.get("end", end))
         cite.append(f"[open the source]({link(sentence['doc_id'], *span, (start, end))})")
         lines += [f"> {md_text(line)}" if line.strip() else ">" for line in sentence["text"].splitlines() or [""]]
