@@ -46,7 +46,7 @@ def test_seed_question_set_recall(seed_engine):
 
 def test_answer_json_shape(seed_engine):
     data = seed_engine.ask("When was the working group launched?", 3).to_json()
-    assert set(data) == {"question", "searched_for", "answered", "confidence", "took_ms", "answer", "excerpts"}
+    assert set(data) == {"question", "searched_for", "corrections", "answered", "confidence", "took_ms", "answer", "excerpts"}
     assert data["answered"] is True and data["took_ms"] > 0
     json.dumps(data)
     e = data["excerpts"][0]
