@@ -94,8 +94,8 @@ def load(store: Store, files: GenerationFiles, generation: int, settings: Settin
         rebuilt["bm25"] = bm25.to_bytes()
     words = _read(files, "words", generation, digests.get("words"), Vocabulary.from_bytes)
     if words is None or not np.array_equal(words.ids, store.passage_ids()):
-        words = _words_from_sqlite(store)  # also an index from before the vocabulary existed
-        rebuilt["words"] = words.to_bytes()
+        words = _words_from_sqlite(store)  # an index from before the vocabulary existed has none: not damage
+        (rebuilt if "words" in digests else upgraded)["words"] = words.to_bytes()
     if rebuilt or upgraded:
         try:
             record({kind: files.write(kind, generation, data) for kind, data in (rebuilt | upgraded).items()})
