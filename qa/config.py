@@ -156,6 +156,7 @@ class RetrievalSettings:
     # a filter allowing at most this many passages scores their vectors directly (exact) instead of a FAISS
     # search with an id selector (benchmarks/filters.py)
     filter_exact_max: int = 4096
+    spelling_edits_from: tuple[int, int] = (4, 8)  # a misspelt word: 1 edit from 4 letters, 2 from 8 (spelling.py)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import timing
 from .answering import answer, byline, fact, followup, steps
+from .answering.spelling import Speller
 from .index import derived, indexer, story_groups
 from .answering.catalog import Catalog, check_dates
 from .config import MAX_K_JSON, MAX_PREVIOUS, MAX_QUESTION_CHARS, SETTINGS, Settings
@@ -36,6 +37,7 @@ class LoadedGeneration:
     retriever: Retriever
     idf: Idf
     catalog: Catalog  # passage ids, dates and story groups by article: filters and `also_in`
+    speller: Speller  # misspelled question words -> the collection's words
 
 
 class Engine:
@@ -59,27 +61,35 @@ class Engine:
 
     # ---- answering ----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, previous: Sequence[str] = (),
-            filters: Filters | None = None, k_limit: int = MAX_K_JSON) -> Answer:
+            filters: Filters | None = None, k_limit: int = MAX_K_JSON, as_typed: bool = False) -> Answer:
         """The k best excerpts for `question`, best first, and whether they confidently answer it.
 
         `previous`: the earlier questions of the conversation, oldest first, so that a follow-up ("Who said
         that?") is understood with them. `filters`: which articles may answer (dates, doc ids). `k_limit`: the
-        most excerpts the caller may ask for (see `check_k`).
+        most excerpts the caller may ask for (see `check_k`). `as_typed`: search the question's words as typed,
+        misspelled ones too (by default they are corrected to the collection's words: `Answer.corrections`).
         """
         asked = self.check_question(question)
         k = self.check_k(k, k_limit)
-        # everything below works on the question as understood with the conversation; `asked` stays as asked
-        searched = followup.resolve(asked, self.check_previous(previous))
+        earlier = self.check_previous(previous)
         loaded = self.loaded()
         self.embedder.load()  # loading the model is start-up, not answering: keep it out of took_ms
         if fact.asked_kind(asked):
             self.tagger.load()  # the same for the entity model, on the first question asking for a fact
+        if not as_typed:  # so is making the spelling dictionary, when this question first needs it
+            loaded.speller.prepare((asked, *earlier))
         started = time.perf_counter()
         r = self.settings.retrieval
         # timing points for benchmarks (qa/timing.py); the embedder, the retriever and the store time their parts
-        focus = followup.focus_of(asked) if searched != asked else ""
+        with timing.stage("spelling"):
+            meant, corrections = (asked, ()) if as_typed else loaded.speller.correct(asked)
+            if not as_typed:  # a follow-up takes their words
+                earlier = [loaded.speller.correct(p)[0] for p in earlier]
+        # everything below works on the question as understood with the conversation; `asked` stays as asked
+        searched = followup.resolve(meant, earlier)
+        focus = followup.focus_of(meant) if searched != meant else ""
         with timing.stage("question (parse)"):
-            parsed = parse(asked, searched, loaded.idf, self.embedder.embed_query, focus)
+            parsed = parse(meant, searched, loaded.idf, self.embedder.embed_query, focus)
         with timing.stage("retrieve (passage reads)"):
             found = steps.retrieve(parsed, loaded.retriever, loaded.catalog, loaded.store, k, filters, r)
         with timing.stage("select (near copies, merges)"):
@@ -94,24 +104,35 @@ class Engine:
         with timing.stage("answer sentences"):
             choice = (answer.direct(parsed, pool.sentences, pool.similarities_once(), self.settings.answer)
                       if judged.answered else answer.Choice(()))
-            sentences = choice.sentences
-            if judged.answered and (asks := byline.asks_about(asked)):  # "Who wrote the article about ...?"
-                line = byline.line_of(loaded.store.document(chosen.passages[0].doc_id), asks)
-                sentences = (line,) if line else sentences
+            sentences, clearly_meant = choice.sentences, False
+            if judged.answered and (asks := byline.asks_about(meant)):  # "Who wrote the article about ...?"
+                sentences, clearly_meant = self._about_the_article(loaded.store, chosen.passages, meant, asks, sentences)
         with timing.stage("trust (high or low)"):  # how surely the answer is right
             judged = steps.trust(judged, choice, found, r)
+        level = "high" if clearly_meant else judged.level  # a byline of the one article meant is its answer
         with timing.stage("fact (entities)"):  # only the answer's sentences are tagged, only for a fact question
-            marked = fact.mark(asked, sentences, self.tagger, known=searched) if sentences else None
+            marked = fact.mark(meant, sentences, self.tagger, known=searched) if sentences else None
         with timing.stage("cite"):
             cited = steps.cite(chosen, found, spans, loaded.store, loaded.catalog, sentences)
         took = (time.perf_counter() - started) * 1000
-        return Answer(asked, judged.answered, took, cited, judged.score, sentences, judged.level, searched_for=searched,
-                      confidence_detail=judged, filtered=bool(filters), fact=marked,
-                      signals=answer.signals(parsed, sentences, fact.asked_kind(asked), marked is not None))
+        return Answer(asked, judged.answered, took, cited, judged.score, sentences, level, searched_for=searched,
+                      confidence_detail=judged, filtered=bool(filters), fact=marked, corrections=corrections,
+                      signals=answer.signals(parsed, sentences, fact.asked_kind(meant), marked is not None))
+
+    @staticmethod
+    def _about_the_article(store: Store, passages, question: str, asks: str, sentences) -> tuple[tuple, bool]:
+        """The first article's byline or dateline as the answer (its metadata field when its text lacks one), and
+        whether that article is clearly the one meant (then the answer is "high"); else the answer as it was."""
+        doc = store.document(passages[0].doc_id)
+        line = byline.line_of(doc, asks)
+        if line is None:
+            return sentences, False
+        others = [store.document(d) for d in dict.fromkeys(p.doc_id for p in passages) if d != doc.doc_id]
+        return (line,), byline.clearly_meant(question, doc, [o for o in others if o])
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is answered at full speed."""
-        self.loaded()
+        self.loaded().speller.prepare()
         self.embedder.load()
         self.embedder.embed_query("warm up")  # and the question session's first run
 
@@ -229,5 +250,7 @@ class Engine:
         found = derived.load(pinned, GenerationFiles(self.index_dir), generation, self.settings,
                              lambda digests: self.store.record_digests(generation, digests))
         retriever = Retriever(found.vectors, found.bm25, self.settings.retrieval)
-        return LoadedGeneration(generation, pinned, retriever, found.bm25.idf_function(), Catalog.load(pinned))
+        idf = found.bm25.idf_function()
+        return LoadedGeneration(generation, pinned, retriever, idf, Catalog.load(pinned),
+                                Speller(found.words, self.settings.retrieval.spelling_edits_from, idf))
 

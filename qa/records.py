@@ -48,15 +48,18 @@ class Citation:
 
 @dataclass(frozen=True)
 class AnswerSentence:
-    """One sentence of the direct answer, verbatim: `text == document.text[start:end]`."""
+    """One sentence of the direct answer, verbatim: `text == document.text[start:end]`; or, when `metadata` names
+    a field ("byline", "date"), that field of the article as its front matter or meta tags give it (start = end = 0)."""
 
     doc_id: str
     start: int
     end: int
     text: str
+    metadata: str | None = None
 
     def to_json(self) -> dict:
-        return {"doc_id": self.doc_id, "start": self.start, "end": self.end, "text": self.text}
+        return {"doc_id": self.doc_id, "start": self.start, "end": self.end, "text": self.text,
+                "metadata": self.metadata}
 
 
 NO_ANSWER = "No answer in the collection."  # "none", said by every front end
@@ -184,7 +187,8 @@ class Answer:
     confidence_score: float = 0.0  # what "high" was judged by; below it `confidence_detail.log_odds` decides
     answer: tuple[AnswerSentence, ...] = ()  # the 1-3 sentences that answer directly; none at confidence "none"
     confidence: str = "none"  # high | low | none (no answer in the collection)
-    searched_for: str = ""  # the question as understood with the conversation so far (follow-ups)
+    searched_for: str = ""  # the question as understood with the conversation so far (follow-ups, spelling)
+    corrections: tuple = ()  # misspelled words replaced before searching (answering/spelling.py `Correction`s)
     # the judge's features and decision; not part of the JSON (evaluation and calibration read it in process)
     confidence_detail: Confidence | None = None
     filtered: bool = False  # asked within a filter (dates, chosen articles): "none" then names the selected articles
@@ -202,12 +206,14 @@ class Answer:
         return {
             "question": self.question,
             "searched_for": self.searched_for or self.question,
+            "corrections": [c.to_json() for c in self.corrections],
             "answered": self.answered,
             "confidence": self.confidence,
             "message": self.message,
             "took_ms": round(self.took_ms, 3),
             "answer": [s.to_json() for s in self.answer],
-            "fact": self.fact.to_json() if self.fact else None,
+            # the span alone: a fact is always part of an answer sentence, which says where that came from
+            "fact": {k: v for k, v in self.fact.to_json().items() if k != "metadata"} if self.fact else None,
             "excerpts": [e.to_json() for e in self.excerpts],
         }
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,23 @@ def wait_until_up(proc: subprocess.Popen, url: str, timeout: float, poll: float 
             if proc.poll() is not None or time.monotonic() > deadline:
                 return False
             time.sleep(poll)
+
+
+@contextmanager
+def running_app(base: Path, args: list[str]) -> Iterator[tuple[str, subprocess.Popen]]:
+    """app.py with `args` (run in `base`, its output in base/app.log) while the block runs: (its URL, its process).
+    The test fails, showing the log's end, when it does not answer within 300 s."""
+    import pytest
+
+    with open(base / "app.log", "w") as log:
+        proc, url, _ = launch(args, stdout=log, stderr=subprocess.STDOUT, cwd=base)
+        try:
+            if not wait_until_up(proc, url, timeout=300):
+                proc.kill()
+                pytest.fail(f"app.py did not start:\n{(base / 'app.log').read_text()[-3000:]}")
+            yield url, proc
+        finally:
+            stop(proc)
 
 
 def stop(proc: subprocess.Popen) -> None:

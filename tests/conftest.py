@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,7 +12,7 @@ import pytest
 
 from qa.config import CLUSTER
 
-from .apprunner import launch, stop, wait_until_up
+from .apprunner import running_app
 from .support import CHROMIUM, CHROMIUM_ARGS, HOSTILE_NAME, HOSTILE_TEXT, SEEDS
 
 # Ray reads its loopback switch once, when a test module first imports it: set here, before any is collected, every
@@ -103,15 +102,8 @@ def app_server(tmp_path_factory):
     collection = base / "articles"
     shutil.copytree(SEEDS, collection)
     (collection / HOSTILE_NAME).write_text(HOSTILE_TEXT, encoding="utf-8")
-    log = open(base / "app.log", "w")
-    proc, url, _ = launch(["--source", str(collection), "--index", str(base / "index")],
-                          stdout=log, stderr=subprocess.STDOUT, cwd=base)
-    if not wait_until_up(proc, url, timeout=300):
-        proc.kill()
-        pytest.fail(f"app.py did not start:\n{(base / 'app.log').read_text()[-3000:]}")
-    yield SimpleNamespace(url=url, collection=collection, index=base / "index", log=base / "app.log")
-    stop(proc)
-    log.close()
+    with running_app(base, ["--source", str(collection), "--index", str(base / "index")]) as (url, _):
+        yield SimpleNamespace(url=url, collection=collection, index=base / "index", log=base / "app.log")
 
 
 @pytest.fixture(scope="module")

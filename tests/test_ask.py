@@ -46,8 +46,8 @@ def test_seed_question_set_recall(seed_engine):
 
 def test_answer_json_shape(seed_engine):
     data = seed_engine.ask("When was the working group launched?", 3).to_json()
-    assert set(data) == {"question", "searched_for", "answered", "confidence", "message", "took_ms", "answer",
-                         "fact", "excerpts"}
+    assert set(data) == {"question", "searched_for", "corrections", "answered", "confidence", "message", "took_ms",
+                         "answer", "fact", "excerpts"}
     assert data["answered"] is True and data["took_ms"] > 0 and data["message"] is None
     fact, first = data["fact"], data["answer"][0]  # a "when" question: the date, inside an answer sentence
     assert fact["doc_id"] == first["doc_id"] and first["text"][fact["start"] - first["start"]:][:len(fact["text"])] \

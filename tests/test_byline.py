@@ -25,6 +25,15 @@ Brightwell is recalling 40,000 electric kettles after reports that their handles
 Owners can return a kettle to any shop for a full refund, the company said on Monday.
 """
 
+FERRY = """---
+title: Ferry crews on the Tamsin line accept new rota
+author: Jonas Pellegrin
+date: 2025-05-19
+---
+Ferry crews on the Tamsin harbour line voted on Monday to accept a new rota that ends split shifts.
+The harbour authority had rejected an earlier demand for a four-day week.
+"""
+
 
 @pytest.mark.parametrize("question, asks", [
     ("Who wrote the article about the Copperbeck lithium mine?", "byline"),
@@ -45,7 +54,8 @@ def test_questions_about_the_article_itself(question, asks):
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory, embedder):
-    return engine_over(tmp_path_factory.mktemp("bylines"), {"mine.txt": MINE, "kettle.md": KETTLE}, embedder)
+    return engine_over(tmp_path_factory.mktemp("bylines"),
+                       {"mine.txt": MINE, "kettle.md": KETTLE, "ferry.md": FERRY}, embedder)  # ferry: front matter only
 
 
 def _verbatim(engine, sentence):
@@ -72,3 +82,34 @@ def test_the_seed_working_group_article_names_its_author(seed_engine):
     # issue 23: "Who wrote the article about the working group?" quoted the group's first sentence at "low"
     answer = seed_engine.ask("Who wrote the article about the working group's progress?", 5)
     assert answer.answer and answer.answer[0].text.strip() == "By Maria Ortiz"
+
+
+@pytest.mark.parametrize("question, field, value", [
+    ("Who wrote the article about the Tamsin ferry crews?", "byline", "Jonas Pellegrin"),
+    ("When was the article about the Tamsin ferry rota published?", "date", "2025-05-19"),
+])
+def test_a_byline_or_date_only_in_metadata_is_the_answer_cited_as_metadata(news, question, field, value):
+    answer = news.ask(question, 3)
+    first = answer.answer[0]
+    assert (first.text, first.metadata, first.doc_id) == (value, field, "ferry.md")
+    assert value not in news.document("ferry.md").text  # not quoted from the text: the metadata field
+    assert answer.to_json()["answer"][0]["metadata"] == field
+    assert answer.confidence == "high"  # only this article is about the Tamsin ferry crews
+
+
+def test_a_byline_in_the_text_is_quoted_not_cited_as_metadata(news):
+    first = news.ask("Who wrote the article about the Copperbeck lithium mine?", 3).answer[0]
+    assert first.metadata is None and first.text == "By Helena Marsh"
+
+
+def test_an_article_is_clearly_meant_only_when_no_other_found_article_holds_the_subject():
+    from qa.answering.byline import clearly_meant
+    from qa.records import Document
+
+    mine, kettle = Document("mine.txt", MINE, ""), Document("kettle.md", KETTLE, "")
+    other_mine = Document("other.txt", "The Copperbeck lithium mine opened in 2026.", "")
+    question = "Who wrote the article about the Copperbeck lithium mine?"
+    assert clearly_meant(question, mine, [kettle])
+    assert not clearly_meant(question, mine, [kettle, other_mine])  # two articles about that mine
+    assert not clearly_meant(question, kettle, [mine])  # the kettle article is not about the mine
+    assert not clearly_meant("Who wrote the article?", mine, [])  # no subject: which article is not said

@@ -170,3 +170,23 @@ def test_the_article_filter_lists_every_indexed_article_by_title(seed_engine, tm
     assert sorted(doc_id for _, doc_id in choices) == sorted(d.doc_id for d, _ in seed_engine.documents())
     titles = [title for title, _ in choices]
     assert titles == sorted(titles, key=str.lower) and all(titles)
+
+
+def test_a_corrected_question_offers_to_ask_it_as_typed(answers):
+    answer = {**answers[SEED_QUESTION], "question": 'When did Chnia ban "fentanyl"?',
+              "searched_for": 'When did China ban "fentanyl"?',
+              "corrections": [{"typed": "Chnia", "searched": "China", "start": 9, "end": 14}]}
+    html = render.conversation([answer])
+    assert 'searched for: <q>When did China ban &quot;fentanyl&quot;?</q>' in html
+    assert 'class="qa-as-typed" data-question="When did Chnia ban &quot;fentanyl&quot;?"' in html
+    follow_up = {**answers[SEED_QUESTION], "searched_for": "China ban fentanyl sale", "corrections": []}
+    assert "qa-as-typed" not in render.conversation([follow_up]), "nothing was corrected: nothing to undo"
+
+
+def test_an_answer_from_metadata_says_so(answers):
+    answer = answers[SEED_QUESTION]
+    meta = {"doc_id": answer["excerpts"][0]["doc_id"], "start": 0, "end": 0, "text": "Maria Ortiz", "metadata": "byline"}
+    html = render.conversation([{**answer, "answer": [meta]}])
+    assert "<q>Maria Ortiz</q> <span class=\"qa-from-meta\">(the author in the article&#x27;s metadata)</span>" in html
+    assert "qa-from-meta" not in render.conversation([answer])
+    assert "the byline in its metadata" in render.markdown({**answer, "answer": [meta]})

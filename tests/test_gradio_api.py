@@ -6,7 +6,8 @@ import pytest
 from .support import PLAIN, SPUN
 
 gradio_client = pytest.importorskip("gradio_client")
-CLI_KEYS = {"question", "searched_for", "answered", "confidence", "message", "took_ms", "answer", "fact", "excerpts"}
+CLI_KEYS = {"question", "searched_for", "corrections", "answered", "confidence", "message", "took_ms", "answer", "fact",
+            "excerpts"}
 EXCERPT_KEYS = {"rank", "score", "doc_id", "title", "date", "date_text", "byline", "url", "source", "start", "end", "text",
                 "highlight", "also_in", "supporting"}
 

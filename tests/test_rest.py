@@ -115,6 +115,16 @@ def test_ask_takes_the_earlier_questions_of_a_conversation(api):
         assert r.status_code == 400 and r.json() == {"error": "previous must be a list of earlier questions (texts)"}
 
 
+def test_ask_says_which_misspelled_words_it_corrected_and_as_typed_keeps_them(api):
+    typed = "Wat did the Whte Hous say abuot the fentanil precursers?"
+    got = api.get("/api/ask", params={"q": typed, "k": 3}).json()
+    assert got["searched_for"] == "Wat did the White House say about the fentanyl precursors?"
+    assert {"typed": "fentanil", "searched": "fentanyl", "start": 36, "end": 44} in got["corrections"]
+    posted = api.post("/api/ask", json={"q": typed, "k": 3, "as_typed": True}).json()
+    assert posted["corrections"] == [] and posted["searched_for"] == typed
+    assert api.get("/api/ask", params={"q": FENTANYL}).json()["corrections"] == []
+
+
 def test_k_true_is_refused_as_the_engine_does(api):
     r = api.post("/api/ask", json={"q": "x", "k": True})  # pydantic alone would read it as 1
     assert r.status_code == 400 and r.json() == {"error": "k must be a whole number from 1 to 1000"}

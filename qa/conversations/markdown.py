@@ -70,8 +70,10 @@ def markdown(answer: dict) -> str:
     for sentence in answer_sentences(answer):
         e = source_of(sentence, excerpts) or {"doc_id": sentence["doc_id"]}
         start, end = int(sentence["start"]), int(sentence["end"])
+        field = sentence.get("metadata")  # a byline or date from front matter or meta tags: no characters to cite
+        where = f"the {md_text(str(field))} in its metadata" if field else f"characters {start}–{end}"
         cite = [f"*{md_text(cited_title(e))}*", md_text(e.get("date_text") or e.get("date") or ""),
-                md_code(sentence["doc_id"]), f"characters {start}–{end}", md_link(e.get("url"))]
+                md_code(sentence["doc_id"]), where, md_link(e.get("url"))]
         span = (e.get("start", start), e.get("end", end))
         cite.append(f"[open the source]({link(sentence['doc_id'], *span, (start, end))})")
         lines += [f"> {md_text(line)}" if line.strip() else ">" for line in sentence["text"].splitlines() or [""]]

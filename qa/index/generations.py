@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import DiskFull, IndexUnavailable
 from .testhooks import pause_for_crash_test
 
-KINDS = {"vectors": ".faiss", "bm25": ".npz"}
+KINDS = {"vectors": ".faiss", "bm25": ".npz", "words": ".npz"}
 
 
 def digest(data: bytes) -> str:

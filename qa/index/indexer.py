@@ -178,13 +178,15 @@ def _publish(store: Store, report: BuildReport, todo: list[tuple[Document, list[
     with store.transaction():
         previous = store.generation()
         removed = store.passage_ids(changed)
+        removed_texts = [p.text for p in store.passages(removed.tolist())]  # the vocabulary subtracts their words
         with timing.stage("SQLite reads and writes"):
             store.write_changes(report.removed, todo)
         with timing.stage("story groups"):
             syndication.update(store, [d for d, _ in todo], settings.groups)
         added = store.passage_ids([d.doc_id for d, _ in todo])
         pause_for_crash_test("before_derive")
-        digests = derived.derive(store, files, previous, previous + 1, removed, added, settings)
+        digests = derived.derive(store, files, previous, previous + 1, removed, added, settings,
+                                 removed_texts)
         key = settings.index_key()
         # the backend of the newest build, for the record: vectors of different backends agree to a
         # cosine of ~0.99 and are kept (see docs/speed.md), so a backend change does not re-embed

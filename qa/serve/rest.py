@@ -120,7 +120,8 @@ def attachment(summary, suffix: str) -> dict[str, str]:
 
 def ask_query(engine: Engine, query: AskQuery) -> Answer:
     """The query's question, k, conversation and filters, asked through the one adaptor (qa/requests.py)."""
-    return ask(engine, AskRequest.of(query.q, query.k, query.previous, query.since, query.until, query.doc))
+    return ask(engine, AskRequest.of(query.q, query.k, query.previous, query.since, query.until, query.doc,
+                                     as_typed=query.as_typed))
 
 
 def articles_of(engine: Engine) -> Collection:

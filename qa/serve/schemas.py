@@ -43,6 +43,9 @@ class AskQuery(BaseModel):
         description="the earlier questions of the conversation, oldest first, so that a follow-up (\"Who said "
                     "that?\") is understood with them; repeat the parameter in a GET (previous=...&previous=...)",
         examples=[["When did China ban the sale of fentanyl?"]])
+    as_typed: bool = Field(False, description="search the question's words as typed: by default a word that is "
+                                              "neither in the collection nor English is corrected to the "
+                                              "collection's nearest word (the answer's `corrections`)")
 
 
 class ExcerptOut(BaseModel):
@@ -73,7 +76,7 @@ class ExcerptOut(BaseModel):
 
 
 class AnswerSentenceOut(BaseModel):
-    """One sentence of the direct answer: `text` is exactly the article's text[start:end]."""
+    """One sentence of the direct answer: `text` is exactly the article's text[start:end], or a metadata field."""
 
     model_config = ConfigDict(extra="forbid")  # Answer.to_json() is the shape: no key of its own here
 
@@ -81,6 +84,20 @@ class AnswerSentenceOut(BaseModel):
     start: int
     end: int
     text: str
+    metadata: str | None = Field(description="null when `text` is the article's text[start:end]; \"byline\" or "
+                                             "\"date\" when it is that metadata field of the article (front matter "
+                                             "or an HTML meta tag), not in its text: start and end are then 0")
+
+
+class CorrectionOut(BaseModel):
+    """A misspelled word of the question, replaced by the collection's nearest word before searching."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    typed: str = Field(description="the word as typed")
+    searched: str = Field(description="the collection's word searched instead")
+    start: int = Field(description="where the typed word starts in `question`")
+    end: int = Field(description="where it ends")
 
 
 class AnswerOut(BaseModel):
@@ -90,7 +107,9 @@ class AnswerOut(BaseModel):
 
     question: str
     searched_for: str = Field(description="the question as understood with the conversation so far; equal to "
-                                          "`question` unless it was a follow-up")
+                                          "`question` unless it was a follow-up or a word was misspelled")
+    corrections: list[CorrectionOut] = Field(description="the misspelled words replaced before searching (empty "
+                                                         "when none was; ask with as_typed to search them as typed)")
     answered: bool = Field(description="false when no excerpt is a confident match: the collection may not say")
     confidence: str = Field(description="high, low, or none (no answer in the collection)")
     message: str | None = Field(description="at confidence none, what to tell the reader: 'No answer in the "

@@ -77,7 +77,10 @@ class ChatApp:
         question = pending["question"]
         previous = [t.get("question", "") for t in turns]
         try:
-            answer = ask_engine(self.engine, AskRequest(question, previous=previous, filters=pending.get("filters")))
+            filters = pending.get("filters")  # checked by `start`; Ask as typed's fields are checked here
+            filters = self.engine.filters(*filters) if isinstance(filters, tuple) else filters
+            answer = ask_engine(self.engine, AskRequest(question, previous=previous, filters=filters,
+                                                        as_typed=bool(pending.get("as_typed"))))
         except QAError as exc:
             return render.conversation(turns), turns, gr.skip(), render.hint(str(exc)), gr.skip()
         finally:
@@ -135,15 +138,26 @@ class ChatApp:
         """Each grouped article's copies (other articles carrying the same story), for the Collection tab."""
         return {d: [o for o in group if o != d] for group in self.engine.groups() for d in group}
 
+    def ask_as_typed(self, turns: list[dict], since: str, until: str, doc_ids: list[str] | None, evt: gr.EventData):
+        """A card's "Ask as typed": its question again, misspelled words searched as typed (as `respond`)."""
+        question = (getattr(evt, "_data", None) or {}).get("as_typed")
+        if not isinstance(question, str) or not question.strip():  # the conversation's other clicks
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return self.respond({"id": uuid4().hex, "question": question, "as_typed": True,
+                             "filters": (since, until, doc_ids)}, turns)
+
     def open_source(self, evt: gr.EventData) -> str:
         data = getattr(evt, "_data", None) or {}
+        if "doc_id" not in data:  # another click of the conversation (Ask as typed)
+            return gr.skip()
         return self._source(data.get("doc_id", ""), data.get("start", 0), data.get("end", 0), data.get("hl", ""),
                             back=True)
 
     def _source(self, doc_id, start, end, hl, back: bool = False) -> str:
         try:
             doc = self.engine.document(str(doc_id))
-            spans = [_span(part) for part in str(hl or "").split(",") if part]
+            # "12-40,50-60": (12, 40), (50, 60); anything else is a ValueError
+            spans = [(int(a), int(b)) for a, b in (part.split("-") for part in str(hl or "").split(",") if part)]
             return render.source(doc, int(start), int(end), spans, back=back)
         except UnknownDocument:
             return render.source_placeholder("That article is no longer in the index.")
@@ -208,6 +222,9 @@ class ChatApp:
         # the side list's buttons change what the chat shows: the same outputs as Clear, and the tab to show
         self.panel.wire([chat, turns, saved, panel, hint, conversation], tabs, clear, self.clear, SAVE_JS)
         chat.click(self.open_source, outputs=panel, **private)
+        chat.click(self.ask_as_typed, inputs=[turns, *filters], outputs=[chat, turns, saved, hint],
+                   concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, **private).then(
+            None, inputs=saved, js=SAVE_JS, **private)
         demo.load(self.restore, inputs=saved, outputs=[chat, turns], js=RESTORE_JS, queue=False, **private)
         demo.load(lambda saved_id: saved_id, inputs=conversation, outputs=conversation, js=RESTORE_ID_JS,
                   queue=False, **private).then(**self.panel.refresh(conversation))
@@ -257,12 +274,6 @@ def saved_turns(saved: str) -> list[dict]:
     except (KeyError, TypeError, ValueError, AttributeError):
         return []
     return turns[-MAX_TURNS:]
-
-
-def _span(text: str) -> tuple[int, int]:
-    """"12-40" as (12, 40); ValueError otherwise."""
-    start, end = text.split("-")
-    return int(start), int(end)
 
 
 CSS = style.CSS + """

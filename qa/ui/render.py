@@ -11,6 +11,11 @@ from ..records import NO_ANSWER, Document  # noqa: F401  (NO_ANSWER: the card's 
 NO_ANSWER_MORE = "The closest passages are folded below, unmarked: none of them answers the question."
 CAUTION = "Low confidence: this may not answer the question. Check the sources before relying on it."
 NOTHING = "Nothing in the collection matches this question."
+# misspelled words were corrected: one click asks the question again with its words as typed (chat.py)
+AS_TYPED = ' <button type="button" class="qa-as-typed" data-question="{}">Ask as typed instead</button>'
+# an answer that is a field of the article's front matter or meta tags, not quoted from its text, says so
+FROM_METADATA = {field: f' <span class="qa-from-meta">(the {name} in the article&#x27;s metadata)</span>'
+                 for field, name in (("byline", "author"), ("date", "date"))}
 QUESTION_FOLD_LINES = 3  # a longer question shows its first lines, then "show all"
 QUESTION_FOLD_CHARS = 200
 WELCOME = ("Ask a question about the articles in the collection. Answers are sentences quoted word for word, "
@@ -68,7 +73,8 @@ def _turn(answer: dict, index: int) -> str:
     parts = [_question(answer.get("question", ""), answer.get("asked_chars", 0))]
     if searched and searched.strip() != answer.get("question", "").strip():
         shown = searched if len(searched) <= QUESTION_FOLD_CHARS else searched[:QUESTION_FOLD_CHARS].rstrip() + "…"
-        parts.append(f'<p class="qa-searched">searched for: <q>{escape(shown)}</q></p>')
+        again = AS_TYPED.format(escape(answer["question"], quote=True)) if answer.get("corrections") else ""
+        parts.append(f'<p class="qa-searched">searched for: <q>{escape(shown)}</q>{again}</p>')
     parts.append(_card(answer, level, excerpts) + stale_note(answer))
     if excerpts:
         items = "".join(_excerpt(e, level) for e in excerpts)
@@ -90,7 +96,8 @@ def _card(answer: dict, level: str, excerpts: list[dict]) -> str:
         return (f'<div class="qa-card"><p class="qa-nomatch" role="status"><strong>{escape(said)}</strong> '
                 f'{escape(NO_ANSWER_MORE)}</p></div>')
     sentences, fact = answer_sentences(answer), answer.get("fact")
-    quotes = "".join(f"<li><q>{_with_fact(s, fact)}</q> {_chip(s, excerpts)}</li>" for s in sentences)
+    quotes = "".join(f"<li><q>{_with_fact(s, fact)}</q>{FROM_METADATA.get(str(s.get('metadata')), '')} "
+                     f"{_chip(s, excerpts)}</li>" for s in sentences)
     caution = f'<p class="qa-caution" role="status">{escape(CAUTION)}</p>' if level == "low" else ""
     caution += f'<p class="qa-fact"><strong>{escape(fact["text"])}</strong></p>' if fact else ""  # first, bold
     md = escape(markdown(answer), quote=True)

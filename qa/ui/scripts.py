@@ -19,6 +19,11 @@ element.addEventListener('click', (event) => {
     copyText(copy.dataset.md.replaceAll('](?doc=', '](' + base + '?doc=')).then(() => copy.classList.add('qa-done'));
     return;
   }
+  const asTyped = event.target.closest('.qa-as-typed');
+  if (asTyped) {  // the question again, its misspelled words searched as typed (chat.py `ask_as_typed`)
+    trigger('click', {as_typed: asTyped.dataset.question});
+    return;
+  }
   const btn = event.target.closest('.qa-cite-btn');
   if (!btn) return;
   // where the source was opened from, for the panel's "Back to the answer" (the chat's HTML is replaced on

@@ -22,6 +22,9 @@ CSS = """
 .qa-who { background: var(--button-primary-background-fill); color: white; border-radius: 10px; padding: 1px 8px; font-size: .8em; }
 .qa-searched { color: var(--body-text-color-subdued); font-size: .88em; margin: 4px 0 0 0 !important;
   overflow-wrap: anywhere; }
+.qa-as-typed { background: none; border: none; padding: 0 0 0 6px; font-size: 1em; cursor: pointer;
+  color: var(--link-text-color, #1d4ed8); text-decoration: underline; }
+.qa-from-meta { color: var(--body-text-color-subdued); font-size: .85em; }
 .qa-pending { color: var(--body-text-color-subdued); font-style: italic; margin-top: 6px !important; }
 .qa-card { margin-top: 10px; padding: 10px 14px; border-radius: 8px; border: 1px solid var(--border-color-primary);
   background: var(--background-fill-secondary); }
