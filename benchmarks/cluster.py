@@ -21,7 +21,8 @@ from pathlib import Path
 
 from qa.cluster.build import build_on_ray
 from qa.cluster.local import quiet_ray_environment, start_local_cluster
-from qa.config import CORES_ENV, SETTINGS
+from qa.config import SETTINGS
+from qa.environment import CORES_ENV
 from qa.embed.embedder import Embedder
 from qa.engine import Engine
 from qa.evaluation.benchmarks import load_squad, write_corpus

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from benchmarks import speedlib as lib
 from qa import timing
-from qa.config import SETTINGS, available_cores
+from qa.config import SETTINGS
+from qa.environment import available_cores
 from qa.embed.embedder import Embedder, model_path
 from qa.engine import Engine
 from qa.evaluation.benchmarks import load_beir, load_squad

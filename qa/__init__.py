@@ -1,5 +1,5 @@
 """qa: answers questions about a collection of articles with cited, verbatim excerpts."""
-from .config import go_offline
+from .environment import go_offline
 
 go_offline()  # before transformers, huggingface_hub or gradio are imported anywhere
 

@@ -6,17 +6,13 @@ import json
 import sys
 from pathlib import Path
 
-from .config import (DEFAULT_INDEX, DEFAULT_SOURCE, FETCH_ALLOW_ENV, MAX_K, MAX_K_JSON, USER_SOURCE, default_sources,
-                     fetch_allowed_networks)
-from .console import ConsoleProgress, plain, warn
+from .config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_K, MAX_K_JSON, USER_SOURCE, default_sources
+from .environment import FETCH_ALLOW_ENV, fetch_allowed_networks
+from .console import ConsoleProgress, plain, print_answer, to_json, warn
 from .errors import QAError, QuestionError, UsageError
 from .serve import startup
 
 EXIT_USAGE = 2
-# Article text is untrusted: ESC, BEL and C1 controls would reach the terminal as commands (clear the
-# screen, set the window title, plant OSC 8 links). Human output shows them as U+FFFD; lines and tabs stay.
-# JSON escapes U+0000-U+001F itself but passes DEL and C1 through when ensure_ascii is off
-_JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,7 +153,7 @@ def _ask(args) -> int:
     if args.question != "-":
         if args.chat:
             raise UsageError("--chat reads a conversation from stdin: give '-' as the question")
-        _print_answer(ask(engine, AskRequest(args.question, args.k, filters=filters, k_limit=limit)), args.json)
+        print_answer(ask(engine, AskRequest(args.question, args.k, filters=filters, k_limit=limit)), args.json)
         return 0
     status = 0
     conversation: list[str] = []  # the earlier questions of the current conversation (--chat)
@@ -167,7 +163,7 @@ def _ask(args) -> int:
             conversation = []
             continue
         try:
-            _print_answer(ask(engine, AskRequest(question, args.k, conversation, filters, limit)), args.json)
+            print_answer(ask(engine, AskRequest(question, args.k, conversation, filters, limit)), args.json)
         except QuestionError as exc:  # one bad line does not end the batch
             print(f"qa: error: {plain(str(exc))}", file=sys.stderr)
             status = EXIT_USAGE
@@ -175,40 +171,6 @@ def _ask(args) -> int:
             conversation.append(question)
         sys.stdout.flush()
     return status
-
-
-def _print_answer(answer, as_json: bool) -> None:
-    if as_json:
-        print(to_json(answer.to_json()))
-        return
-    tty = sys.stdout.isatty()
-    if answer.searched_for and answer.searched_for != answer.question:  # a follow-up, understood with earlier turns
-        print(plain(f"(searched for: {answer.searched_for})\n"))
-    if not answer.answered:
-        print(f"{answer.message} The closest excerpts are shown below, unmarked.\n")
-    for e in answer.excerpts:
-        c = e.citation
-        print(f"[{e.rank}] score {e.score:.3f}")
-        print("    " + _marked(e, tty).replace("\n", "\n    "))
-        print(plain(f"    — {c.title or c.doc_id}" + (f", {c.date}" if c.date else "")
-                    + f" · {c.doc_id} · chars {c.start}–{c.end}\n"))
-    print(f"({answer.took_ms:.0f} ms)")
-
-
-def _marked(excerpt, tty: bool) -> str:
-    """The excerpt with its highlighted sentence(s) marked: bold on a terminal, **…** elsewhere."""
-    on, off = ("\033[1;4m", "\033[0m") if tty else ("**", "**")
-    text, base, out, pos = excerpt.text, excerpt.citation.start, [], 0
-    spans = excerpt.highlight if excerpt.supporting else ()  # only excerpts that hold the answer are marked
-    for s, e in spans:  # cut by offsets first, then made safe: the marks are the only escapes
-        out += [plain(text[pos:s - base]), on, plain(text[s - base:e - base]), off]
-        pos = e - base
-    return "".join(out + [plain(text[pos:])])
-
-
-def to_json(obj) -> str:
-    """One line of JSON, non-ASCII kept readable but every control character escaped."""
-    return json.dumps(obj, ensure_ascii=False).translate(_JSON_C1)
 
 
 def _show(args) -> int:

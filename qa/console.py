@@ -1,6 +1,7 @@
-"""Console output shared by `qa` and `app.py`: build progress, and text made safe for a terminal."""
+"""Console output shared by `qa` and `app.py`: build progress, answers, and text made safe for a terminal."""
 from __future__ import annotations
 
+import json
 import sys
 
 # control characters (ESC, BEL, DEL, C1) would let an article drive the terminal: shown as U+FFFD instead
@@ -55,3 +56,44 @@ def plain(text: str) -> str:
 def warn(message: str) -> None:
     """A build's warning (a file skipped, a page not saved) on stderr, made safe for the terminal."""
     print(f"warning: {plain(message)}", file=sys.stderr)
+
+
+# Article text is untrusted: ESC, BEL and C1 controls would reach the terminal as commands (clear the
+# screen, set the window title, plant OSC 8 links). Human output shows them as U+FFFD; lines and tabs stay.
+# JSON escapes U+0000-U+001F itself but passes DEL and C1 through when ensure_ascii is off
+JSON_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+
+def print_answer(answer, as_json: bool) -> None:
+    """`qa ask`'s output of one answer: one line of JSON, or the excerpts for a person (marked, made safe)."""
+    if as_json:
+        print(to_json(answer.to_json()))
+        return
+    tty = sys.stdout.isatty()
+    if answer.searched_for and answer.searched_for != answer.question:  # a follow-up, understood with earlier turns
+        print(plain(f"(searched for: {answer.searched_for})\n"))
+    if not answer.answered:
+        print(f"{answer.message} The closest excerpts are shown below, unmarked.\n")
+    for e in answer.excerpts:
+        c = e.citation
+        print(f"[{e.rank}] score {e.score:.3f}")
+        print("    " + marked(e, tty).replace("\n", "\n    "))
+        print(plain(f"    — {c.title or c.doc_id}" + (f", {c.date}" if c.date else "")
+                    + f" · {c.doc_id} · chars {c.start}–{c.end}\n"))
+    print(f"({answer.took_ms:.0f} ms)")
+
+
+def marked(excerpt, tty: bool) -> str:
+    """The excerpt with its highlighted sentence(s) marked: bold on a terminal, **…** elsewhere."""
+    on, off = ("\033[1;4m", "\033[0m") if tty else ("**", "**")
+    text, base, out, pos = excerpt.text, excerpt.citation.start, [], 0
+    spans = excerpt.highlight if excerpt.supporting else ()  # only excerpts that hold the answer are marked
+    for s, e in spans:  # cut by offsets first, then made safe: the marks are the only escapes
+        out += [plain(text[pos:s - base]), on, plain(text[s - base:e - base]), off]
+        pos = e - base
+    return "".join(out + [plain(text[pos:])])
+
+
+def to_json(obj) -> str:
+    """One line of JSON, non-ASCII kept readable but every control character escaped."""
+    return json.dumps(obj, ensure_ascii=False).translate(JSON_C1)

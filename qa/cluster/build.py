@@ -9,7 +9,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ..config import CLUSTER, CORES_ENV, ClusterSettings, Settings
+from ..config import CLUSTER, ClusterSettings, Settings
+from ..environment import CORES_ENV
 from ..embed.embedder import Embedder
 from ..embed.tokens import truncate
 from ..engine import Engine

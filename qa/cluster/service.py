@@ -12,7 +12,8 @@ import os
 import time
 from pathlib import Path
 
-from ..config import CLUSTER, MAX_K_JSON, CORES_ENV, SETTINGS, ClusterSettings, Settings
+from ..config import CLUSTER, MAX_K_JSON, SETTINGS, ClusterSettings, Settings
+from ..environment import CORES_ENV
 from ..engine import Engine
 from ..errors import ClusterError, QAError
 from ..records import Answer, Document

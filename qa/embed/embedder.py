@@ -14,7 +14,8 @@ import numpy as np
 import qa  # noqa: F401  sets the offline variables before transformers is imported
 
 from .. import timing
-from ..config import FORBID_MODEL_ENV, Settings, available_cores, backend_override, model_forbidden
+from ..config import Settings
+from ..environment import FORBID_MODEL_ENV, available_cores, backend_override, model_forbidden
 from .onnx_model import mean_pool, run_side_by_side
 from .sentence_vectors import sentence_means
 from .tokens import TokenCache, padded, truncate

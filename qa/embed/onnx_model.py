@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .. import timing
-from ..config import cache_dir
+from ..environment import cache_dir
 
 EXPORT_VERSION = "4"  # bump when the export recipe changes, so cached files are remade
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")

@@ -6,7 +6,7 @@ import sys
 import threading
 import time
 
-from ..config import crash_test_pause
+from ..environment import crash_test_pause
 
 POLL_SECONDS = 0.05
 

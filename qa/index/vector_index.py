@@ -6,7 +6,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..config import VectorIndexSettings, available_cores
+from ..config import VectorIndexSettings
+from ..environment import available_cores
 
 TRAIN_POINTS_PER_LIST = 64  # k-means sample per list: enough for stable centroids, training stays seconds
 

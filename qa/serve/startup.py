@@ -7,8 +7,9 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from .. import config
-from ..config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_UPLOAD_BYTES, PASSWORD_ENV, USER_SOURCE, default_sources
+from .. import environment
+from ..config import DEFAULT_INDEX, DEFAULT_SOURCE, MAX_UPLOAD_BYTES, USER_SOURCE, default_sources
+from ..environment import PASSWORD_ENV
 
 
 class ExposureError(Exception):
@@ -43,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         "requests naming any other host are refused")
     p.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
                    help="a non-public network that Add by address may fetch from, e.g. 10.0.0.0/8 (repeatable; "
-                        f"${config.FETCH_ALLOW_ENV} too); by default only public addresses are fetched")
+                        f"${environment.FETCH_ALLOW_ENV} too); by default only public addresses are fetched")
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="serve a sharded index (qa build --shards N) with Ray Serve on the cluster at ADDRESS "
                         "(none: a Ray of this machine's own); needs the cluster extra")
@@ -72,7 +73,7 @@ def is_loopback(host: str) -> bool:
 def login(args: argparse.Namespace, password: str | None) -> tuple[str, str] | None:
     """The (user, password) Gradio asks for, or None; ExposureError when the address needs more care.
 
-    `password` is the one set in the environment (config.password()), or None.
+    `password` is the one set in the environment (environment.password()), or None.
     """
     if not is_loopback(args.host):
         if not args.expose:
@@ -137,7 +138,8 @@ def create_app(engine, sources: Path | list[Path], site, uploads: Path | None = 
 
     `fetch_allow`: the non-public networks (qa.ingest.addresses) that Add by address may fetch from."""
     from ..conversations.store import ConversationStore
-    from ..ui.chat import ASK_CONCURRENCY, CSS, ChatApp, theme
+    from ..ui.chat import ASK_CONCURRENCY, CSS, ChatApp
+    from ..ui.style import theme
     from .web import build_app
 
     conversations = ConversationStore.beside(engine.index_dir)  # the chat keeps them, the REST API reads them
@@ -171,8 +173,8 @@ def run(args: argparse.Namespace) -> int:
     from ..ingest.addresses import parse_networks
 
     try:
-        auth = login(args, config.password())
-        fetch_allow = parse_networks(config.fetch_allowed_networks() + args.allow_network)
+        auth = login(args, environment.password())
+        fetch_allow = parse_networks(environment.fetch_allowed_networks() + args.allow_network)
         if args.uploads.resolve().is_relative_to(DEFAULT_SOURCE.resolve()):
             print(f"app: warning: uploads will be saved in {args.uploads}, among the seed articles the "
                   "repository tracks", file=sys.stderr)

@@ -276,36 +276,4 @@ def saved_turns(saved: str) -> list[dict]:
     return turns[-MAX_TURNS:]
 
 
-CSS = style.CSS + """
-#qa-hint:not(:has(.qa-hint)) { display: none; }
-#qa-ask-row { flex-wrap: nowrap; gap: 8px; }
-#qa-filters { margin-top: 4px; }
-.qa-title { margin: 4px 0 0 0; font-size: 1.6em; }
-.qa-title span { font-size: .55em; font-weight: 400; color: var(--body-text-color-subdued); margin-left: 8px; }
-#qa-source-col { position: sticky; top: 8px; align-self: flex-start; }
-#qa-examples button { flex: 0 1 auto; }
-#qa-clear { background: none; border: 1px dashed var(--border-color-primary); margin-left: auto; }
-#qa-header { align-items: center; }
-.qa-status { text-align: right; color: var(--body-text-color-subdued); font-size: .9em; background: none; }
-@media (max-width: 600px) {
-  #qa-header { flex-wrap: wrap; gap: 0; }
-  #qa-header > * { min-width: 100% !important; }
-  .qa-title { font-size: 1.3em; }
-  .qa-title span { display: block; margin-left: 0; }
-  .qa-status { text-align: left; }
-  #qa-source-col { position: static; }
-  .qa-chat { max-height: 70vh; }
-}
-""" + collection_view.CSS + conversation_list.CSS
-
-
-def theme() -> gr.themes.Base:
-    """The default look with system fonts: Gradio's own theme fetches Google Fonts, an outside request."""
-    return gr.themes.Default(
-        font=[gr.themes.Font("system-ui"), gr.themes.Font("Segoe UI"), gr.themes.Font("Helvetica"), "sans-serif"],
-        font_mono=[gr.themes.Font("ui-monospace"), gr.themes.Font("Menlo"), gr.themes.Font("Consolas"), "monospace"],
-    ).set(  # WCAG AA (4.5:1) in both themes: Gradio's grey meta text is 1.9:1 on white, white on orange-500 2.8:1
-        body_text_color_subdued="*neutral_600",
-        button_primary_background_fill="*primary_700", button_primary_background_fill_dark="*primary_700",
-        button_primary_background_fill_hover="*primary_800", button_primary_background_fill_hover_dark="*primary_800",
-    )
+CSS = style.CSS + collection_view.CSS + conversation_list.CSS  # qa/ui/style.py: the chat's own
