@@ -103,8 +103,6 @@ def test_and_what_about_mexico_after_follow_ups_is_about_mexico(page, tmp_path):
     shoot(page, turn, "mexico", tmp_path)
 
 
-@pytest.mark.xfail(reason="which sentence answers 'voted against' is another engineer's branch (sentence choice)",
-                   strict=False)
 def test_who_voted_against_the_lithium_mine_names_the_councillor(page, tmp_path):
     turn = ask(page, "Who voted against the lithium mine?")
     shoot(page, turn, "voted-against", tmp_path)
@@ -112,8 +110,8 @@ def test_who_voted_against_the_lithium_mine_names_the_councillor(page, tmp_path)
     assert "Mira Halvorsen" in first, answer_of(turn)
 
 
-@pytest.mark.xfail(reason="filters that find an answer a narrower search would find are another engineer's branch",
-                   strict=False)
+@pytest.mark.xfail(reason="open (issue 23): within a one-article filter the judge's 'peak' feature has no other "
+                   "candidates to compare with (0), and 'How much will it cost?' falls below the answer bar", strict=True)
 def test_a_filter_on_the_bridge_article_finds_its_cost(page, tmp_path):
     page.locator("#qa-filters").click()
     docs = page.locator("#qa-filter-docs input").first

@@ -89,6 +89,17 @@ class AnswerSentenceOut(BaseModel):
                                              "or an HTML meta tag), not in its text: start and end are then 0")
 
 
+class FactOut(BaseModel):
+    """The asked-for fact: a span of an answer sentence, `text` exactly the article's text[start:end]."""
+
+    model_config = ConfigDict(extra="forbid")  # Answer.to_json() is the shape: no key of its own here
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
 class CorrectionOut(BaseModel):
     """A misspelled word of the question, replaced by the collection's nearest word before searching."""
 
@@ -118,7 +129,7 @@ class AnswerOut(BaseModel):
     took_ms: float
     answer: list[AnswerSentenceOut] = Field(description="the 1-3 sentences that answer directly, quoted verbatim "
                                                         "from across the excerpts; empty at confidence none")
-    fact: AnswerSentenceOut | None = Field(description="the asked-for fact (a person, organisation, date, number, "
+    fact: FactOut | None = Field(description="the asked-for fact (a person, organisation, date, number, "
                                                        "amount, place or duration): the shortest span of an answer "
                                                        "sentence that is it, verbatim with its offsets; null when "
                                                        "the question asks for no such thing or no span fits")
