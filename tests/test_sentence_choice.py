@@ -97,3 +97,16 @@ def test_the_kind_asked_for_is_in_the_answer_sentence(news):
     answer = news.ask("When will work on the Greywater Ridge mine start?", 3)
     assert "2026" in answer.answer[0].text and answer.signals.kind_present
     assert answer.fact is not None and answer.fact.text == "2026"
+
+
+@pytest.mark.model
+def test_a_supporting_source_marks_the_answer_sentence_it_holds(news):
+    # issue 23: chip [1] pointed at the answer's sentence while source [1] highlighted another ("voted 7 to 4")
+    answer = news.ask("Who voted against the lithium mine?", 3)
+    first = answer.answer[0]
+    holding = [e for e in answer.excerpts if e.supporting]
+    assert holding and all(e.citation.doc_id == first.doc_id for e in holding[:1])
+    assert (first.start, first.end) in holding[0].highlight
+    for e in holding:  # every mark of a supporting source is a sentence of the answer
+        assert all(any(s.doc_id == e.citation.doc_id and s.start <= a and b <= s.end for s in answer.answer)
+                   for a, b in e.highlight)

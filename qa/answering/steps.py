@@ -98,15 +98,24 @@ def highlight(question: ParsedQuestion, chosen: Selection, pool: SentencePool | 
 def cite(chosen: Selection, found: Retrieved, spans: list[Spans], store: Store, catalog: Catalog,
          answer_sentences: Sequence[AnswerSentence] = ()) -> tuple[Excerpt, ...]:
     """The excerpts as a reader gets them: ranked, with their citation, marked sentences and story copies; those
-    that hold a sentence of the answer (`answer_sentences`) are the supporting ones."""
+    that hold a sentence of the answer (`answer_sentences`) are the supporting ones, and mark those sentences."""
     docs = store.document_meta(p.doc_id for p in chosen.passages)
     return tuple(
         Excerpt(rank=rank, score=found.candidates[p.passage_id].score, text=p.text,
-                citation=citation(docs[p.doc_id], p), highlight=marked, passage_id=p.passage_id,
+                citation=citation(docs[p.doc_id], p), highlight=held(p, answer_sentences) or marked,
+                passage_id=p.passage_id,
                 cosine=found.candidates[p.passage_id].dense,
                 also_in=catalog.also_in(p.doc_id), supporting=supports(p, answer_sentences))
         for rank, (p, marked) in enumerate(zip(chosen.passages, spans), start=1)
     )
+
+
+def held(passage: Passage, answer_sentences: Sequence[AnswerSentence]) -> Spans:
+    """The answer's sentences inside `passage` (cut to it), in text order: what its source marks, so a chip and its
+    source show the same sentence (the excerpt's own best sentence may be another). A metadata answer holds none."""
+    return tuple(sorted((max(s.start, passage.start), min(s.end, passage.end)) for s in answer_sentences
+                        if s.metadata is None and s.doc_id == passage.doc_id
+                        and s.start < passage.end and passage.start < s.end))
 
 
 def supports(passage: Passage, answer_sentences: Sequence[AnswerSentence]) -> bool:
