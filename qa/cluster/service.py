@@ -121,11 +121,11 @@ class RayEngine(Engine):
     def remote(self, method: str, *args, **kwargs):
         return call(self.front, method, *args, attempts=self.attempts, **kwargs)
 
-    def ask(self, question: str, k: int | None = None, previous=(), filters=None, k_limit: int = MAX_K_JSON
-            ) -> Answer:
+    def ask(self, question: str, k: int | None = None, previous=(), filters=None, k_limit: int = MAX_K_JSON,
+            as_typed: bool = False) -> Answer:
         # a bad request is refused here, without a round trip; the front checks it again as Engine.ask does
         self.check_question(question), self.check_k(k, k_limit), self.check_previous(previous)
-        return self.remote("ask", question, k, list(previous or ()), filters, k_limit)
+        return self.remote("ask", question, k, list(previous or ()), filters, k_limit, as_typed)
 
     def warm_up(self) -> None:
         self.remote("warm_up")

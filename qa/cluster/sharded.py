@@ -18,6 +18,9 @@ from typing import Iterable
 
 import numpy as np
 
+from ..answering.fact import EntityTagger
+from ..answering.spelling import Speller
+from ..index.vocabulary import Vocabulary
 from ..answering.catalog import Catalog, check_dates
 from ..answering.retriever import Candidate, fuse
 from ..config import SETTINGS, Settings
@@ -215,6 +218,7 @@ class ShardedEngine(Engine):
         self.settings = settings
         self.embedder = embedder or Embedder(settings)
         self.set_aside = None
+        self.tagger = EntityTagger(settings.answer)  # the asked-for fact, as Engine marks it
         self.collection = collection
         fan = FanOut(shards)
         store = FrontStore(fan)
@@ -222,7 +226,10 @@ class ShardedEngine(Engine):
         idf = idf_lookup(stats.passages, lambda term: stats.df.get(term, 0))
         self.front = LoadedGeneration(max(collection.generations, default=0), store,
                                       FrontRetriever(fan, sum(fan.every("count")), settings), idf,
-                                      FrontCatalog(collection.companions(), store))
+                                      FrontCatalog(collection.companions(), store),
+                                      # spelling over the shards' joined vocabularies is not built yet: an empty
+                                      # one corrects nothing, and words the search knows (idf) are never touched
+                                      Speller(Vocabulary(), settings.retrieval.spelling_edits_from, idf))
         self.fan = fan
 
     @classmethod
