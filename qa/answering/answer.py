@@ -9,6 +9,7 @@ import numpy as np
 
 from ..config import AnswerSettings
 from .excerpts import term_shares
+from . import ranker
 from .question import ParsedQuestion
 from .relation import asked_relations, holds_phrase, holds_relations, phrase_share, phrases, relation_phrases
 from ..records import AnswerSentence, AnswerSignals, Excerpt, Passage
@@ -94,10 +95,14 @@ def sentences_of(question: ParsedQuestion, passages: Sequence[Passage], cosines:
 
 def score(question: ParsedQuestion, candidates: list[SentenceCandidate], cosines: np.ndarray,
           settings: AnswerSettings) -> np.ndarray:
-    """How well each candidate answers: the question's terms it holds, the model's similarity of the sentence
+    """How well each candidate answers: the learned ranker's score (`ranker.features`) when weights are fitted;
+    else a hand-weighted sum of the question's terms it holds, the model's similarity of the sentence
     (`cosines`) and of its excerpt to the question, its share of the question's phrases, the negation or contrast
     the question holds, the kind of fact asked for, less a penalty for headings, bylines and datelines."""
     kind = answer_type(question.text)
+    if settings.sentence_weights:  # the learned ranker (qa/fitted_sentences.py), unless a variant turns it off
+        rows = ranker.features(question, candidates, cosines, kind, [looks_like_heading(c.text) for c in candidates])
+        return ranker.scores(rows, dict(settings.sentence_weights))
     w = settings
     return np.asarray([w.terms * c.terms + w.cosine * cosine + w.passage * c.passage_cosine - w.rank * c.rank
                        + w.phrase * c.phrase + (w.relation if c.relation else 0.0)
@@ -113,10 +118,11 @@ def choose(candidates: list[SentenceCandidate], scores: np.ndarray, settings: An
     if not candidates:
         return ()
     best = float(scores.max())
+    margin = settings.ranker_margin if settings.sentence_weights else settings.margin  # each in its scores' units
     chosen: list[SentenceCandidate] = []
     for i in np.argsort(-scores, kind="stable"):
         c = candidates[int(i)]
-        if chosen and (len(chosen) == settings.max_sentences or scores[i] < best - settings.margin):
+        if chosen and (len(chosen) == settings.max_sentences or scores[i] < best - margin):
             break
         if all(not _same_thing(c, other) for other in chosen) and not repeats_fact(c, chosen, kind):
             chosen.append(c)
