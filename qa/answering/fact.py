@@ -52,6 +52,7 @@ _PATTERNS = {
 }
 # words an entity span may start with that a reader does not count as the fact ("Councillor Mira Halvorsen")
 _LEADING = re.compile(r"^(the|a|an|about|around|roughly|approximately|nearly|almost|some|over|under|more than|"
+                      r"estimated|as late as|as early as|circa|"
                       r"less than|fewer than|up to|at least|only|just|councillor|councilor|mr|mrs|ms|dr|sir|"
                       r"president|senator|governor|minister|mayor|judge|professor|prof|general|captain|king|queen|"
                       r"pope|saint|st)\.?\s+", re.I)
