@@ -131,9 +131,10 @@ class Engine:
         return (line,), byline.clearly_meant(question, doc, [o for o in others if o])
 
     def warm_up(self) -> None:
-        """Load the model and the index now, so the first question is answered at full speed."""
+        """Load the model, the entity model and the index now, so the first question is answered at full speed."""
         self.loaded().speller.prepare()
         self.embedder.load()
+        self.tagger.load()  # about 2 s: a server pays it at start-up, not on its first "who"/"when" question
         self.embedder.embed_query("warm up")  # and the question session's first run
 
     # ---- checking requests: the one place that says what is valid ----------------------

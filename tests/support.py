@@ -283,3 +283,21 @@ def seeds_with(base: Path, embedder, articles: dict[str, str]):
     engine = Engine(base / "index", embedder=embedder, create=True)
     engine.build([base / "articles"])
     return engine
+
+
+SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad" / "dev-v1.1.rebuilt.json"
+
+
+def seeds_and_squad(folder: Path, paragraphs: int) -> list[str]:
+    """Write the first `paragraphs` SQuAD dev paragraphs (as `qa eval` writes them) and the seed articles into
+    `folder`; return the questions about those paragraphs, in the file's order. Skips when SQuAD is not beside us."""
+    if not SQUAD.is_file():
+        pytest.skip(f"the SQuAD file is not here: {SQUAD}")
+    from qa.evaluation.benchmarks import load_squad, write_corpus
+
+    bench = load_squad(SQUAD)
+    kept = dict(list(bench.corpus.items())[:paragraphs])
+    write_corpus(kept, folder)
+    for seed in SEEDS.glob("*.txt"):  # after: write_corpus empties the folder first
+        shutil.copy(seed, folder)
+    return [q.text for q in bench.questions if set(q.relevant) & set(kept)]

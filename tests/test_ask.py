@@ -62,3 +62,13 @@ def test_off_topic_question_is_not_answered(seed_engine):
     answer = seed_engine.ask("What is the best recipe for sourdough bread?", 5)
     assert answer.answered is False
     assert answer.excerpts  # the closest ones are still listed
+
+
+def test_warm_up_loads_the_entity_model_too(tmp_path, embedder):
+    """A server warms up at start-up; its first "who"/"when" question must not pay spaCy's load (about 2 s)."""
+    from .support import engine_over
+
+    engine = engine_over(tmp_path, {"a.txt": "The bridge reopened in 2019 after repairs.\n"}, embedder)
+    assert engine.tagger.pipeline is None  # loaded on first use, not on opening the index
+    engine.warm_up()
+    assert engine.tagger.pipeline is not None

@@ -14,13 +14,12 @@ import numpy as np
 import psutil
 import pytest
 
-from .support import ROOT, SEED_QUESTION, SEEDS
+from .support import ROOT, SEED_QUESTION, SEEDS, seeds_and_squad
 
 ray = pytest.importorskip("ray", reason="Ray (the `cluster` extra) is not installed: pip install 'qa[cluster]'")
 pytestmark = pytest.mark.model
 LOOPBACK = {"127.0.0.1", "::ffff:127.0.0.1"}
 
-SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad" / "dev-v1.1.rebuilt.json"
 PARAGRAPHS = 200
 QUESTIONS = 40  # of the paragraphs' questions, the first ones: a fixed list
 # seconds a `qa build --ray` may take: a safety net against a hung cluster, never a speed check (under a load of
@@ -49,16 +48,8 @@ def cluster():
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory):
     """The seeds plus the first PARAGRAPHS SQuAD paragraphs as files (as `qa eval` writes them), and questions."""
-    if not SQUAD.is_file():
-        pytest.skip(f"the SQuAD file is not here: {SQUAD}")
-    from qa.evaluation.benchmarks import load_squad, write_corpus
-
-    bench = load_squad(SQUAD)
-    kept = dict(list(bench.corpus.items())[:PARAGRAPHS])
     folder = tmp_path_factory.mktemp("cluster") / "articles"
-    shutil.copytree(SEEDS, folder)
-    write_corpus(kept, folder)
-    questions = [q.text for q in bench.questions if set(q.relevant) & set(kept)][:QUESTIONS]
+    questions = seeds_and_squad(folder, PARAGRAPHS)[:QUESTIONS]
     return folder, [SEED_QUESTION, *questions]
 
 

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from .support import ROOT, SEEDS
+from .support import ROOT, seeds_and_squad
 
 ray = pytest.importorskip("ray", reason="Ray (the `cluster` extra) is not installed: pip install 'qa[cluster]'")
 pytestmark = pytest.mark.model
 
-SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad" / "dev-v1.1.rebuilt.json"
 PARAGRAPHS = 60  # SQuAD has ~5 questions a paragraph: enough for QUESTIONS
 QUESTIONS = 200
 SHARDS = 3
@@ -28,17 +27,8 @@ DEADLINE = 1200  # seconds to wait for a condition: generous, since the CPU is s
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory):
     """The seeds plus the first PARAGRAPHS SQuAD paragraphs as files, and QUESTIONS of their questions."""
-    if not SQUAD.is_file():
-        pytest.skip(f"the SQuAD file is not here: {SQUAD}")
-    from qa.evaluation.benchmarks import load_squad, write_corpus
-
-    bench = load_squad(SQUAD)
-    kept = dict(list(bench.corpus.items())[:PARAGRAPHS])
     folder = tmp_path_factory.mktemp("sharded") / "articles"
-    write_corpus(kept, folder)
-    for seed in SEEDS.glob("*.txt"):  # after: write_corpus empties the folder first
-        shutil.copy(seed, folder)
-    questions = [q.text for q in bench.questions if set(q.relevant) & set(kept)][:QUESTIONS]
+    questions = seeds_and_squad(folder, PARAGRAPHS)[:QUESTIONS]
     assert len(questions) == QUESTIONS
     return folder, questions
 
