@@ -27,9 +27,15 @@ def test_every_seed_question_stands_alone():
 
 @pytest.mark.parametrize("question", ["When?", "Who said that?", "And what did they agree to?", "Why?",
                                       "What about Mexico?", "How much did they weigh?", "Who proclaimed the embargo?",
-                                      "What did he say?"])
+                                      "What did he say?", "What is banned?", "Who resigned?"])
 def test_pronouns_and_ellipsis_depend_on_the_previous_turn(question):
     assert depends_on_previous(question)
+
+
+def test_one_word_of_its_own_stands_alone_only_when_it_is_a_name():
+    assert not depends_on_previous("Who is Beyonce?")
+    assert resolve("Who is Beyonce?", ["What fines do businesses face?"]) == "Who is Beyonce?"
+    assert resolve("What is banned?", ["What fines do businesses face?"]) == "What is banned? fines businesses face"
 
 
 def test_a_question_naming_its_own_subject_is_searched_as_typed():
