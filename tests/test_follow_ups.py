@@ -8,7 +8,7 @@ import pytest
 from qa.errors import QuestionError
 from qa.answering.followup import depends_on_previous, focus_of, resolve
 
-from .support import PLAIN, ROOT, SPUN
+from .support import PLAIN, ROOT, SPUN, seeds_with
 
 ANESTHETIC = "Which veterinary anesthetic did China move to regulate?"
 
@@ -27,9 +27,15 @@ def test_every_seed_question_stands_alone():
 
 @pytest.mark.parametrize("question", ["When?", "Who said that?", "And what did they agree to?", "Why?",
                                       "What about Mexico?", "How much did they weigh?", "Who proclaimed the embargo?",
-                                      "What did he say?"])
+                                      "What did he say?", "What is banned?", "Who resigned?"])
 def test_pronouns_and_ellipsis_depend_on_the_previous_turn(question):
     assert depends_on_previous(question)
+
+
+def test_one_word_of_its_own_stands_alone_only_when_it_is_a_name():
+    assert not depends_on_previous("Who is Beyonce?")
+    assert resolve("Who is Beyonce?", ["What fines do businesses face?"]) == "Who is Beyonce?"
+    assert resolve("What is banned?", ["What fines do businesses face?"]) == "What is banned? fines businesses face"
 
 
 def test_a_question_naming_its_own_subject_is_searched_as_typed():
@@ -115,3 +121,18 @@ def test_previous_must_be_a_list_of_texts(seed_engine, previous):
 def test_blank_earlier_questions_are_skipped(seed_engine):
     answer = seed_engine.ask(ANESTHETIC, 3, previous=["", "   "])
     assert answer.searched_for == ANESTHETIC
+
+
+@pytest.fixture(scope="module")
+def drought(tmp_path_factory, embedder):
+    """An engine over the seeds plus one of the development articles (eval/dev/articles, never held out)."""
+    article = ROOT / "eval" / "dev" / "articles" / "reservoir_drought.txt"
+    return seeds_with(tmp_path_factory.mktemp("drought"), embedder, {article.name: article.read_text(encoding="utf-8")})
+
+
+def test_a_follow_up_with_words_of_its_own_finds_its_own_passage(drought):
+    # "he" leans on the chair question, but "blame" and "shortfall" say which passage: the earlier turn's five
+    # words must not pull the search back to the passage that named the chair
+    got = drought.ask("What did he blame for the shortfall?", 5, previous=["Who chairs the Calder Valley water board?"])
+    assert "chairs Calder Valley water board" in got.searched_for
+    assert "a second dry summer in a row" in got.excerpts[0].text, got.excerpts[0].text

@@ -38,14 +38,17 @@ def content_words(question: str) -> list[str]:
 
 def depends_on_previous(question: str, earlier: str = "") -> bool:
     """Whether `question` leans on an earlier turn: an anaphor ("it", "they", "that") or a definite
-    description ("the embargo") in a short question, an opening "and"/"what about", or no words of its own
-    ("When?", "Why?"). `earlier`: the turn it would lean on, as understood."""
+    description ("the embargo") in a short question, an opening "and"/"what about", no words of its own
+    ("When?", "Why?"), or one that is not a name ("What is banned?"; "Who is Beyonce?" stands alone).
+    `earlier`: the turn it would lean on, as understood."""
     words = [w.lower() for w in _WORD.findall(question)]
     content = content_words(question)
     if _CUES.match(question) or not content:
         return True
     if any(w in ANAPHORS for w in words):
         return len(content) <= MAX_CONTENT_WORDS
+    if len(content) == 1 and not _is_name(content[0]):  # "What is banned?", "Who resigned?": asks, names nothing
+        return True
     # "Who proclaimed the embargo?": a definite description with no name of its own points back too, unless it
     # repeats the earlier turn's words: "Who voted against the lithium mine?" after questions about lithium
     # output names its own subject, and the earlier words would only pull the search back to them

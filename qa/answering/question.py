@@ -41,4 +41,10 @@ def parse(asked: str, text: str, idf: Idf, embed_query: Callable[[str], np.ndarr
     # built by iterating `terms`, as every consumer sums in this order: equal sums, equal ties
     raw = {t: idf(t) for t in terms}
     weights = {t: raw[t] or idf.unseen for t in terms}  # type: ignore[attr-defined]
-    return ParsedQuestion(asked, text, terms, raw, weights, embed_query(text), frozenset(tokenize(focus)))
+    vector = embed_query(text)
+    if text != asked:  # a follow-up, searched with the turn it leans on: the dense side reads the question as typed
+        # as much as the two together, so the earlier turn's words place it (which article) without pulling it back
+        # to the earlier turn's passage ("What did he blame for the shortfall?" after a question about the chair)
+        both = vector + embed_query(asked)
+        vector = both / (np.linalg.norm(both) or 1.0)
+    return ParsedQuestion(asked, text, terms, raw, weights, vector, frozenset(tokenize(focus)))

@@ -23,8 +23,15 @@ class Retrieved:
     candidates: Mapping[int, Candidate]
     passages: tuple[Passage, ...]  # in the candidates' order
 
-    def peak(self) -> float:
-        """The best candidate's dense cosine less the mean of the 5 best (`confidence.peak`)."""
+    def peak(self, sentence_similarities: Sequence[float]) -> float:
+        """The best candidate's dense cosine less the mean of the 5 best (`confidence.peak`). When only one passage
+        could be found (a filter allowing one short article, or a one-passage collection), the candidates compared
+        are its sentences (`sentence_similarities`, the model's similarity of each to the question): a single
+        passage's lead over itself is 0, and a question its article answers fell below the answer bar (issue 23).
+        Its lead over other articles' passages is no help either: a short question ("How much will it cost?") can be
+        closer to them than to the passage that answers it, where only the answering sentence stands out."""
+        if len(self.candidates) == 1:
+            return confidence.peak(sentence_similarities)
         return confidence.peak(c.dense for c in self.candidates.values())
 
     def agreement(self, depth: int) -> confidence.Agreement:
@@ -80,7 +87,8 @@ def sentence_pool(question: ParsedQuestion, chosen: Selection, load: LoadVectors
 def judge(question: ParsedQuestion, chosen: Selection, found: Retrieved, pool: SentencePool, passages: int,
           settings: RetrievalSettings) -> Confidence:
     """How surely the first excerpts answer, and the level a reader sees (`confidence.judge`)."""
-    return confidence.judge(question, [p.text for p in chosen.passages], chosen.cosines, found.peak(),
+    return confidence.judge(question, [p.text for p in chosen.passages], chosen.cosines,
+                            found.peak(pool.similarities_once().tolist()),
                             pool.best_similarity(), passages, settings)
 
 
