@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,19 @@ def indexes(collection, tmp_path_factory, embedder):
 @pytest.fixture(scope="module")
 def single_answers(indexes, collection):
     return [first(indexes[0].ask(q)) for q in collection[1]]
+
+
+@pytest.fixture(scope="module")
+def misspelled(indexes, collection) -> str:
+    """A question of the list with its longest word misspelled (two inner letters swapped) that the single index
+    corrects back."""
+    for question in collection[1]:
+        word = max(re.findall(r"\b[a-z]{8,}\b", question), key=len, default=None)
+        if word:
+            typo = question.replace(word, word[:2] + word[3] + word[2] + word[4:], 1)
+            if indexes[0].ask(typo).corrections:
+                return typo
+    raise AssertionError("no question of the list could be misspelled and corrected")
 
 
 class Gate:
@@ -166,6 +180,21 @@ def test_shards_in_process_answer_as_the_single_index(indexes, collection, singl
     assert agreement(found, single_answers) >= 0.99
 
 
+def spelled(answer) -> tuple:
+    """What spelling decided: the question searched for and each correction."""
+    return answer.searched_for, [c.to_json() for c in answer.corrections]
+
+
+def test_a_misspelled_question_over_shards_is_corrected_as_over_the_single_index(indexes, misspelled, embedder):
+    """The front corrects with the collection's words joined over every shard, as the single index does."""
+    from qa.cluster.sharded import ShardedEngine
+
+    single = indexes[0].ask(misspelled)
+    sharded = ShardedEngine.open(indexes[1], embedder=embedder).ask(misspelled)
+    assert single.searched_for != misspelled
+    assert spelled(sharded) == spelled(single) and first(sharded) == first(single)
+
+
 def test_qa_ask_json_has_the_single_index_shape(indexes, collection):
     """`qa ask --json` over the sharded folder (in one process) prints what it prints over the single index."""
     question = collection[1][0]
@@ -192,6 +221,12 @@ def test_ray_serve_answers_as_the_single_index(service, indexes, collection, sin
     doc_id = indexes[0].documents()[0][0].doc_id
     assert service.document(doc_id).title == indexes[0].document(doc_id).title
     assert service.also_in(doc_id) == indexes[0].also_in(doc_id)
+
+
+def test_ray_serve_corrects_a_misspelled_question_as_the_single_index(service, indexes, misspelled):
+    single, served = indexes[0].ask(misspelled), service.ask(misspelled)
+    assert single.searched_for != misspelled
+    assert spelled(served) == spelled(single) and first(served) == first(single)
 
 
 def replicas(deployment: str) -> set[str]:

@@ -20,7 +20,6 @@ import numpy as np
 
 from ..answering.fact import EntityTagger
 from ..answering.spelling import Speller
-from ..index.vocabulary import Vocabulary
 from ..answering.catalog import Catalog, check_dates
 from ..answering.retriever import Candidate, fuse
 from ..config import SETTINGS, Settings
@@ -227,9 +226,7 @@ class ShardedEngine(Engine):
         self.front = LoadedGeneration(max(collection.generations, default=0), store,
                                       FrontRetriever(fan, sum(fan.every("count")), settings), idf,
                                       FrontCatalog(collection.companions(), store),
-                                      # spelling over the shards' joined vocabularies is not built yet: an empty
-                                      # one corrects nothing, and words the search knows (idf) are never touched
-                                      Speller(Vocabulary(), settings.retrieval.spelling_edits_from, idf))
+                                      Speller(collection.words, settings.retrieval.spelling_edits_from, idf))
         self.fan = fan
 
     @classmethod
