@@ -180,6 +180,20 @@ def test_shards_in_process_answer_as_the_single_index(indexes, collection, singl
     assert agreement(found, single_answers) >= 0.99
 
 
+# what only an engine with an index of its own holds: its store and the generation it loaded from it
+OWN_INDEX = {"store", "_loaded", "_reload"}
+
+
+def test_engines_without_an_index_of_their_own_have_every_other_engine_attribute(indexes, embedder, service):
+    """The front over shards and the Ray service's engine share Engine's initialiser: an attribute added to a
+    single index's engine (as the speller and the entity tagger were) is theirs too."""
+    from qa.cluster.sharded import ShardedEngine
+
+    needed = set(vars(indexes[0])) - OWN_INDEX
+    assert needed <= set(vars(ShardedEngine.open(indexes[1], embedder=embedder)))
+    assert needed <= set(vars(service))
+
+
 def spelled(answer) -> tuple:
     """What spelling decided: the question searched for and each correction."""
     return answer.searched_for, [c.to_json() for c in answer.corrections]

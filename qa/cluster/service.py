@@ -118,11 +118,9 @@ class RayEngine(Engine):
     """The `Engine` the serve layer uses, its work done by the front deployment (`deploy`)."""
 
     def __init__(self, front, root: Path, settings: Settings = SETTINGS, cluster: ClusterSettings = CLUSTER):
+        self.init_answering(root, settings)  # Engine's own (its embedder never loads: the front embeds)
         self.front = front
-        self.index_dir = Path(root)
-        self.settings = settings
         self.attempts = cluster.call_attempts
-        self.set_aside = None
 
     def remote(self, method: str, *args, **kwargs):
         return call(self.front, method, *args, attempts=self.attempts, **kwargs)

@@ -18,7 +18,6 @@ from typing import Iterable
 
 import numpy as np
 
-from ..answering.fact import EntityTagger
 from ..answering.spelling import Speller
 from ..answering.catalog import Catalog, check_dates
 from ..answering.retriever import Candidate, fuse
@@ -213,11 +212,7 @@ class ShardedEngine(Engine):
 
     def __init__(self, shards: list, collection: Collection, settings: Settings = SETTINGS,
                  embedder: Embedder | None = None, index_dir: Path | None = None):
-        self.index_dir = Path(index_dir) if index_dir else Path(".")
-        self.settings = settings
-        self.embedder = embedder or Embedder(settings)
-        self.set_aside = None
-        self.tagger = EntityTagger(settings.answer)  # the asked-for fact, as Engine marks it
+        self.init_answering(index_dir or Path("."), settings, embedder)  # Engine's own: none can be forgotten
         self.collection = collection
         fan = FanOut(shards)
         store = FrontStore(fan)
