@@ -209,6 +209,29 @@ def test_a_misspelled_question_over_shards_is_corrected_as_over_the_single_index
     assert spelled(sharded) == spelled(single) and first(sharded) == first(single)
 
 
+def test_qa_eval_over_shards_equals_the_single_index(tmp_path, embedder):
+    """`evaluate` (qa eval) on the seed questions over 3 shards (built by `build_shards`, answered by the front)
+    gives every figure of the single index; benchmarks/eval_shards.py does the same over Ray Serve at scale."""
+    from qa.cluster.sharded import ShardedEngine
+    from qa.cluster.shards import build_shards, load_collection
+    from qa.evaluation.scoring import evaluate
+
+    questions, shards = ROOT / "eval" / "seeds.jsonl", tmp_path / "sharded" / "shards"
+
+    def build(engine, folders, warn):
+        return build_shards(shards, folders, SHARDS, engine.embedder, warn=warn)
+
+    sharded = evaluate([questions], tmp_path / "sharded", [SEEDS], embedder=embedder, build=build,
+                       answer_with=lambda settings: ShardedEngine.open(shards, settings, embedder))
+    single = evaluate([questions], tmp_path / "single", [SEEDS], embedder=embedder)
+
+    def quality(report: dict) -> dict:  # the figures, not the time they took
+        return {k: v for k, v in report["modes"]["hybrid"].items() if not k.startswith("took_ms")}
+
+    assert sharded["questions"] == single["questions"] > 0
+    assert len(load_collection(shards).words.counts) > 0 and quality(sharded) == quality(single)
+
+
 def test_qa_ask_json_has_the_single_index_shape(indexes, collection):
     """`qa ask --json` over the sharded folder (in one process) prints what it prints over the single index."""
     question = collection[1][0]

@@ -117,8 +117,8 @@ def build_shards(root: Path, sources: list[Path], shards: int | None, embedder: 
     embedder = embedder or Embedder(settings)
     engines = [Engine(shard_folder(root, s), settings, embedder, create=True) for s in range(shards)]
     progress = progress or (lambda stage, done, total: None)
+    started = time.perf_counter()  # the report's seconds include the embedding, as a single build's do
     embedded = embed_for_shards(engines, sources, embedder, settings, progress)
-    started = time.perf_counter()
     total = BuildReport()
     for s, engine in enumerate(engines):
         report = indexer.build(engine.store, [Path(p) for p in sources], embedder, settings, progress=progress,
