@@ -76,8 +76,10 @@ def compare(name: str, single: dict, sharded: dict, shards: int) -> None:
             if not key.startswith("took_ms"):
                 worst = max(worst, abs(value - other))
             print(f"| {key} | {value} | {other} | {other - value:+.4f} |")
-    print(f"largest difference of a quality figure: {worst:.4f} (bound 0.005: {'met' if worst <= 0.005 else 'NOT met'})",
-          flush=True)
+    print(f"largest difference of a quality figure: {worst:.4f} (bound 0.005: {'met' if worst <= 0.005 else 'NOT met'})")
+    print(f"query p50/p95, wall clock: single index {single['figures']['took_ms_p50']}/"
+          f"{single['figures']['took_ms_p95']} ms, {shards} shards on Ray Serve {sharded['figures']['took_ms_p50']}/"
+          f"{sharded['figures']['took_ms_p95']} ms", flush=True)
 
 
 def main() -> None:
