@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test test-fast setup index bench bench-real bench-cluster bench-million eval-ray eval calibrate browser clean
+.PHONY: run test test-fast setup index bench bench-real bench-cluster bench-million eval-ray eval-shards eval calibrate browser clean
 
 # app.py builds or updates the index of seeds/ and articles/ (git-ignored; uploads go there) before the UI starts
 run: setup
@@ -51,9 +51,11 @@ bench: setup
 bench-real: setup
 	$(PY) -m benchmarks.speed --real-only
 
-# build throughput over a Ray cluster of 1 and 2 one-CPU nodes on this machine against the local build; docs/scale.md
+# build throughput over a Ray cluster of 1 and 2 one-CPU nodes on this machine against the local build, then query
+# p50/p95 of a 3-shard Ray Serve service against the single index on the same collection (SQuAD dev); docs/scale.md
 bench-cluster: setup bench-million
 	$(PY) benchmarks/cluster.py
+	$(PY) -m benchmarks.eval_shards --data $(BENCH) --only squad --limit 500
 
 # the search path at 1,000,000 passages, SYNTHETIC vectors (benchmarks/million.py says how); built once in /tmp
 bench-million: setup
@@ -71,6 +73,10 @@ eval: setup
 # qa eval on SciFact and SQuAD over a `--ray` build on a local 2-node cluster against the local build; docs/scale.md
 eval-ray: setup
 	$(PY) -m benchmarks.eval_ray --data $(BENCH)
+
+# qa eval on SciFact and SQuAD over a 3-shard index served by Ray Serve against the single index; docs/scale.md
+eval-shards: setup
+	$(PY) -m benchmarks.eval_shards --data $(BENCH)
 
 # refit "high" (qa/fitted.py) on 1,500 SQuAD dev questions outside the reported 2,000; needs `make eval`'s SQuAD index.
 # Re-run after any change to how answer sentences are chosen (docs/quality.md, "confidence that holds").

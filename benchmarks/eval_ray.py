@@ -42,13 +42,18 @@ def run_eval(inputs: list[Path], index: Path, ray_address: str | None, limit: in
             "load": f"{before} / {load_average()}", "command": " ".join(args[1:])}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def benchmark_arguments(description: str, workdir: Path) -> argparse.ArgumentParser:
+    """The options both cluster evaluations take: where the data is, where to build, which benchmarks, how many."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "benchmarks")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/qa-eval-ray"))
+    parser.add_argument("--workdir", type=Path, default=workdir)
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
     parser.add_argument("--limit", type=int, help="questions per benchmark, spread evenly (qa eval --limit)")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = benchmark_arguments(__doc__.splitlines()[0], Path("/tmp/qa-eval-ray")).parse_args()
     cluster = subprocess.Popen([sys.executable, "-m", "qa.cluster.local", "--nodes", "2"], stdout=subprocess.PIPE,
                                text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:

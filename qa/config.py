@@ -237,6 +237,9 @@ class ClusterSettings:
     front_replicas: int = 2  # ... and of the front, which embeds the questions (a model each)
     replica_cpus: float = 0.1  # a replica mostly waits; whole CPUs would not fit 2 x 3 shards on a small cluster
     call_attempts: int = 30  # a call to a lost replica is retried on another this often (waits grow to 1 s)
+    # tests only: the name of an actor (namespace `service.GATE_NAMESPACE`) every shard search passes through first,
+    # so a test can hold a search inside a replica it then kills (tests/test_sharded_serving.py); "" in production
+    gate: str = ""
     node_start_timeout_s: float = 300  # for a local cluster's nodes to register (Ray's 30 s is too short under load)
     loopback: str = "127.0.0.1"  # a local test cluster listens here only
     # Ray's switch, read when `ray` is imported: "0" keeps every driver on loopback (else Ray rewrites 127.0.0.1)

@@ -50,13 +50,22 @@ class Engine:
         With `recover`, a database SQLite cannot read is first moved to `damaged-<time>/` (see
         `set_aside`), so that a rebuild can start afresh.
         """
-        self.index_dir = Path(index_dir)
-        self.settings = settings
-        self.embedder = embedder or Embedder(settings)
-        self.set_aside: Path | None = set_aside_if_damaged(self.index_dir) if recover else None
+        self.init_answering(index_dir, settings, embedder)
+        if recover:
+            self.set_aside = set_aside_if_damaged(self.index_dir)
+        # what only an index of its own needs: its store and the generation loaded from it
         self.store = Store(self.index_dir, create=create)
         self._loaded: LoadedGeneration | None = None
         self._reload = threading.Lock()
+
+    def init_answering(self, index_dir: Path, settings: Settings, embedder: Embedder | None = None) -> None:
+        """Everything `ask` uses besides the loaded generation, set in this one place for every engine (a single
+        index's, the front over shards, the one a Ray service answers for), so that an engine without a store of
+        its own cannot miss an attribute added here. Nothing here loads a model: each loads on first use."""
+        self.index_dir = Path(index_dir)
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings)
+        self.set_aside: Path | None = None  # where a damaged database was moved (`recover`)
         self.tagger = fact.EntityTagger(settings.answer)  # loads spaCy's NER on the first question that needs it
 
     # ---- answering ----------------------------------------------------------------------

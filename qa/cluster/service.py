@@ -22,6 +22,7 @@ from .shards import is_sharded, load_collection, shard_folder
 from .sharded import ShardSearcher, ShardedEngine
 
 APPLICATION = "qa"
+GATE_NAMESPACE = "qa-gate"  # where a test's gate actor (`ClusterSettings.gate`) is named
 LOST_CALLS = [0]  # calls of this process sent again after meeting a lost replica (a front reports its own)
 
 
@@ -62,12 +63,17 @@ class RemoteShard:
 class ShardReplica:
     """A Ray Serve replica of one shard."""
 
-    def __init__(self, root: str, shard: int, settings: Settings):
+    def __init__(self, root: str, shard: int, settings: Settings, gate: str = ""):
         collection = load_collection(Path(root))
+        self.shard = shard
         self.searcher = ShardSearcher(shard_folder(Path(root), shard), shard, collection.shards, collection.stats,
                                       settings)
+        self.gate = ray_module().get_actor(gate, namespace=GATE_NAMESPACE) if gate else None
 
     def call(self, method: str, *args):
+        if self.gate is not None and method == "search":  # a test decides when (and whether) this search goes on
+            ray = ray_module()
+            ray.get(self.gate.enter.remote(self.shard, ray.get_runtime_context().get_actor_name()))
         return getattr(self.searcher, method)(*args)
 
     def pid(self) -> int:
@@ -102,7 +108,7 @@ def deploy(root: Path, settings: Settings = SETTINGS, cluster: ClusterSettings =
                "logging_config": {"log_level": "WARNING", "enable_access_log": False}}
     shard = serve.deployment(ShardReplica)
     shards = [shard.options(name=f"shard-{s}", num_replicas=cluster.shard_replicas, **options)
-              .bind(str(root), s, settings) for s in range(collection.shards)]
+              .bind(str(root), s, settings, cluster.gate) for s in range(collection.shards)]
     front = serve.deployment(FrontReplica).options(name="front", num_replicas=cluster.front_replicas, **options)
     serve.start(proxy_location="Disabled")  # the web app is qa's own, in the `qa serve` process
     return serve.run(front.bind(str(root), settings, cluster, *shards), name=APPLICATION, route_prefix=None)
@@ -112,11 +118,9 @@ class RayEngine(Engine):
     """The `Engine` the serve layer uses, its work done by the front deployment (`deploy`)."""
 
     def __init__(self, front, root: Path, settings: Settings = SETTINGS, cluster: ClusterSettings = CLUSTER):
+        self.init_answering(root, settings)  # Engine's own (its embedder never loads: the front embeds)
         self.front = front
-        self.index_dir = Path(root)
-        self.settings = settings
         self.attempts = cluster.call_attempts
-        self.set_aside = None
 
     def remote(self, method: str, *args, **kwargs):
         return call(self.front, method, *args, attempts=self.attempts, **kwargs)

@@ -18,9 +18,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..answering.fact import EntityTagger
 from ..answering.spelling import Speller
-from ..index.vocabulary import Vocabulary
 from ..answering.catalog import Catalog, check_dates
 from ..answering.retriever import Candidate, fuse
 from ..config import SETTINGS, Settings
@@ -133,6 +131,17 @@ class FanOut:
             found.update(part)
         return found
 
+    def by_article(self, method: str, doc_ids: Iterable[str]) -> dict:
+        """`method(doc_ids)` on each shard holding some of `doc_ids`, all at once, the results merged: one round
+        of calls however many articles (a call an article cost a question citing 30 articles 30 rounds)."""
+        groups: dict[int, list[str]] = {}
+        for doc_id in dict.fromkeys(doc_ids):
+            groups.setdefault(shard_of(doc_id, len(self.shards)), []).append(doc_id)
+        found: dict = {}
+        for part in self.pool.map(lambda s: getattr(self.shards[s], method)(groups[s]), groups):
+            found.update(part)
+        return found
+
     def holder(self, doc_id: str):
         return self.shards[shard_of(doc_id, len(self.shards))]
 
@@ -182,10 +191,7 @@ class FrontStore:
         return self.fan.by_passage("sentence_vectors", ids)
 
     def document_meta(self, doc_ids: Iterable[str]) -> dict[str, Document]:
-        found: dict[str, Document] = {}
-        for doc_id in dict.fromkeys(doc_ids):
-            found.update(self.fan.holder(doc_id).document_meta([doc_id]))
-        return found
+        return self.fan.by_article("document_meta", doc_ids)
 
     def document(self, doc_id: str) -> Document | None:
         return self.fan.holder(doc_id).document(doc_id)
@@ -214,11 +220,7 @@ class ShardedEngine(Engine):
 
     def __init__(self, shards: list, collection: Collection, settings: Settings = SETTINGS,
                  embedder: Embedder | None = None, index_dir: Path | None = None):
-        self.index_dir = Path(index_dir) if index_dir else Path(".")
-        self.settings = settings
-        self.embedder = embedder or Embedder(settings)
-        self.set_aside = None
-        self.tagger = EntityTagger(settings.answer)  # the asked-for fact, as Engine marks it
+        self.init_answering(index_dir or Path("."), settings, embedder)  # Engine's own: none can be forgotten
         self.collection = collection
         fan = FanOut(shards)
         store = FrontStore(fan)
@@ -227,9 +229,7 @@ class ShardedEngine(Engine):
         self.front = LoadedGeneration(max(collection.generations, default=0), store,
                                       FrontRetriever(fan, sum(fan.every("count")), settings), idf,
                                       FrontCatalog(collection.companions(), store),
-                                      # spelling over the shards' joined vocabularies is not built yet: an empty
-                                      # one corrects nothing, and words the search knows (idf) are never touched
-                                      Speller(Vocabulary(), settings.retrieval.spelling_edits_from, idf))
+                                      Speller(collection.words, settings.retrieval.spelling_edits_from, idf))
         self.fan = fan
 
     @classmethod

@@ -6,6 +6,7 @@ Layout of a sharded index folder:
                               each shard's generation (written last, so a reader never sees new shards with old
                               statistics that claim to match them)
     INDEX/collection-df.npz   each term's document frequency over the whole collection
+    INDEX/collection-words.npz  spelling's dictionary: each word of the collection and how many passages hold it
     INDEX/shard-00/ ...       an ordinary index each (SQLite, FAISS, BM25): `qa ask --index INDEX/shard-00` works
 
 An article's shard is a stable hash of its doc id: it never moves when other articles come or go, so an
@@ -19,6 +20,7 @@ import hashlib
 import json
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,11 +34,13 @@ from ..index import indexer, story_groups, syndication
 from ..index.indexer import LocalWorkers, Progress, Warn
 from ..index.lexical import CollectionStats
 from ..index.store import text_hash
+from ..index.vocabulary import Vocabulary
 from ..ingest.loader import scan
 from ..records import BuildReport
 
 COLLECTION_FILE = "collection.json"
 DF_FILE = "collection-df.npz"
+WORDS_FILE = "collection-words.npz"
 PARTITION = "blake2b-64(doc_id) mod shards"
 
 
@@ -57,12 +61,14 @@ def is_sharded(root: Path) -> bool:
 
 @dataclass(frozen=True)
 class Collection:
-    """What the front needs of the whole collection: the shard count, BM25 statistics, story groups."""
+    """What the front needs of the whole collection: the shard count, BM25 statistics, story groups, and the
+    words spelling corrects to (every shard's, with collection-wide counts)."""
 
     shards: int
     stats: CollectionStats
     groups: list[list[str]]
     generations: tuple[int, ...]
+    words: Vocabulary
 
     def companions(self) -> dict[str, tuple[str, ...]]:
         """doc id -> the other articles of its story, over every shard."""
@@ -75,10 +81,17 @@ def load_collection(root: Path) -> Collection:
         meta = json.loads((Path(root) / COLLECTION_FILE).read_text(encoding="utf-8"))
         with np.load(Path(root) / DF_FILE, allow_pickle=False) as f:
             df = dict(zip(f["terms"].tolist(), f["df"].tolist()))
+        words = load_words(Path(root) / WORDS_FILE)
     except (OSError, ValueError, KeyError) as exc:
         raise IndexUnavailable(f"{root} is not a sharded index (qa build --shards N): {exc}") from None
     stats = CollectionStats(int(meta["passages"]), int(meta["total_length"]), df)
-    return Collection(int(meta["shards"]), stats, meta["groups"], tuple(meta["generations"]))
+    return Collection(int(meta["shards"]), stats, meta["groups"], tuple(meta["generations"]), words)
+
+
+def load_words(path: Path) -> Vocabulary:
+    """The collection's spelling words; none (nothing is corrected) for a sharded index built before they were
+    kept: `qa build --shards N` writes them."""
+    return Vocabulary.from_bytes(path.read_bytes()) if path.is_file() else Vocabulary()
 
 
 def build_shards(root: Path, sources: list[Path], shards: int | None, embedder: Embedder | None = None,
@@ -104,8 +117,8 @@ def build_shards(root: Path, sources: list[Path], shards: int | None, embedder: 
     embedder = embedder or Embedder(settings)
     engines = [Engine(shard_folder(root, s), settings, embedder, create=True) for s in range(shards)]
     progress = progress or (lambda stage, done, total: None)
+    started = time.perf_counter()  # the report's seconds include the embedding, as a single build's do
     embedded = embed_for_shards(engines, sources, embedder, settings, progress)
-    started = time.perf_counter()
     total = BuildReport()
     for s, engine in enumerate(engines):
         report = indexer.build(engine.store, [Path(p) for p in sources], embedder, settings, progress=progress,
@@ -149,8 +162,10 @@ def embed_for_shards(engines: list[Engine], sources: list[Path], embedder: Embed
 
 
 def write_collection(root: Path, engines: list[Engine], settings: Settings) -> None:
-    """Sum the shards' BM25 statistics, group every shard's articles into stories, and write both."""
+    """Sum the shards' BM25 statistics and spelling words, group every shard's articles into stories, and write
+    them (collection.json last: it names the generations the other files were made from)."""
     df: dict[str, int] = {}
+    words: Counter = Counter()
     passages = total_length = 0
     signatures: dict[str, np.ndarray] = {}
     generations = []
@@ -164,11 +179,14 @@ def write_collection(root: Path, engines: list[Engine], settings: Settings) -> N
             if count:
                 df[term] = df.get(term, 0) + count
         passages, total_length = passages + live, total_length + length
+        words.update(loaded.speller.vocabulary.counts)  # passage counts: a passage is in one shard only
         signatures.update({d: s for d, (_, s) in story_groups.signatures(loaded.store).items()})
     groups = syndication.group(signatures, settings.groups)
     terms = sorted(df)
     replace_file(root / DF_FILE, lambda f: np.savez(f, terms=np.array(terms, dtype=str),
                                                      df=np.array([df[t] for t in terms], dtype=np.int64)))
+    # the shards' passage ids are their own: the joined vocabulary keeps counts only
+    replace_file(root / WORDS_FILE, lambda f: f.write(Vocabulary(words).to_bytes()))
     meta = {"shards": len(engines), "partition": PARTITION, "passages": passages, "total_length": total_length,
             "generations": generations, "groups": groups}
     replace_file(root / COLLECTION_FILE, lambda f: f.write(json.dumps(meta, indent=1).encode()))

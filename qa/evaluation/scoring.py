@@ -42,10 +42,13 @@ class Scored:
 
 def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, split: str = "test", k: int = 10,
              limit: int | None = None, modes: tuple[str, ...] = ("hybrid",), settings: Settings = SETTINGS,
-             embedder=None, progress: Callable[[str], None] | None = None, build: Build | None = None) -> dict:
+             embedder=None, progress: Callable[[str], None] | None = None, build: Build | None = None,
+             answer_with: Callable[[Settings], object] | None = None) -> dict:
     """Build (or reuse) the index for the benchmark in `inputs`, ask every question in each mode, score it.
 
     `build(engine, folders, warn)` builds the index (default `engine.build`; `qa eval --ray` builds on a cluster).
+    `answer_with(settings)` is the engine that answers in a mode (default: an Engine over `index`; the sharded
+    service's in `benchmarks/eval_shards.py`).
     """
     from ..engine import Engine
 
@@ -66,7 +69,7 @@ def evaluate(inputs: list[Path], index: Path, source: list[Path] | None = None, 
     results = {}
     for mode in modes:
         tuned = replace(settings, retrieval=replace(settings.retrieval, mode=mode))
-        run_engine = Engine(index, settings=tuned, embedder=engine.embedder)
+        run_engine = answer_with(tuned) if answer_with else Engine(index, settings=tuned, embedder=engine.embedder)
         scored = [score_question(run_engine, q, k, ids, texts, bench.kind) for q in questions]
         results[mode] = summarise(scored) if scored else {}
         if bench.dialogues:
