@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import ROOT, seeds_and_squad
+from .support import ROOT, SEEDS, seeds_and_squad
 
 ray = pytest.importorskip("ray", reason="Ray (the `cluster` extra) is not installed: pip install 'qa[cluster]'")
 pytestmark = pytest.mark.model
