@@ -195,7 +195,7 @@ def main() -> None:
     print(f"load average at start: {load_average()}", flush=True)
     index, facts = build(args, texts)
     timings = ask_timings(index, questions)
-    print(f"| passages (synthetic vectors) | peak RSS | load time | qa ask p50 / p95 | load average before / after |")
+    print("| passages (synthetic vectors) | peak RSS | load time | qa ask p50 / p95 | load average before / after |")
     print("|---|---|---|---|---|")
     print(f"| {facts['passages']:,} ({facts['copies']} copies of {facts['base_passages']:,}) | "
           f"{timings['peak_rss_mib']:,} MiB | {timings['load_s']} s | {timings['p50_ms']} / {timings['p95_ms']} ms "

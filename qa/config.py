@@ -1,8 +1,6 @@
 """All tunable settings and limits in one place (the environment variables qa reads: qa/environment.py)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 

@@ -1,5 +1,4 @@
 """Passages are sentence-aligned windows with exact offsets that fit the model."""
-from pathlib import Path
 
 from qa.ingest.chunker import Chunker, count_tokens, sentence_spans
 from qa.config import ChunkSettings

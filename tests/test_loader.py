@@ -1,5 +1,4 @@
 """Documents load from txt, md, html and pdf with their metadata; bad files are skipped."""
-from pathlib import Path
 
 import pytest
 

@@ -1,7 +1,6 @@
 """The learned sentence ranker: local term weights, its features, its fit (eval/fit_sentence_ranker.py) and its choice."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 import pytest

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from pathlib import Path
 
 import pytest
 

@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--no-auth", action="store_true", help="with --expose: serve without a password (trusted network)")
     p.add_argument("--watch", action="store_true",
                    help="update the index whenever files in the collection folders are added, changed or removed")
-    p.add_argument("--user", default="qa", help=f"user name for the password login (default qa)")
+    p.add_argument("--user", default="qa", help="user name for the password login (default qa)")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="a further host name the app is reached under, e.g. behind a reverse proxy (repeatable); "
                         "requests naming any other host are refused")
