@@ -181,8 +181,10 @@ class CollectionTab:
 
     def open_copy(self, evt: gr.EventData):
         """A copy clicked in the preview's list of copies, opened in its place (its own copies listed)."""
-        data = getattr(evt, "_data", None) or {}
-        return self.open_article(str(data.get("doc_id", "")), show_copies=True)
+        doc_id = str((getattr(evt, "_data", None) or {}).get("doc_id") or "")
+        if not doc_id:  # a click elsewhere in the preview: nothing changes
+            return (gr.skip(),) * 4
+        return self.open_article(doc_id, show_copies=True)
 
     def open_article(self, doc_id: str, show_copies: bool = False):
         try:

@@ -169,11 +169,15 @@ CSS = """
 #qa-docs .selection-button { display: none !important; }
 .qa-copies { margin: 0 0 8px 0; font-size: .92em; }
 .qa-copies h4 { margin: 0 0 4px 0; font-size: 1em; }
-.qa-copies ul { margin: 0; padding-left: 18px; }
-.qa-open-copy { background: none; border: none; padding: 0; cursor: pointer; text-align: left; font-weight: 600;
-  color: var(--link-text-color, #1d4ed8); text-decoration: underline; overflow-wrap: anywhere; }
+.qa-copies ul { margin: 0; padding-left: 12px; list-style: none; }
+.qa-copies li { margin: 2px 0; }
+.qa-open-copy { display: inline; font: inherit; background: none; border: none; padding: 0; cursor: pointer;
+  text-align: left; font-weight: 600; color: var(--link-text-color, #1d4ed8); text-decoration: underline;
+  overflow-wrap: anywhere; }
 .qa-copy-file { color: var(--body-text-color-subdued); overflow-wrap: anywhere; }
 """
 # the Copies count reads as a link: a click on it lists the copies in the preview (CollectionTab.open_row)
 CSS += (f'#qa-docs [role=gridcell][data-col="{HEADERS.index("Copies")}"] span[data-editable] {{ cursor: pointer; '
-        'color: var(--link-text-color, #1d4ed8); text-decoration: underline; }\n')
+        'color: var(--link-text-color, #1d4ed8); text-decoration: underline; }\n'
+        # dark: Gradio's link blue is 2.8:1 on the selected row's grey; blue-300 is 5.7:1 there
+        f'.dark #qa-docs [role=gridcell][data-col="{HEADERS.index("Copies")}"] span[data-editable] {{ color: #93c5fd; }}\n')
