@@ -9,13 +9,13 @@ import pytest
 
 from qa.conversations.store import LOCAL_USER, ConversationStore, cited_in
 
-from .support import ANSWER_TIMEOUT, CONTRAST_JS, SEED_QUESTION
+from .contrast import AA, CONTRAST_JS
+from .support import ANSWER_TIMEOUT, SEED_QUESTION
 
 pytest.importorskip("playwright")
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"  # git-ignored, where the other browser tests save
 BOX = "#qa-question textarea, #qa-question input"
-AA = 4.5
 NO_ANSWER_QUESTION = "recipe for sourdough bread with rye flour and caraway"
 MISSPELLED = "Wat did the Whte Hous say abuot the fentanil precursers?"  # corrected: "searched for", Ask as typed
 LONG_QUESTION = "\n".join(["Which officials spoke about fentanyl and what did each of them say?"] * 80)  # > 5,000

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from .apprunner import running_app
-from .support import ANSWER_TIMEOUT, CONTRAST_JS, PLAIN, SEEDS
+from .contrast import AA, CONTRAST_JS
+from .support import ANSWER_TIMEOUT, PLAIN, SEEDS
 
 pytest.importorskip("playwright")
 pytestmark = [pytest.mark.browser, pytest.mark.model]  # the app's start-up build loads the model
@@ -65,7 +66,7 @@ def test_the_copies_count_lists_the_copies_and_opens_one(browser, syndicated, th
     assert cell.locator("span[data-editable]").evaluate("(e) => getComputedStyle(e).cursor") == "pointer"  # a link
     for selector in ("#qa-docs", "#qa-preview .qa-copies"):  # the counts, on the selected row too, and the list
         ratio, element, colours = pg.evaluate(CONTRAST_JS, selector)
-        assert ratio >= 4.5, f"{selector}: {ratio:.2f} {element} {colours} (WCAG AA asks 4.5:1)"
+        assert ratio >= AA, f"{selector}: {ratio:.2f} {element} {colours} (WCAG AA asks 4.5:1)"
     pg.locator("#qa-preview .qa-copies").scroll_into_view_if_needed()  # on a phone, below the table: scrolled to
     shoot(pg, f"desk-copies-{theme}-{width}.png")
 
