@@ -7,53 +7,27 @@ from pathlib import Path
 
 import pytest
 
+from qa.conversations.store import LOCAL_USER, ConversationStore, cited_in
+
+from .contrast import AA, CONTRAST_JS
 from .support import ANSWER_TIMEOUT, SEED_QUESTION
 
 pytest.importorskip("playwright")
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"  # git-ignored, where the other browser tests save
 BOX = "#qa-question textarea, #qa-question input"
-AA = 4.5
 NO_ANSWER_QUESTION = "recipe for sourdough bread with rye flour and caraway"
+MISSPELLED = "Wat did the Whte Hous say abuot the fentanil precursers?"  # corrected: "searched for", Ask as typed
 LONG_QUESTION = "\n".join(["Which officials spoke about fentanyl and what did each of them say?"] * 80)  # > 5,000
-# The lowest contrast among the visible elements matching a selector that hold text of their own (or are form
-# fields): each text colour is composited over the backgrounds behind it (ancestors, walked up until one is
-# opaque, then the page), with WCAG 2's relative luminance. Returns [ratio, the worst element, its colours].
-CONTRAST_JS = """
-(selector) => {
-  const rgba = (c) => { const v = (c.match(/[\\d.]+/g) || []).map(Number);
-    return v.length < 3 ? null : [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
-  const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat([1]);
-  const lum = (c) => { const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255;
-    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-  const background = (el) => { const layers = [];
-    for (let e = el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor);
-      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
-    return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255, 1]); };
-  const ownText = (e) => ['INPUT', 'TEXTAREA'].includes(e.tagName) ? true :
-    [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-  const visible = (e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden';
-  let worst = null;
-  for (const root of document.querySelectorAll(selector)) {
-    for (const e of [root, ...root.querySelectorAll('*')]) {
-      if (!visible(e) || !ownText(e)) continue;
-      const bg = background(e), fg = over(rgba(getComputedStyle(e).color), bg);
-      const [a, b] = [lum(fg), lum(bg)];
-      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-      if (!worst || ratio < worst[0]) worst = [ratio, `${e.tagName}.${e.className}`.slice(0, 60),
-        `rgb(${fg.slice(0, 3).map(Math.round)}) on rgb(${bg.slice(0, 3).map(Math.round)})`];
-    }
-  }
-  return worst;
-}
-"""
 # what is measured, by name: the chat (after an answer, a no-answer and a long question) and the Collection tab
 CHAT = {
     "title and status": ".qa-title, #qa-status",
     "question card, You badge": ".qa-question",
     "long question note": ".qa-cut",
     "answer card": ".qa-answer-sents",
+    "marked fact line": ".qa-fact",
+    "searched for": ".qa-searched",
+    "Ask as typed instead": ".qa-as-typed",
     "no-answer card": ".qa-nomatch",
     "copy button": ".qa-copy",
     "Ask button": "#qa-ask",
@@ -76,6 +50,7 @@ CHAT = {
     "examples and clear": "#qa-examples",
     "conversations side list": "#qa-conversations",
 }
+REOPENED = {"metadata note (a cited article changed or removed)": ".qa-stale"}
 COLLECTION = {
     "collection table": "#qa-docs",
     "collection limits text": "#qa-docs ~ *, .prose",
@@ -91,6 +66,17 @@ def ask(pg, question: str) -> None:
     box.press("Enter")
     turns.nth(before).locator(".qa-took").wait_for(timeout=ANSWER_TIMEOUT)
     pg.wait_for_function("(sel) => !document.querySelector(sel).disabled", arg=BOX, timeout=ANSWER_TIMEOUT)
+
+
+def changed_since(app_server) -> str:
+    """A conversation of the local user, kept as the chat keeps them, whose cited articles have changed or gone
+    since its answer was given (the hashes it holds are not theirs): reopened, it shows the metadata note."""
+    import httpx
+
+    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=120) as api:
+        answer = api.get("/api/ask", params={"q": SEED_QUESTION}).json()
+    hashes = {d: "0" * 64 for d in cited_in(answer)} | {"an-article-since-removed.txt": "1" * 64}
+    return ConversationStore.beside(app_server.index).add(LOCAL_USER, None, answer, hashes).conversation_id
 
 
 def measure(pg, selectors: dict[str, str]) -> dict[str, list]:
@@ -112,6 +98,8 @@ def test_every_text_meets_wcag_aa(browser, app_server, theme):  # noqa: F811
     ask(pg, SEED_QUESTION)
     ask(pg, NO_ANSWER_QUESTION)
     ask(pg, LONG_QUESTION)
+    stale = changed_since(app_server)  # kept now, the side list shows it after the next answer
+    ask(pg, MISSPELLED)
     first = pg.locator(".qa-turn").first
     first.locator(".qa-chip").first.click()
     pg.locator("#qa-source mark.qa-passage").wait_for(timeout=ANSWER_TIMEOUT)
@@ -119,6 +107,9 @@ def test_every_text_meets_wcag_aa(browser, app_server, theme):  # noqa: F811
     pg.locator("#qa-filters").click()
     pg.locator("#qa-filter-since").wait_for()
     ratios = measure(pg, CHAT)
+    for shown, name in ((".qa-fact", "fact"), (".qa-as-typed", "as-typed")):  # in view in the chat's own scroll
+        pg.locator(shown).first.scroll_into_view_if_needed()
+        shoot(pg, f"desk-{name}-{theme}.png")
     first.scroll_into_view_if_needed()
     shoot(pg, f"desk-contrast-chat-{theme}.png")
     SHOTS.mkdir(exist_ok=True)
@@ -131,11 +122,24 @@ def test_every_text_meets_wcag_aa(browser, app_server, theme):  # noqa: F811
     pg.locator("#qa-preview .qa-doctext").wait_for(timeout=ANSWER_TIMEOUT)
     ratios |= measure(pg, COLLECTION)
     shoot(pg, f"desk-contrast-collection-{theme}.png")
+    pg.get_by_role("tab", name="Chat").click()
+    pg.locator(f".qa-conv-open[data-id='{stale}']").click()  # reopened: the chat shows the answer as given
+    pg.locator(".qa-stale").first.wait_for(timeout=ANSWER_TIMEOUT)
+    ratios |= measure(pg, REOPENED)
+    shoot(pg, f"desk-stale-note-{theme}.png")
+    pg.set_viewport_size({"width": 390, "height": 844})  # the same, on a phone, its side list folded away
+    if pg.evaluate("document.querySelector('#qa-conversations').classList.contains('open')"):
+        pg.locator("#qa-conversations .toggle-button").click()
+    pg.wait_for_function("() => !document.querySelector('#qa-conversations').classList.contains('open')"
+                         " && document.getAnimations().every((a) => a.playState !== 'running')")
+    pg.locator(".qa-stale").first.scroll_into_view_if_needed()
+    shoot(pg, f"desk-stale-note-{theme}-390.png")
     pg.context.close()
     (SHOTS / f"desk-contrast-{theme}.json").write_text(json.dumps(ratios, indent=1))
     for name in ("answer card", "no-answer card", "source titles", "highlight in answers", "question card, You badge",
-                 "collection table", "filters", "passage highlight"):
-        assert name in ratios, f"{name}: nothing measured ({CHAT.get(name) or COLLECTION.get(name)})"
+                 "collection table", "filters", "passage highlight", "marked fact line",
+                 "searched for", "Ask as typed instead", *REOPENED):
+        assert name in ratios, f"{name}: nothing measured ({({**CHAT, **COLLECTION, **REOPENED})[name]})"
     low = {name: worst for name, worst in ratios.items() if worst[0] < AA}
     assert not low, "below WCAG AA 4.5:1:\n" + "\n".join(f"{n}: {w[0]:.2f} {w[1]} {w[2]}" for n, w in low.items())
 

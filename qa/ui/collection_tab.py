@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ..ingest.loader import file_digest
 from ..ingest.uploads import save_uploads
 
 FILE_COLUMN = view.HEADERS.index("File")
+COPIES_COLUMN = view.HEADERS.index("Copies")  # a click on the count lists the copies themselves
 # {doc_id: [doc ids of the other copies of the same story]}: syndicated copies, grouped at build time
 Groups = Callable[[], dict[str, list[str]]]
 
@@ -40,7 +42,9 @@ class CollectionTab:
         if self.uploads not in self.sources:
             self.sources.append(self.uploads)
         self.groups = groups
-        self._downloads = Path(tempfile.mkdtemp(prefix="qa-downloads-"))
+        # made on the first download and removed with the tab (or at exit): a UI built and dropped leaves nothing
+        self._downloads: tempfile.TemporaryDirectory | None = None
+        self._downloads_lock = threading.Lock()  # Gradio opens articles from several threads at once
 
     # ---- what the table and the status line show ----------------------------------------
     def table(self) -> list[list]:
@@ -167,12 +171,22 @@ class CollectionTab:
 
     # ---- one article: open, download, delete, ask within ----------------------------------
     def open_row(self, evt: gr.SelectData):
-        """The selected row's article: (its doc id, the preview, the download button, the actions row)."""
+        """The selected row's article: (its doc id, the preview, the download button, the actions row). A click
+        on the Copies count brings the list of copies into view."""
         row = getattr(evt, "row_value", None) or []
         doc_id = str(row[FILE_COLUMN]) if len(row) > FILE_COLUMN else ""
-        return self.open_article(doc_id)
+        index = getattr(evt, "index", None)
+        column = index[1] if isinstance(index, (list, tuple)) and len(index) > 1 else None
+        return self.open_article(doc_id, show_copies=column == COPIES_COLUMN)
 
-    def open_article(self, doc_id: str):
+    def open_copy(self, evt: gr.EventData):
+        """A copy clicked in the preview's list of copies, opened in its place (its own copies listed)."""
+        doc_id = str((getattr(evt, "_data", None) or {}).get("doc_id") or "")
+        if not doc_id:  # a click elsewhere in the preview: nothing changes
+            return (gr.skip(),) * 4
+        return self.open_article(doc_id, show_copies=True)
+
+    def open_article(self, doc_id: str, show_copies: bool = False):
         try:
             doc = self.engine.document(doc_id)
             path = locate(self.engine, doc_id, self.sources)
@@ -181,18 +195,24 @@ class CollectionTab:
                 gr.Row(visible=False)
         passages = next((n for d, n in self.engine.documents() if d.doc_id == doc_id), 0)
         copy = self._download_copy(path, doc.sha256)
-        return doc_id, view.preview(doc, passages, self._copies(doc_id)), \
+        return doc_id, view.preview(doc, passages, self._copies(doc_id), show_copies), \
             gr.DownloadButton(f"Download {path.name}", value=str(copy), visible=True), gr.Row(visible=True)
 
-    def _copies(self, doc_id: str) -> list[str]:
-        return list((self.groups() if self.groups else {}).get(doc_id, ()))
+    def _copies(self, doc_id: str) -> list[tuple[str, str]]:
+        """The other copies of the article's story as (doc id, title shown), in the order the group gives."""
+        others = (self.groups() if self.groups else {}).get(doc_id, ())
+        titles = {d.doc_id: render.shown_title(d.title, d.doc_id) for d, _ in self.engine.documents()}
+        return [(other, titles.get(other, other)) for other in others]
 
     def _download_copy(self, path: Path, digest: str) -> Path:
         """A copy of the file in a temp folder: Gradio serves files from there, not from any collection folder."""
-        copy = self._downloads / digest[:16] / path.name
-        if not copy.exists():
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, copy)
+        with self._downloads_lock:
+            if self._downloads is None:
+                self._downloads = tempfile.TemporaryDirectory(prefix="qa-downloads-")
+            copy = Path(self._downloads.name) / digest[:16] / path.name
+            if not copy.exists():
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, copy)
         return copy
 
     def delete_article(self, doc_id: str, progress=gr.Progress()):

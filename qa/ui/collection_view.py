@@ -22,6 +22,13 @@ NOTHING_OPEN = "Select an article in the table to read it here, download it, del
 REBUILD_WARNING = ("Rebuild re-reads and re-embeds every article: it takes minutes on a large collection. "
                    "Questions are answered from the current index meanwhile.")
 PRIVATE = dict(api_visibility="private")
+# A copy's button in the preview opens that copy (CollectionTab.open_copy).
+PREVIEW_JS = """
+element.addEventListener('click', (event) => {
+  const copy = event.target.closest('.qa-open-copy');
+  if (copy) trigger('click', {doc_id: copy.dataset.doc});
+});
+"""
 
 
 def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter) -> gr.Dataframe:
@@ -47,7 +54,8 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
         with gr.Column(scale=3, min_width=360):
             table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "str", "number", "number"],
                                  interactive=False, wrap=True, elem_id="qa-docs",
-                                 label="Articles (newest first; a column's ⋮ menu sorts by it)",
+                                 label="Articles (newest first; a column's ⋮ menu sorts by it; a Copies "
+                                       "count lists the copies)",
                                  column_widths=TABLE_COLUMN_WIDTHS, max_height=640)
         with gr.Column(scale=2, min_width=320, elem_id="qa-preview-col"):
             with gr.Row(visible=False, elem_id="qa-article-actions") as actions:
@@ -59,7 +67,7 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
                 delete_text = gr.HTML()
                 delete_yes = gr.Button("Yes, delete", variant="stop", size="sm", elem_id="qa-delete-yes")
                 delete_no = gr.Button("Cancel", size="sm", elem_id="qa-delete-no")
-            article = gr.HTML(placeholder(), elem_id="qa-preview", padding=True)
+            article = gr.HTML(placeholder(), elem_id="qa-preview", padding=True, js_on_load=PREVIEW_JS)
 
     build = dict(concurrency_id="build", concurrency_limit=1, show_progress_on=result, **PRIVATE)
     listed = [result, table, status]
@@ -78,6 +86,7 @@ def layout(tab: CollectionTab, status: gr.HTML, tabs: gr.Tabs | None, doc_filter
 
     opened = [selected, article, download, actions]
     table.select(tab.open_row, outputs=opened, **PRIVATE).then(hide, outputs=delete_ask, **PRIVATE)
+    article.click(tab.open_copy, outputs=opened, **PRIVATE).then(hide, outputs=delete_ask, **PRIVATE)
     remove.click(lambda doc_id: (gr.Row(visible=True), confirm_delete_text(doc_id)), inputs=selected,
                  outputs=[delete_ask, delete_text], **PRIVATE)
     delete_no.click(hide, outputs=delete_ask, **PRIVATE)
@@ -95,13 +104,28 @@ def confirm_delete_text(doc_id: str) -> str:
             "from the index. This cannot be undone.</p>")
 
 
-def preview(doc: Document, passages: int, copies: list[str]) -> str:
-    """The whole article with its metadata, for the Collection tab's preview panel."""
+def preview(doc: Document, passages: int, copies: list[tuple[str, str]], show_copies: bool = False) -> str:
+    """The whole article with its metadata, for the Collection tab's preview panel. `copies`: the other articles
+    carrying its story as (doc id, title), each listed with a button that opens it here; `show_copies` (the
+    Copies count was clicked) says so also when there are none."""
     rows = [("By", doc.byline), ("Date", _date(doc)), ("URL", doc.url), ("File", doc.doc_id),
-            ("Passages", str(passages)), ("Copies", ", ".join(copies))]
+            ("Passages", str(passages)), ("Copies", str(len(copies)) if copies else "")]
     meta = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
     return (f'<article class="qa-source qa-preview"><h3>{escape(render.shown_title(doc.title, doc.doc_id))}</h3>'
-            f'<dl class="qa-docmeta">{meta}</dl><div class="qa-doctext">{escape(doc.text)}</div></article>')
+            f'<dl class="qa-docmeta">{meta}</dl>{copies_list(copies, show_copies)}'
+            f'<div class="qa-doctext">{escape(doc.text)}</div></article>')
+
+
+def copies_list(copies: list[tuple[str, str]], show: bool = False) -> str:
+    """The other copies of a story, each its title (a button that opens it in the preview) and its file."""
+    if not copies:
+        return '<p class="qa-copies">No other article carries this story.</p>' if show else ""
+    items = "".join(f'<li><button type="button" class="qa-open-copy" data-doc="{escape(doc_id)}" '
+                    f'title="Open {escape(doc_id)} here">{escape(title)}</button> '
+                    f'<span class="qa-copy-file">{escape(doc_id)}</span></li>' for doc_id, title in copies)
+    count = f'{len(copies)} other cop{"ies" if len(copies) > 1 else "y"}'
+    return (f'<section class="qa-copies" aria-label="Copies of this story"><h4>This story is also in '
+            f'{count}</h4><ul>{items}</ul></section>')
 
 
 def _date(doc: Document) -> str | None:
@@ -143,4 +167,17 @@ CSS = """
 #qa-docs .focus { --ring-color: transparent !important; box-shadow: none !important; }
 #qa-docs .body-cell .cell-menu-button { display: none !important; }
 #qa-docs .selection-button { display: none !important; }
+.qa-copies { margin: 0 0 8px 0; font-size: .92em; }
+.qa-copies h4 { margin: 0 0 4px 0; font-size: 1em; }
+.qa-copies ul { margin: 0; padding-left: 12px; list-style: none; }
+.qa-copies li { margin: 2px 0; }
+.qa-open-copy { display: inline; font: inherit; background: none; border: none; padding: 0; cursor: pointer;
+  text-align: left; font-weight: 600; color: var(--link-text-color, #1d4ed8); text-decoration: underline;
+  overflow-wrap: anywhere; }
+.qa-copy-file { color: var(--body-text-color-subdued); overflow-wrap: anywhere; }
 """
+# the Copies count reads as a link: a click on it lists the copies in the preview (CollectionTab.open_row)
+CSS += (f'#qa-docs [role=gridcell][data-col="{HEADERS.index("Copies")}"] span[data-editable] {{ cursor: pointer; '
+        'color: var(--link-text-color, #1d4ed8); text-decoration: underline; }\n'
+        # dark: Gradio's link blue is 2.8:1 on the selected row's grey; blue-300 is 5.7:1 there
+        f'.dark #qa-docs [role=gridcell][data-col="{HEADERS.index("Copies")}"] span[data-editable] {{ color: #93c5fd; }}\n')
