@@ -103,14 +103,20 @@ def write(names: list[str], weights: np.ndarray, intercept: float, t: float, not
         f'HIGH_ODDS: float = {t:.4f}  # "high" at or above these log-odds\n')
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def calibration_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every fit on the calibration split takes: the SQuAD file, its index, the rows file, --reuse."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--squad", type=Path, required=True, help="SQuAD dev (dev-v1.1.rebuilt.json)")
     ap.add_argument("--index", type=Path, required=True, help="an index of SQuAD dev with the seed articles")
     ap.add_argument("--out", type=Path, required=True, help="the rows, written (or read back with --reuse)")
+    ap.add_argument("--reuse", action="store_true", help="read --out instead of asking the questions again")
+    return ap
+
+
+def main() -> None:
+    ap = calibration_arguments(__doc__.split("\n")[0])
     ap.add_argument("--questions", type=int, default=1500, help="the size of the calibration split")
     ap.add_argument("--precision", type=float, default=0.95, help="how often a calibration 'high' must be right")
-    ap.add_argument("--reuse", action="store_true", help="read --out instead of asking the questions again")
     ap.add_argument("--write", action="store_true", help="write the fitted weights to qa/fitted.py")
     args = ap.parse_args()
     if args.reuse:

@@ -14,13 +14,12 @@ qa/fitted_sentences.py. Then re-run `make calibrate`: "high" judges the sentence
 """
 from __future__ import annotations
 
-import argparse
 import pickle
 from pathlib import Path
 
 import numpy as np
 
-from eval.calibrate_confidence import REPORTED, calibration_split
+from eval.calibrate_confidence import REPORTED, calibration_arguments, calibration_split
 from qa.answering import answer, ranker, steps
 from qa.answering.question import parse
 from qa.engine import Engine
@@ -107,12 +106,8 @@ def write(weights: np.ndarray, note: str, path: Path = FITTED) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--squad", type=Path, required=True, help="SQuAD dev (dev-v1.1.rebuilt.json)")
-    ap.add_argument("--index", type=Path, required=True, help="an index of SQuAD dev with the seed articles")
-    ap.add_argument("--out", type=Path, required=True, help="the rows, written (or read back with --reuse)")
+    ap = calibration_arguments(__doc__.split("\n")[0])
     ap.add_argument("--k", type=int, default=30, help="excerpts asked for: `qa eval` asks 3 x its k of 10")
-    ap.add_argument("--reuse", action="store_true", help="read --out instead of asking the questions again")
     ap.add_argument("--check", choices=("reported",), help="also measure on the reported 2,000 (never fitted on)")
     ap.add_argument("--write", action="store_true", help="write the weights to qa/fitted_sentences.py")
     args = ap.parse_args()

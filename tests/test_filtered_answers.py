@@ -14,32 +14,15 @@ from qa.ui import render
 
 from .support import seeds_with
 
-# written for this test (issue 23: "only the bridge article selected, 'How much will it cost?'")
-BRIDGE = ("Council backs repairs to the Old Mill bridge\n"
-          "The town council voted on Tuesday to close the Old Mill bridge for eighteen months while engineers "
-          "replace its corroded steel deck, the first full repair since the bridge opened in 1961.\n"
-          "Inspectors found last winter that salt spread on the road had eaten through the deck's steel plates in "
-          "dozens of places, and that two of the bridge's twelve bearings had seized. Heavy lorries were banned "
-          "from the bridge in March, and a weight limit of seven tonnes has applied since.\n"
-          "Engineers told councillors the repairs would cost 62 million dollars, most of it from a state "
-          "infrastructure grant, with the rest borrowed over thirty years.\n"
-          "Traffic will be diverted over the ring road, which adds about ten minutes to a crossing at rush hour. "
-          "A temporary footbridge will open in the spring for pedestrians and cyclists, and the ferry will run "
-          "every twenty minutes instead of every hour while the bridge is closed.\n"
-          "Shop owners on Mill Street said the closure would cost them customers. The council promised a fund to "
-          "help them, and said the bridge would reopen before the summer festival of the following year.\n"
-          "The bridge carries about 18,000 vehicles a day, according to the council's traffic survey, and is the "
-          "only crossing of the river between the town centre and the northern suburbs.\n")
-ORCHARD = ("Cider makers report a record apple harvest\n"
-           "Orchards across the valley picked more apples this autumn than in any year since records began, "
-           "growers said, after a warm spring and a wet summer. The cider makers' association expects prices "
-           "to fall as presses run at full capacity until February.\n")
+# written for this test (issue 23: "only the bridge article selected, 'How much will it cost?'"), and an orchard
+ARTICLES = Path(__file__).resolve().parent / "data" / "filtered"
 
 
 @pytest.fixture(scope="module")
 def bridge_engine(tmp_path_factory, embedder):
     """The seed articles plus a bridge article and an orchard article."""
-    return seeds_with(tmp_path_factory.mktemp("filtered"), embedder, {"bridge.txt": BRIDGE, "orchard.txt": ORCHARD})
+    articles = {p.name: p.read_text(encoding="utf-8") for p in ARTICLES.glob("*.txt")}
+    return seeds_with(tmp_path_factory.mktemp("filtered"), embedder, articles)
 
 
 @pytest.mark.model
