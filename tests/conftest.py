@@ -124,3 +124,13 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real two-node Ray cluster on this machine (a head and a worker of one CPU each), this process its driver;
+    every process stopped at the end of the module. Ray tests skip first when the `cluster` extra is absent."""
+    from .ray_cluster import local_cluster
+
+    with local_cluster(2) as made:
+        yield made

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -240,39 +239,6 @@ def qa(*args, stdin=None):
                           text=True, env=env, timeout=300)
 
 
-def pdf_bytes(page_streams: list[bytes], copies: int = 1, title: str | None = None) -> bytes:
-    """A PDF whose pages draw `page_streams` (Flate-compressed), the whole list repeated `copies` times.
-
-    Repeated pages share one content stream object, so a file of a few KB can hold thousands of pages or
-    megabytes of text: the shape of a PDF bomb.
-    """
-    objs: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    streams = []
-    for s in page_streams:
-        data = zlib.compress(s, 9)
-        objs.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
-        streams.append(len(objs))
-    kids = []
-    for _ in range(copies):
-        for sid in streams:
-            objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                        b"/Resources << /Font << /F1 3 0 R >> >> >>" % sid)
-            kids.append(len(objs))
-    objs[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
-    info = None
-    if title is not None:
-        objs.append(b"<< /Title (" + title.encode("latin-1") + b") >>")
-        info = len(objs)
-    out, offsets = b"%PDF-1.4\n", []
-    for i, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    trailer = b"/Size %d /Root 1 0 R" % (len(objs) + 1) + (b" /Info %d 0 R" % info if info else b"")
-    return out + b"trailer\n<< " + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
-
-
 def seeds_with(base: Path, embedder, articles: dict[str, str]):
     """An Engine over an index (built now, under `base`) of a copy of the seed articles plus `articles` (name -> text)."""
     from qa.engine import Engine
@@ -285,19 +251,4 @@ def seeds_with(base: Path, embedder, articles: dict[str, str]):
     return engine
 
 
-SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad" / "dev-v1.1.rebuilt.json"
-
-
-def seeds_and_squad(folder: Path, paragraphs: int) -> list[str]:
-    """Write the first `paragraphs` SQuAD dev paragraphs (as `qa eval` writes them) and the seed articles into
-    `folder`; return the questions about those paragraphs, in the file's order. Skips when SQuAD is not beside us."""
-    if not SQUAD.is_file():
-        pytest.skip(f"the SQuAD file is not here: {SQUAD}")
-    from qa.evaluation.benchmarks import load_squad, write_corpus
-
-    bench = load_squad(SQUAD)
-    kept = dict(list(bench.corpus.items())[:paragraphs])
-    write_corpus(kept, folder)
-    for seed in SEEDS.glob("*.txt"):  # after: write_corpus empties the folder first
-        shutil.copy(seed, folder)
-    return [q.text for q in bench.questions if set(q.relevant) & set(kept)]
+NOOP = lambda *args, **kwargs: None  # noqa: E731 (a progress callback for the UI outside Gradio)

@@ -14,7 +14,8 @@ import numpy as np
 import psutil
 import pytest
 
-from .support import ROOT, SEED_QUESTION, SEEDS, seeds_and_squad
+from .ray_cluster import seeds_and_squad
+from .support import ROOT, SEED_QUESTION, SEEDS
 
 ray = pytest.importorskip("ray", reason="Ray (the `cluster` extra) is not installed: pip install 'qa[cluster]'")
 pytestmark = pytest.mark.model
@@ -25,24 +26,6 @@ QUESTIONS = 40  # of the paragraphs' questions, the first ones: a fixed list
 # seconds a `qa build --ray` may take: a safety net against a hung cluster, never a speed check (under a load of
 # 20-30 one build took over 15 minutes here, and CI stops everything at 90)
 PATIENCE = 3600
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A head and a worker node of one CPU each on this machine; this process is a driver. All stopped at the end."""
-    from qa.cluster.local import quiet_ray_environment, start_local_cluster
-
-    saved = {k: os.environ.get(k) for k in ("RAY_TMPDIR", "RAY_USAGE_STATS_ENABLED")}
-    short = quiet_ray_environment()
-    try:
-        made = start_local_cluster(2)  # tests/conftest.py has set Ray's loopback switch before `ray` was imported
-        yield made
-        ray.shutdown()
-        made.shutdown()
-    finally:
-        for k, v in saved.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-        shutil.rmtree(short, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

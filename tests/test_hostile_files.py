@@ -1,5 +1,5 @@
 """Hostile files: odd encodings and binaries, files turned bad, 50 MB, uploads a crash left behind, undecodable
-file names, PDF bombs, links out, escapes, long titles: skipped with a reason or indexed, nothing lost."""
+file names, links out, escapes, long titles: skipped with a reason or indexed, nothing lost."""
 from __future__ import annotations
 
 import json
@@ -11,28 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from .support import PLAIN, SEEDS, SPUN, pdf_bytes, seed_index_intact
-
-NOOP = lambda *args, **kwargs: None  # noqa: E731 (a progress callback for the UI outside Gradio)
-
+from .pdfs import one_file, pdf_bytes, text_ops
+from .support import NOOP, PLAIN, SEEDS, SPUN, seed_index_intact
 
 
-
-def text_ops(sentence: str, times: int) -> bytes:
-    return (b"BT /F1 12 Tf 72 720 Td (" + sentence.encode() + b") Tj ET\n") * times
-
-
-def one_file(folder: Path, name: str, data: bytes):
-    from qa.ingest.loader import scan
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    files, skipped = scan([folder])
-    assert skipped == [] and len(files) == 1
-    return files[0]
-
-
-# ---- 4: an upload left by a crash is indexed on re-upload and at start ---------------------------------
+# ---- an upload left by a crash is indexed on re-upload and at start ---------------------------------
 def _crash_after_save(tmp_path: Path, engine) -> tuple[Path, Path]:
     """A collection indexed without the article a killed app had saved but not yet indexed."""
     from qa.ingest.uploads import save_uploads
@@ -80,7 +63,7 @@ def test_app_start_indexes_files_left_by_a_crash(tmp_path, fresh_engine):
         log.close()
 
 
-# ---- 7: a file name that is not UTF-8 -----------------------------------------------------------------
+# ---- a file name that is not UTF-8 -----------------------------------------------------------------
 @pytest.mark.model  # `qa build` loads the model
 def test_a_file_name_that_is_not_utf8_is_skipped_and_the_build_commits(tmp_path):
     folder = tmp_path / "articles"
@@ -100,60 +83,7 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_the_build_commits(tmp_path)
     assert warnings == ["warning: skipped caf\\xe9.txt: the file name is not valid UTF-8; rename the file"]
 
 
-# ---- 8: PDF bombs --------------------------------------------------------------------------------------
-def test_a_pdf_with_too_many_pages_is_skipped_and_the_rest_indexed(tmp_path, fresh_engine):
-    limit = 1000  # LoadSettings.max_pdf_pages
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    shutil.copy(SEEDS / PLAIN, folder / PLAIN)
-    bomb = pdf_bytes([text_ops("Page after page of the same words.", 1)], copies=limit + 1)
-    (folder / "pages.pdf").write_bytes(bomb)
-    assert len(bomb) < 200 * 1024
-    engine = fresh_engine()
-    report = engine.build([folder], warn=NOOP)
-    assert dict(report.skipped) == {"pages.pdf": f"PDF has {limit + 1:,} pages, more than the limit of {limit:,}"}
-    assert {d.doc_id for d, _ in engine.documents()} == {PLAIN}
-
-
-def test_a_pdf_text_bomb_stops_at_the_character_limit(tmp_path):
-    from qa.config import SETTINGS, LoadSettings
-    from qa.errors import LoadError
-    from qa.ingest.loader import load
-
-    # 27 KB in the issue gave 7.9 MB of text; this one gives 5.6 MB from a few KB, over 100 pages
-    bomb = pdf_bytes([text_ops("The bomb repeats this sentence again and again for ever.", 1000)], copies=100)
-    assert len(bomb) < 30 * 1024
-    assert SETTINGS.load.max_pdf_chars < 5_000_000  # the default refuses it
-    small = LoadSettings(max_pdf_chars=100_000)
-    with pytest.raises(LoadError) as info:
-        load(one_file(tmp_path, "bomb.pdf", bomb), small)
-    assert str(info.value) == "PDF text is longer than the limit of 100,000 characters"
-    ordinary = pdf_bytes([text_ops("An ordinary page of an ordinary report.", 20)], copies=3)
-    assert "ordinary report" in load(one_file(tmp_path / "ok", "ok.pdf", ordinary), small).text
-
-
-def test_the_pdf_time_limit_ends_a_slow_extraction(tmp_path):
-    from qa.config import LoadSettings
-    from qa.errors import LoadError
-    from qa.ingest.loader import load
-
-    # one page of 40,000 text operators: pypdf parses it for seconds, longer than the (tiny) limit set here
-    slow = pdf_bytes([text_ops("A page that takes a long time to read.", 40_000)])
-    with pytest.raises(LoadError) as info:
-        load(one_file(tmp_path, "slow.pdf", slow), LoadSettings(pdf_seconds=0.2))
-    assert str(info.value) == "PDF text extraction took longer than the limit of 0.2 s"
-    assert _pdf_workers() == []  # the extraction was stopped, not left running
-    ordinary = pdf_bytes([text_ops("An ordinary page of an ordinary report.", 20)])
-    assert "ordinary report" in load(one_file(tmp_path / "ok", "ok.pdf", ordinary)).text  # a new worker
-
-
-def _pdf_workers() -> list:
-    import psutil
-
-    return [p for p in psutil.Process().children(recursive=True) if "qa.ingest.pdf" in " ".join(p.cmdline())]
-
-
-# ---- 9: symbolic links ---------------------------------------------------------------------------------
+# ---- symbolic links ---------------------------------------------------------------------------------
 def test_links_that_leave_the_collection_are_not_followed(tmp_path, fresh_engine):
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -183,7 +113,7 @@ def test_links_that_leave_the_collection_are_not_followed(tmp_path, fresh_engine
     assert all("4417" not in e.text and str(outside) not in e.citation.source for e in answer.excerpts)
 
 
-# ---- 10: terminal escape sequences ---------------------------------------------------------------------
+# ---- terminal escape sequences ---------------------------------------------------------------------
 ESCAPES = ("Zanzibar clove harvest\x1b[2J\x1b]0;pwned title\x07 The Zanzibar clove harvest reached 8,300 tonnes, "
            "\x1b]8;;http://evil.example/\x1b\\officials said\x1b]8;;\x1b\\ on Monday.\x9b31m\x7f\n")
 
@@ -213,7 +143,7 @@ def test_cli_human_output_replaces_control_characters(tmp_path, fresh_engine):
         assert "\x1b[2J" in text and "\x1b]0;pwned title\x07" in text and "\x9b31m\x7f" in text
 
 
-# ---- 11: titles ----------------------------------------------------------------------------------------
+# ---- titles ----------------------------------------------------------------------------------------
 def test_long_titles_are_capped_for_display_in_every_format(tmp_path):
     from qa.ui import render as ui_render
     from qa.ingest.loader import load

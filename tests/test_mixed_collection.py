@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from .newsite import ARTICLE_FACT, ARTICLE_TITLE, news_site
-from .support import pdf_bytes, qa
+from .pdfs import pdf_bytes
+from .support import qa
 
 pytestmark = pytest.mark.model  # every test here reads an index that `qa build` made with the model
 

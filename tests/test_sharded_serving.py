@@ -2,11 +2,9 @@
 and a replica killed mid-run costing no request."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from .support import ROOT, SEEDS, seeds_and_squad
+from .ray_cluster import Gate, replicas, running, seeds_and_squad
+from .support import ROOT, SEEDS
 
 ray = pytest.importorskip("ray", reason="Ray (the `cluster` extra) is not installed: pip install 'qa[cluster]'")
 pytestmark = pytest.mark.model
@@ -65,60 +64,6 @@ def misspelled(indexes, collection) -> str:
             if indexes[0].ask(typo).corrections:
                 return typo
     raise AssertionError("no question of the list could be misspelled and corrected")
-
-
-class Gate:
-    """Lets every shard search through, except the first search of the shard named by `hold`: that one waits
-    inside its replica until `release`, and `held` answers (once it is inside) with that replica's actor name."""
-
-    def __init__(self):
-        self.shard: int | None = None
-        self.inside = asyncio.Event()
-        self.opened = asyncio.Event()
-        self.holder = ""
-
-    async def hold(self, shard: int) -> None:
-        self.shard, self.holder = shard, ""
-        self.inside.clear(), self.opened.clear()
-
-    async def enter(self, shard: int, replica: str) -> None:
-        if shard != self.shard:
-            return
-        self.shard, self.holder = None, replica  # only the first: the search sent again passes
-        self.inside.set()
-        await self.opened.wait()
-
-    async def held(self) -> str:
-        await self.inside.wait()
-        return self.holder
-
-    async def release(self) -> None:
-        self.shard = None
-        self.opened.set()
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A head and a worker node of one CPU each; every process stopped at the end."""
-    from qa.cluster.local import quiet_ray_environment, start_local_cluster
-
-    saved = {k: os.environ.get(k) for k in ("RAY_TMPDIR", "RAY_USAGE_STATS_ENABLED")}
-    short = quiet_ray_environment()
-    made = None
-    try:
-        made = start_local_cluster(2)
-        yield made
-    finally:
-        from ray import serve
-
-        if ray.is_initialized():
-            serve.shutdown()
-            ray.shutdown()
-        if made is not None:
-            made.shutdown()
-        for k, v in saved.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-        shutil.rmtree(short, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -254,19 +199,6 @@ def test_ray_serve_corrects_a_misspelled_question_as_the_single_index(service, i
     single, served = indexes[0].ask(misspelled), service.ask(misspelled)
     assert single.searched_for != misspelled
     assert spelled(served) == spelled(single) and first(served) == first(single)
-
-
-def replicas(deployment: str) -> set[str]:
-    """The names of Serve's live replica actors of `deployment` (a new replica gets a new name)."""
-    named = ray.util.list_named_actors(all_namespaces=True)
-    return {a["name"] for a in named
-            if a["namespace"] == "serve" and a["name"].startswith("SERVE_REPLICA") and f"#{deployment}#" in a["name"]}
-
-
-def running(deployment: str) -> int:
-    from ray import serve
-
-    return serve.status().applications["qa"].deployments[deployment].replica_states.get("RUNNING", 0)
 
 
 def test_a_replica_killed_with_a_search_inside_it_costs_no_request_and_comes_back(service, gate, collection,
