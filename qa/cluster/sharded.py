@@ -14,13 +14,13 @@ import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..answering.spelling import Speller
 from ..answering.catalog import Catalog, check_dates
 from ..answering.retriever import Candidate, fuse
+from ..answering.spelling import Speller
 from ..config import SETTINGS, Settings
 from ..embed.embedder import Embedder
 from ..engine import Engine, LoadedGeneration
@@ -124,21 +124,20 @@ class FanOut:
 
     def by_passage(self, method: str, ids: Iterable[int], *args) -> dict:
         """`method(*args, ids)` on each shard holding some of `ids`, the results merged (dicts by global id)."""
-        ids = [int(i) for i in ids]
-        groups = {s: [i for i in ids if i % len(self.shards) == s] for s in {i % len(self.shards) for i in ids}}
-        found: dict = {}
-        for part in self.pool.map(lambda s: getattr(self.shards[s], method)(*args, groups[s]), groups):
-            found.update(part)
-        return found
+        return self._grouped(method, [int(i) for i in ids], lambda i: i % len(self.shards), args)
 
     def by_article(self, method: str, doc_ids: Iterable[str]) -> dict:
-        """`method(doc_ids)` on each shard holding some of `doc_ids`, all at once, the results merged: one round
-        of calls however many articles (a call an article cost a question citing 30 articles 30 rounds)."""
-        groups: dict[int, list[str]] = {}
-        for doc_id in dict.fromkeys(doc_ids):
-            groups.setdefault(shard_of(doc_id, len(self.shards)), []).append(doc_id)
+        """`method(doc_ids)` on each shard holding some of `doc_ids`, the results merged."""
+        return self._grouped(method, list(dict.fromkeys(doc_ids)), lambda d: shard_of(d, len(self.shards)), ())
+
+    def _grouped(self, method: str, keys: list, shard: Callable[[Any], int], args: tuple) -> dict:
+        # One call per shard, all at once, however many keys: a call per key cost a question citing 30
+        # articles 30 rounds.
+        groups: dict[int, list] = {}
+        for key in keys:
+            groups.setdefault(shard(key), []).append(key)
         found: dict = {}
-        for part in self.pool.map(lambda s: getattr(self.shards[s], method)(groups[s]), groups):
+        for part in self.pool.map(lambda s: getattr(self.shards[s], method)(*args, groups[s]), groups):
             found.update(part)
         return found
 
