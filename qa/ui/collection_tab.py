@@ -181,7 +181,7 @@ class CollectionTab:
 
     def open_copy(self, evt: gr.EventData):
         """A copy clicked in the preview's list of copies, opened in its place (its own copies listed)."""
-        doc_id = str((getattr(evt, "_data", None) or {}).get("doc_id") or "")
+        doc_id = str(getattr(evt, "doc_id", "") or "")  # EventData exposes the trigger's data as attributes
         if not doc_id:  # a click elsewhere in the preview: nothing changes
             return (gr.skip(),) * 4
         return self.open_article(doc_id, show_copies=True)
