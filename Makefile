@@ -14,8 +14,9 @@ export GRADIO_ANALYTICS_ENABLED := False
 run: setup
 	$(PY) app.py
 
+# --durations: the 15 slowest tests close every run, so a slow CI run shows where its time went
 test: setup browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 # The quick tier (under a minute): no browser, and no embedding model, in pytest's process or in a `qa` or app.py it
 # starts (tests/conftest.py sets QA_FORBID_MODEL=1, so a test that would load it fails: mark it `model`).
