@@ -26,6 +26,8 @@ def sentence(text: str, offset: int = 1000) -> AnswerSentence:
 
 @pytest.mark.parametrize("question, kind", [
     ("Who voted against the lithium mine?", "person"),
+    ("Who hired the engineer when he moved to the city?", "person"),  # the question's first asking word decides
+    ("Which team won when the league began?", "organisation"),
     ("When did China ban fentanyl?", "date"),
     ("In what year did the mine open?", "date"),
     ("How many jobs will the mine bring?", "number"),

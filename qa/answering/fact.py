@@ -12,7 +12,8 @@ from ..records import AnswerSentence
 from ..text import stems, word_set
 from .fact_context import YEAR, acts_in, closeness, question_stems, subject_phrases, widened
 
-# What a question asks for, by its wording, first match wins: (kind, pattern). More specific kinds come first.
+# What a question asks for, by its wording: (kind, pattern). The match that starts first wins ("Who ... when ...?" asks
+# for a person); of two at one place, the earlier kind here (more specific kinds come first).
 _ASKS = (
     ("percent", re.compile(r"\bwhat (percentage|percent|proportion|share)\b", re.I)),
     ("amount", re.compile(r"\bhow much (money|did|does|do|is|was|will|would|has|have|had|are|were|can|could)?\b"
@@ -81,7 +82,8 @@ class FactSpan:
 def asked_kind(question: str) -> str | None:
     """The kind of fact the question asks for (person, organisation, date, duration, number, amount, percent,
     place), or None when it asks for none of them."""
-    return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_ASKS) if (m := pattern.search(question))]
+    return min(found)[2] if found else None
 
 
 class EntityTagger:
