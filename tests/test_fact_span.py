@@ -155,6 +155,11 @@ def test_who_is_the_one_who_does_what_the_question_asks(tagger, question, text, 
     ("How many days does the ferry wait?", "The ferry waits eight days in port before it sails.", "eight"),
     ("How many items from the region does the museum hold?", "The museum holds over 19,000 items from the region.",
      "over 19,000"),
+    ("How many destinations does the airport serve?", "The airport now serves over 90 destinations.", "over 90"),
+    ("Whose army took the city in 1806?", "Taken by Napoleon's army in 1806, the city was made the capital of the "
+     "new duchy.", "Napoleon's"),
+    # the bracketed figure restates the one before it in other units
+    ("How far is the town from the coast?", "The town lies 220 miles (350 km) north of the coast.", "220 miles"),
 ])
 def test_the_edges_of_the_fact_are_those_squad_answers_draw(tagger, question, text, fact):
     assert marked(tagger, question, text) == fact

@@ -65,6 +65,7 @@ _FIGURE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
                      r"july|august|september|october|november|december)\b", re.I)
 _UNIT = re.compile(r"\bhow (many|much)\s+(\w+)", re.I)
 _ASKS_YEAR = re.compile(r"\b(what|which) year\b", re.I)
+_CONVERSION = re.compile(r"\d[\d,.]*\s?[^\W\d]*\s?\($")  # "220 miles (": a figure, its unit, a bracket
 _TRAILING = re.compile(r"(['’]s|,|\.)$")
 
 
@@ -127,6 +128,8 @@ def candidates(kind: str, sentence: AnswerSentence, entities: list[tuple[int, in
     pattern = _PATTERNS.get(kind)
     if pattern is not None:
         found += [trimmed(sentence, m.start(), m.end(), len(labels)) for m in pattern.finditer(sentence.text)]
+    if kind in _FIGURES:  # "220 miles (350 km)": the bracketed figure restates the one before it
+        found = [f for f in found if not _CONVERSION.search(sentence.text[:f.start - sentence.start])]
     return [f for f in found if f.text]
 
 

@@ -15,6 +15,9 @@ _AND_NAME = re.compile(r"^\s(and|&)\s[A-Z][\w'’.-]+(\s[A-Z][\w'’.-]+)*")
 _NAME_AND = re.compile(r"([A-Z][\w'’.-]+\s){1,3}(and|&)\s$")
 _OF_NAME = re.compile(r"^\sof\s[A-Z][\w'’.-]+")
 _NAME_OF = re.compile(r"[A-Z][\w'’.-]+\sof\s$")
+_WHOSE = re.compile(r"\bwhose\b", re.I)
+_POSSESSIVE = re.compile(r"^['’]s\b")
+_HEDGE = re.compile(r"\b(over|about|around)\s$", re.I)
 _END_MARK = re.compile(r"[.,;:]+$")  # a name's pattern may take the full stop or comma after it
 _MEASURE = re.compile(r"\bhow (far|long|tall|high|big|large|deep|wide|heavy|fast)\b", re.I)
 _UNITS = re.compile(r"^\s?(km|kilomet(er|re)s?|miles?|mi|m|met(er|re)s?|feet|foot|ft|inch(es)?|in|cm|mm|"
@@ -88,8 +91,8 @@ def subject_phrases(asked: set[str], doc) -> list[tuple[int, int]]:
 def widened(question: str, kind: str, sentence: AnswerSentence, start: int, end: int, unit_stem: str | None
             ) -> tuple[int, int]:
     """The span start:end (document offsets) with the edges SQuAD's answers give such a fact: a year's range, a
-    name's second name or place, a measure's unit; without the unit the question names ("eight" of "eight days"
-    for "how many days")."""
+    name's second name or place, the possessive a "whose" question asks for, a measure's unit and the "over" or
+    "about" before a figure; without the unit the question names ("eight" of "eight days" for "how many days")."""
     text, start, end = sentence.text, start - sentence.start, end - sentence.start
     named = word_set(question) - STOPWORDS
     if kind == "date" and YEAR.search(text[start:end]) and (more := _RANGE.match(text[end:])):
@@ -99,6 +102,8 @@ def widened(question: str, kind: str, sentence: AnswerSentence, start: int, end:
             end += more.end()
         if (more := _NAME_AND.search(text[:start])) and not word_set(more.group()) & named:
             start = more.start()
+        if _WHOSE.search(question) and (more := _POSSESSIVE.match(text[end:])):  # "Whose army ...?": "Napoleon's"
+            end += more.end()
         if more := _OF_NAME.match(text[end:]):
             end += more.end()
         if more := _NAME_OF.search(text[:start]):
@@ -106,6 +111,8 @@ def widened(question: str, kind: str, sentence: AnswerSentence, start: int, end:
     if kind not in ("date", "person", "organisation", "place"):
         if _MEASURE.search(question) and (more := _UNITS.match(text[end:])):
             end += more.end()
+        if more := _HEDGE.search(text[:start]):  # "over 90" where the tagger found "90"
+            start = more.start()
         words = list(_WORD.finditer(text[start:end]))
         if unit_stem is not None and len(words) > 1 and stems(words[-1].group())[:1] == [unit_stem]:
             end = start + words[-2].end()
