@@ -137,6 +137,11 @@ def test_the_figure_among_the_question_words_is_the_fact(tagger):
     ("Who hires the builders?", "In most towns the owner selects the designs and hires the builders.", "owner"),
     ("Who acts as the project coordinator?", "In this arrangement, the architect or engineer acts as the project "
      "coordinator.", "architect or engineer"),
+    # the verb is "is" or "has": what it says of the subject is what the question names
+    ("Who is the final judge of the contest?", "In the end the audience is the final judge of the contest.",
+     "audience"),
+    ("Who has design authority over the receivers?", "The broadcaster has design authority over all receivers "
+     "capable of receiving its service.", "broadcaster"),
 ])
 def test_who_is_the_one_who_does_what_the_question_asks(tagger, question, text, fact):
     assert marked(tagger, question, text) == fact

@@ -61,10 +61,15 @@ def acts_in(asked: set[str], doc, sentence: AnswerSentence, start: int, end: int
     while token.dep_ in _NAME_PARTS and token.head is not token:  # "Ben Foster" of "Murray Gold and Ben Foster"
         token = token.head
     if token.dep_ == "pobj" and token.head.dep_ == "agent":
-        return bool(set(stems(token.head.head.text)) & asked)
-    if token.dep_ in _ACTOR_ROLES and set(stems(token.head.text)) & asked:
+        return names(asked, token.head.head)
+    if token.dep_ in _ACTOR_ROLES and names(asked, token.head):
         return True
-    return any(c.dep_ == "relcl" and set(stems(c.text)) & asked for c in token.children)
+    return any(c.dep_ == "relcl" and names(asked, c) for c in token.children)
+
+
+def names(asked: set[str], token) -> bool:
+    """Whether the question names the word `token`, stemmed."""
+    return bool(set(stems(token.text)) & asked)
 
 
 def subject_phrases(asked: set[str], doc) -> list[tuple[int, int]]:
@@ -72,7 +77,9 @@ def subject_phrases(asked: set[str], doc) -> list[tuple[int, int]]:
     coordinated nouns: "The owner" of "The owner selects ...", "the architect or engineer" of "... acts as"."""
     out = []
     for verb in doc:
-        if not set(stems(verb.text)) & asked:
+        # the verb, or what it says of its subject when the verb is "has" or "is" ("has design authority", "is the
+        # final judge")
+        if not any(names(asked, t) for t in [verb, *(c for c in verb.children if c.dep_ in ("dobj", "attr"))]):
             continue
         # "the owner selects the designs and hires the builders": a coordinated verb shares its head's subject
         while verb.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
