@@ -9,7 +9,7 @@ from ..text import STOPWORDS, stems, word_set
 _WORD = re.compile(r"\w+")
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 # edges SQuAD's answers keep: a year range ("1695–1696", "1321 to 1323"), a second name ("Murray Gold and Ben
-# Foster", "Dorothy and Michael Hintze"), a name of a place ("William of Montreuil"), a unit of measure ("6.4 nanometers")
+# Foster", "Dorothy and Michael Hintze"), a name of a place ("William of Montreuil"), a unit ("6.4 nanometers")
 _RANGE = re.compile(r"^(\s?[–-]\s?|\s(to|and)\s)(1[0-9]{3}|20[0-9]{2}|[0-9]{2})\b")
 _AND_NAME = re.compile(r"^\s(and|&)\s[A-Z][\w'’.-]+(\s[A-Z][\w'’.-]+)*")
 _NAME_AND = re.compile(r"([A-Z][\w'’.-]+\s){1,3}(and|&)\s$")
