@@ -161,6 +161,7 @@ def test_who_is_the_one_who_does_what_the_question_asks(tagger, question, text, 
     ("How many items from the region does the museum hold?", "The museum holds over 19,000 items from the region.",
      "over 19,000"),
     ("How many destinations does the airport serve?", "The airport now serves over 90 destinations.", "over 90"),
+    ("How much did the club bid for the rights?", "In February 2015, the club bid £4.2bn for the rights.", "£4.2bn"),
     ("Whose army took the city in 1806?", "Taken by Napoleon's army in 1806, the city was made the capital of the "
      "new duchy.", "Napoleon's"),
     # the bracketed figure restates the one before it in other units

@@ -17,6 +17,7 @@ _OF_NAME = re.compile(r"^\sof\s[A-Z][\w'’.-]+")
 _NAME_OF = re.compile(r"[A-Z][\w'’.-]+\sof\s$")
 _WHOSE = re.compile(r"\bwhose\b", re.I)
 _POSSESSIVE = re.compile(r"^['’]s\b")
+_CURRENCY = re.compile(r"[$£€¥]$")
 _HEDGE = re.compile(r"\b(over|about|around)\s$", re.I)
 _END_MARK = re.compile(r"[.,;:]+$")  # a name's pattern may take the full stop or comma after it
 _MEASURE = re.compile(r"\bhow (far|long|tall|high|big|large|deep|wide|heavy|fast)\b", re.I)
@@ -98,8 +99,9 @@ def subject_phrases(asked: set[str], doc) -> list[tuple[int, int]]:
 def widened(question: str, kind: str, sentence: AnswerSentence, start: int, end: int, unit_stem: str | None
             ) -> tuple[int, int]:
     """The span start:end (document offsets) with the edges SQuAD's answers give such a fact: a year's range, a
-    name's second name or place, the possessive a "whose" question asks for, a measure's unit and the "over" or
-    "about" before a figure; without the unit the question names ("eight" of "eight days" for "how many days")."""
+    name's second name or place, the possessive a "whose" question asks for, a measure's unit, an amount's
+    currency sign and the "over" or "about" before a figure; without the unit the question names ("eight" of
+    "eight days" for "how many days")."""
     text, start, end = sentence.text, start - sentence.start, end - sentence.start
     named = word_set(question) - STOPWORDS
     if kind == "date" and YEAR.search(text[start:end]) and (more := _RANGE.match(text[end:])):
@@ -118,6 +120,8 @@ def widened(question: str, kind: str, sentence: AnswerSentence, start: int, end:
     if kind not in ("date", "person", "organisation", "place"):
         if _MEASURE.search(question) and (more := _UNITS.match(text[end:])):
             end += more.end()
+        if more := _CURRENCY.search(text[:start]):  # "£4.2bn" where the tagger found "4.2bn"
+            start = more.start()
         if more := _HEDGE.search(text[:start]):  # "over 90" where the tagger found "90"
             start = more.start()
         words = list(_WORD.finditer(text[start:end]))
