@@ -26,6 +26,8 @@ def sentence(text: str, offset: int = 1000) -> AnswerSentence:
 
 @pytest.mark.parametrize("question, kind", [
     ("Who voted against the lithium mine?", "person"),
+    ("Who hired the engineer when he moved to the city?", "person"),  # the question's first asking word decides
+    ("Which team won when the league began?", "organisation"),
     ("When did China ban fentanyl?", "date"),
     ("In what year did the mine open?", "date"),
     ("How many jobs will the mine bring?", "number"),
@@ -105,3 +107,65 @@ def test_the_entity_model_loads_on_first_use_not_on_import():
             "print('spacy' in sys.modules, t.pipeline is None)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+def marked(tagger, question: str, text: str) -> str | None:
+    """The fact `mark` finds for `question` in `text`, one sentence at offset 70 of its document, checked verbatim."""
+    found = mark(question, [AnswerSentence("news.txt", 70, 70 + len(text), text)], tagger)
+    if found is not None:
+        assert (" " * 70 + text)[found.start:found.end] == found.text and found.doc_id == "news.txt"
+    return found.text if found is not None else None
+
+
+@pytest.mark.model
+def test_the_figure_among_the_question_words_is_the_fact(tagger):
+    # "adopted" is the question's "adopt", stemmed, and the charter asked about sits around 1975, not 1855
+    text = ("Norland has a written charter adopted in 1975, but based on the 1855 colonial charter, passed by the "
+            "Crown as the Norland Charter Act 1855.")
+    assert marked(tagger, "When did Norland adopt its charter?", text) == "1975"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question, text, fact", [
+    # the subject of the verb asked about, not the other name nearer the question's words
+    ("Who formulated the drainage plan?", "In 1998, Frank Barnet, inspired by a proposal of Nora Jerne, formulated "
+     "the drainage plan.", "Frank Barnet"),
+    # the agent of a passive verb ("commissioned by"): an organisation before a person who is not its agent
+    ("Who commissioned the footbridge?", "The footbridge was commissioned by Harlow Council and designed by the "
+     "architect Mara Fenwick.", "Harlow Council"),
+    # no name but the question's own: the subject of the verb asked about, with what is coordinated with it
+    ("Who hires the builders?", "In most towns the owner selects the designs and hires the builders.", "owner"),
+    ("Who acts as the project coordinator?", "In this arrangement, the architect or engineer acts as the project "
+     "coordinator.", "architect or engineer"),
+    # the verb is "is" or "has": what it says of the subject is what the question names
+    ("Who is the final judge of the contest?", "In the end the audience is the final judge of the contest.",
+     "audience"),
+    ("Who has design authority over the receivers?", "The broadcaster has design authority over all receivers "
+     "capable of receiving its service.", "broadcaster"),
+])
+def test_who_is_the_one_who_does_what_the_question_asks(tagger, question, text, fact):
+    assert marked(tagger, question, text) == fact
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question, text, fact", [
+    ("Who composed the score?", "All the music for the revived series has been composed by Murray Hale and Ben "
+     "Foster.", "Murray Hale and Ben Foster"),
+    ("Who composed the score?", "The score was composed by Maren Holt and Ben Ashby in two months.",
+     "Maren Holt and Ben Ashby"),
+    ("Who led the relief column?", "In 1064, William of Montreuil led the relief column into the valley.",
+     "William of Montreuil"),
+    ("When did Menich serve as mayor?", "The first mayor of the town was Jan Menich (1695–1696).", "1695–1696"),
+    ("How far apart are the filaments?", "The filaments are arranged in rows 6.4 nanometers apart.", "6.4 nanometers"),
+    ("How many days does the ferry wait?", "The ferry waits eight days in port before it sails.", "eight"),
+    ("How many items from the region does the museum hold?", "The museum holds over 19,000 items from the region.",
+     "over 19,000"),
+    ("How many destinations does the airport serve?", "The airport now serves over 90 destinations.", "over 90"),
+    ("How much did the club bid for the rights?", "In February 2015, the club bid £4.2bn for the rights.", "£4.2bn"),
+    ("Whose army took the city in 1806?", "Taken by Napoleon's army in 1806, the city was made the capital of the "
+     "new duchy.", "Napoleon's"),
+    # the bracketed figure restates the one before it in other units
+    ("How far is the town from the coast?", "The town lies 220 miles (350 km) north of the coast.", "220 miles"),
+])
+def test_the_edges_of_the_fact_are_those_squad_answers_draw(tagger, question, text, fact):
+    assert marked(tagger, question, text) == fact
