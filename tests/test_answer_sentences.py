@@ -32,6 +32,21 @@ def test_headings_bylines_and_datelines_are_not_sentences():
     assert not looks_like_heading("Beijing banned the sale of fentanyl in 2019.")
 
 
+def test_a_subheading_of_ten_words_is_a_heading_and_a_list_item_is_not():
+    # the seed article's mid-story subheading was quoted as the answer to "What are fentanyl precursors?"
+    assert looks_like_heading("China announces regulations on essential precursors for producing fentanyl")
+    assert not looks_like_heading("- the July 15 announcement to further regulate veterinary anesthetics and "
+                                  "psychotropic drugs")  # an item of a list: content, not a heading
+    assert not looks_like_heading("Its population was 41,000 at the time of the first census (1790)")
+    assert not looks_like_heading("The leaders met on Tuesday in Washington to talk about precursors and money "
+                                  "laundering and the cartels that profit from both")  # too long to be a headline
+
+
+def test_a_subheading_is_not_quoted_as_the_answer(seed_engine):
+    answer = seed_engine.ask("What are fentanyl precursors?")
+    assert all(not s.text.startswith("China announces regulations") for s in answer.answer)
+
+
 @pytest.mark.parametrize("question, holds", [
     # the spun article says "12 months" and "U.S. deaths": few shared words, but its best sentence is close
     ("How many Americans die from fentanyl every year?", "100,000"),

@@ -35,6 +35,8 @@ _KIND_IN_SENTENCE = {
 # the values two sentences can repeat: numbers (with their scale) and dates
 _FACT_VALUES = {"number": re.compile(r"\d[\d,.]*(\s(million|billion|thousand|hundred))?", re.I),
                 "date": re.compile(rf"\b((\d{{1,2}}\s)?({_MONTHS})(\s\d{{1,2}})?,?\s\d{{4}}|1[0-9]{{3}}|20[0-9]{{2}})\b", re.I)}
+_HEADLINE_WORDS = 14  # the most words of an unpunctuated line read as a headline
+_INNER_STOP = re.compile(r"[.:;]")
 _ABOUT_HEADINGS = re.compile(r"\b(headline|title|heading|byline|dateline|wrote|written|published|reported)\b", re.I)
 _DATELINE = re.compile(rf"^[\W\d]*(\d{{1,2}}\s+)?({_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b", re.I)
 
@@ -70,7 +72,13 @@ def looks_like_heading(text: str) -> bool:
         return True
     if len(words) <= 8 and _DATELINE.match(text):
         return True
-    return len(words) < 8 and not text.rstrip().endswith((".", "!", "?", '"', "”", "'"))
+    if text.rstrip().endswith((".", "!", "?", '"', "”", "'")):
+        return False
+    # a subheading inside a story runs longer ("China announces regulations on essential precursors for producing
+    # fentanyl", 10 words); an item of a list, a line cut at a formula ("... when O" before a subscript) or ending
+    # on a bracket or a reference (".:12"), is content
+    return len(words) < 8 or (len(words) <= _HEADLINE_WORDS and words[0][:1].isupper() and len(words[-1]) > 2
+                              and text.rstrip()[-1].isalnum() and not _INNER_STOP.search(text))
 
 
 def candidate_sentences(question: ParsedQuestion, excerpts: Sequence[Excerpt]) -> list[SentenceCandidate]:
