@@ -120,7 +120,8 @@ class Filters:
 class Confidence:
     """How surely the first excerpts answer, with every feature it was judged by (qa/answering/confidence.py `judge`).
 
-    The rule: answered when `score` (best_cosine + coverage_weight x coverage) reaches the sure bar
+    The rule: "none" when the question names a year no passage holds (`absent_years`); else answered when `score`
+    (best_cosine + coverage_weight x coverage) reaches the sure bar
     (`high_threshold`); else "none" when there is no excerpt; else answered when `log_odds` (a logistic regression
     over the five features) reaches `needed` (a bar that rises with the collection's size), "none" below it. An
     answer is then "high" when `trust_odds` (a logistic regression over `trust_features`, qa/fitted.py) reaches
@@ -134,6 +135,9 @@ class Confidence:
     sentence_coverage: float
     sentence_cosine: float
     peak: float
+    # years the question names that no passage of the collection holds ("in 2015"): then "none", whatever the
+    # rest says, since no quote can state what happened then
+    absent_years: tuple[str, ...] = ()
     log_odds: float | None = None  # the second pass, below the high bar: None when "high" (or no excerpt) decided
     needed: float | None = None
     # what says "high" or "low" once answered (confidence.trust): the answer step's choice and the search's agreement

@@ -109,3 +109,26 @@ def test_high_rises_with_the_fitted_features_it_weighs():
         assert (judged.level == "high") == (judged.trust_odds >= RULE.high_odds)
     assert weights["answer_margin"] > 0, "the fit found that a clear lead makes a right answer likelier"
     assert levels == sorted(levels, key=lambda level: level == "high"), "never high at a lower margin than low"
+
+
+def test_a_year_no_article_mentions_gets_none_without_the_model():
+    def seen(term: str) -> float:
+        return {"fentanyl": 3.0, "ban": 2.0, "2019": 4.0}.get(term, 0.0)
+
+    seen.unseen = 5.0  # type: ignore[attr-defined]
+    texts, cosines = ["Fentanyl was banned in 2019. It said so."], [0.9]
+    for asked, level in (("What did China ban in 2015?", "none"), ("What did China ban in 2019?", "high")):
+        question = parse(asked, asked, seen, lambda _: np.ones(3))
+        judged = confidence.judge(question, texts, cosines, peak=0.2, sentence_cosine=0.7, passages=100,
+                                  settings=RULE)
+        assert judged.level == level and judged.absent_years == (("2015",) if level == "none" else ())
+
+
+@pytest.mark.parametrize("question, answered", [
+    ("How many fentanyl pills were seized in 2015?", False),  # the seeds mention 2017, 2019, 2023 and 2024 only
+    ("What did Beijing submit to the International Narcotics Control Board in 2016?", False),
+    ("When did China ban the sale of fentanyl in 2019?", True),
+])
+def test_a_question_about_a_year_the_collection_never_mentions_is_not_answered(seed_engine, question, answered):
+    answer = seed_engine.ask(question)
+    assert answer.answered is answered and (answer.answer == ()) is not answered
