@@ -5,7 +5,9 @@
 
 The calibration split: 1,500 SQuAD dev questions spread over the questions outside the evenly spaced 2,000 that
 `qa eval --limit 2000` reports (so the reported figures are measured on questions the fit never saw), asked against
-the index `make eval` builds of SQuAD dev with the seed articles (`--index`). Each answered question gives one row:
+the index `make eval` builds of SQuAD dev with the seed articles (`--index`), and `--near-domain` more asked with their
+own paragraph removed from a copy of it (eval/near_domain.py: unanswerable, on a topic the index holds; their rows
+are almost all wrong, and "high" is fitted against them too). Each answered question gives one row:
 the features its answer recorded (`Answer.confidence_detail.trust_features()`, read, never recomputed here) and
 whether its first answer sentence holds a gold answer. A logistic regression (Newton steps, a little L2, no
 randomness: the same rows give the same weights) is fitted on them, and the "high" bar is the lowest log-odds at
@@ -21,11 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
+from eval import near_domain
 from qa.engine import Engine
 from qa.evaluation.benchmarks import load_benchmark
 from qa.evaluation.scoring import contains_answer, subset
 
-FITTED = Path(__file__).resolve().parent.parent / "qa" / "fitted.py"
+ROOT = Path(__file__).resolve().parent.parent
+FITTED = ROOT / "qa" / "fitted.py"
+NOT_FEATURES = ("q", "label", "answered", "right", "set")  # what a row holds besides the features
 REPORTED = 2000  # the questions `qa eval --limit 2000` reports: never in the calibration split
 
 
@@ -103,6 +108,18 @@ def write(names: list[str], weights: np.ndarray, intercept: float, t: float, not
         f'HIGH_ODDS: float = {t:.4f}  # "high" at or above these log-odds\n')
 
 
+def gather_both(args: argparse.Namespace) -> list[dict]:
+    """The calibration split's rows, then the near-domain questions' rows (each tagged with its `set`)."""
+    calibration = calibration_split(args.squad, args.questions)
+    rows = [{**r, "set": "calibration"} for r in gather(Engine(args.index), calibration)]
+    if args.near_domain:
+        taken = {q.qid for q in calibration} | {q.qid for q in subset(load_benchmark([args.squad]).questions, REPORTED)}
+        questions = near_domain.split(args.squad, args.near_domain, taken)
+        engine = near_domain.index_without(args.index, questions, args.near_index, args.source)
+        rows += [{**r, "set": "near-domain"} for r in gather(engine, questions)]
+    return rows
+
+
 def calibration_arguments(description: str) -> argparse.ArgumentParser:
     """The options every fit on the calibration split takes: the SQuAD file, its index, the rows file, --reuse."""
     ap = argparse.ArgumentParser(description=description)
@@ -118,26 +135,36 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=1500, help="the size of the calibration split")
     ap.add_argument("--precision", type=float, default=0.95, help="how often a calibration 'high' must be right")
     ap.add_argument("--write", action="store_true", help="write the fitted weights to qa/fitted.py")
+    ap.add_argument("--near-domain", type=int, default=500,
+                    help="how many questions to ask with their own paragraph removed (0: none)")
+    ap.add_argument("--near-index", type=Path, default=Path("/tmp/qa-near-domain"),
+                    help="where the copy of --index without those paragraphs is made (replaced each run)")
+    ap.add_argument("--source", type=Path, nargs="*", default=[ROOT / "seeds"],
+                    help="the folders --index was built with besides its corpus (`qa eval --source`)")
     args = ap.parse_args()
-    if args.reuse:
-        rows = json.loads(args.out.read_text())
-    else:
-        rows = gather(Engine(args.index), calibration_split(args.squad, args.questions))
+    rows = json.loads(args.out.read_text()) if args.reuse else gather_both(args)
+    if not args.reuse:
         args.out.write_text(json.dumps(rows))
     answered = [r for r in rows if r["answered"]]
-    names = [n for n in answered[0] if n not in ("q", "label", "answered", "right")]
+    names = [n for n in answered[0] if n not in NOT_FEATURES]
     weights, intercept = fit(answered, names)
     weights, intercept = np.round(weights, 4), round(intercept, 4)
     right = np.array([r["right"] for r in answered])
-    odds = odds_of(answered, names, weights, intercept)
-    t = bar(odds, right, args.precision)
-    high = odds >= t
+    t = bar(odds_of(answered, names, weights, intercept), right, args.precision)
+    asked = [r for r in rows if r.get("set", "calibration") == "calibration"]
+    mine = [r for r in asked if r["answered"]]
+    high = odds_of(mine, names, weights, intercept) >= t
+    near = [r for r in rows if r.get("set") == "near-domain" and r["answered"]]
+    near_high = int((odds_of(near, names, weights, intercept) >= t).sum()) if near else 0
     cv_precision, cv_coverage = cross_validated(answered, names, args.precision)
-    note = (f"calibration: {len(rows)} SQuAD dev questions outside the reported {REPORTED} ({len(answered)} answered, "
-            f"right {right.mean():.3f}); high right {right[high].mean():.3f}, covering {high.sum() / len(rows):.3f}")
+    right_mine = np.array([r["right"] for r in mine])
+    note = (f"calibration: {len(asked)} SQuAD dev questions outside the reported {REPORTED} ({len(mine)} answered, "
+            f"right {right_mine.mean():.3f}) and {len(rows) - len(asked)} asked without their paragraph "
+            f"({len(near)} answered, {near_high} of them high); high right {right_mine[high].mean():.3f}, "
+            f"covering {high.sum() / len(asked):.3f}")
     print(note)
-    print(f"5-fold cross-validated on the calibration rows: high right {cv_precision:.3f}, covering "
-          f"{cv_coverage * len(answered) / len(rows):.3f}")
+    print(f"5-fold cross-validated on all the rows: high right {cv_precision:.3f}, covering {cv_coverage:.3f} of the "
+          f"answered ones")
     for n, w in zip(names, weights):
         print(f"  {n:<18} {w:+.4f}")
     print(f"  intercept          {intercept:+.4f}; high at log-odds >= {t:.4f}")

@@ -63,3 +63,34 @@ def test_the_written_weights_are_the_ones_the_engine_reads(rows, tmp_path):
     assert [n for n, _ in read["HIGH_WEIGHTS"]] == names
     assert [w for _, w in read["HIGH_WEIGHTS"]] == pytest.approx(np.round(weights, 4).tolist())
     assert read["HIGH_INTERCEPT"] == pytest.approx(round(intercept, 4)) and read["HIGH_ODDS"] == 1.25
+
+
+def test_near_domain_questions_are_one_a_paragraph_and_outside_the_reported_and_calibration_ones():
+    from eval import near_domain
+    from tests.ray_cluster import SQUAD
+
+    if not SQUAD.is_file():
+        pytest.skip(f"the SQuAD file is not here: {SQUAD}")
+    taken = {q.qid for q in calibrate.calibration_split(SQUAD, 1500)}
+    chosen = near_domain.split(SQUAD, 40, taken)
+    paragraphs = [next(iter(q.relevant)) for q in chosen]
+    assert len(chosen) == 40 and len(set(paragraphs)) == 40 and not taken & {q.qid for q in chosen}
+    assert near_domain.split(SQUAD, 40, taken) == chosen  # the same questions each run
+
+
+def test_the_copy_without_the_questions_paragraphs_lacks_them_and_the_index_keeps_them(tmp_path, embedder):
+    from eval import near_domain
+    from qa.engine import Engine
+    from qa.evaluation.benchmarks import Question, write_corpus
+
+    index = tmp_path / "index"
+    corpus = {"Lakes-0": "Lake Orla is the deepest lake in the valley. It is 212 metres deep.",
+              "Lakes-1": "Lake Brenn freezes every winter. Skaters cross it in January."}
+    write_corpus(corpus, index / "corpus")
+    Engine(index, embedder=embedder, create=True).build([index / "corpus"])
+    asked = [Question("q1", "How deep is Lake Orla?", {"Lakes-0": 1}, answers=("212 metres",))]
+    copy = near_domain.index_without(index, asked, tmp_path / "near", [])
+    assert [d.doc_id for d, _ in copy.documents()] == ["Lakes-1.txt"]
+    assert sorted(d.doc_id for d, _ in Engine(index, embedder=embedder).documents()) == ["Lakes-0.txt", "Lakes-1.txt"]
+    row = calibrate.gather(copy, asked)[0]
+    assert not row["right"]  # the answer went with its paragraph
