@@ -169,3 +169,18 @@ def test_who_is_the_one_who_does_what_the_question_asks(tagger, question, text, 
 ])
 def test_the_edges_of_the_fact_are_those_squad_answers_draw(tagger, question, text, fact):
     assert marked(tagger, question, text) == fact
+
+
+def test_a_leads_wire_dateline_is_neither_the_fact_nor_the_kind_asked_for(tagger):
+    from qa.answering.answer import holds_kind
+    from qa.ingest.metadata import wire_dateline
+
+    lead = "PELLHAM, March 5, 2026 — A retired physics teacher has discovered a comet in her back garden."
+    assert wire_dateline(lead) == len("PELLHAM, March 5, 2026 — ") and wire_dateline("Beijing banned it in 2019.") == 0
+    # the dateline says when and where the story was filed: the sentence states no date and names no one
+    assert not holds_kind(lead, "date") and not holds_kind(lead, "name")
+    assert holds_kind("On the night of February 21, Margaret Ellery spotted it.", "date")
+    assert mark("When was the comet first seen?", [AnswerSentence("comet.txt", 0, len(lead), lead)], tagger) is None
+    later = "LINDEN, May 21, 2025 — Drivers will strike on June 12 and June 13, the union said."
+    marked = mark("When will the drivers strike?", [AnswerSentence("strike.txt", 0, len(later), later)], tagger)
+    assert marked is not None and marked.text.startswith("June 12")

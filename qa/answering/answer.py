@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import AnswerSettings
+from ..ingest.metadata import wire_dateline
 from .excerpts import term_shares
 from . import ranker
 from .question import ParsedQuestion
@@ -57,7 +58,14 @@ class SentenceCandidate:
     relation_phrase: bool = False  # it holds a phrase of the question that carries it ("voted against")
 
     def has(self, kind: str) -> bool:
-        return bool(_KIND_IN_SENTENCE[kind].search(self.text))
+        return holds_kind(self.text, kind)
+
+
+def holds_kind(sentence: str, kind: str) -> bool:
+    """Whether `sentence` states a fact of `kind` (a number, date, name or place) after its wire dateline, if it
+    opens with one: "PELLHAM, March 5, 2026 — A retired teacher has discovered a comet" states no date and no name
+    (the dateline is when and where the story was filed, not what it says)."""
+    return bool(_KIND_IN_SENTENCE[kind].search(sentence, wire_dateline(sentence)))
 
 
 def answer_type(question: str) -> str | None:
@@ -151,7 +159,7 @@ def signals(question: ParsedQuestion, sentences: tuple[AnswerSentence, ...], fac
     """What the chosen sentences hold of what was asked, for the confidence's calibration (`AnswerSignals`)."""
     kind, relations = answer_type(question.text), asked_relations(question.text)
     first = sentences[0].text if sentences else ""
-    return AnswerSignals(asked_kind=fact_kind, kind_present=bool(kind and _KIND_IN_SENTENCE[kind].search(first)),
+    return AnswerSignals(asked_kind=fact_kind, kind_present=bool(kind and holds_kind(first, kind)),
                          fact_found=fact_found, relation_asked=bool(relations),
                          relation_matched=bool(relations and first and holds_relations(first, relations)))
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..config import AnswerSettings
 from ..errors import FactModelUnavailable
+from ..ingest.metadata import wire_dateline
 from ..records import AnswerSentence
 from ..text import stems, word_set
 from .fact_context import YEAR, acts_in, closeness, question_stems, subject_phrases, widened
@@ -130,7 +131,8 @@ def candidates(kind: str, sentence: AnswerSentence, entities: list[tuple[int, in
         found += [trimmed(sentence, m.start(), m.end(), len(labels)) for m in pattern.finditer(sentence.text)]
     if kind in _FIGURES:  # "220 miles (350 km)": the bracketed figure restates the one before it
         found = [f for f in found if not _CONVERSION.search(sentence.text[:f.start - sentence.start])]
-    return [f for f in found if f.text]
+    stated_from = sentence.start + wire_dateline(sentence.text)  # a lead's dateline is not what it says
+    return [f for f in found if f.text and f.start >= stated_from]
 
 
 def trimmed(sentence: AnswerSentence, start: int, end: int, preference: int) -> FactSpan:

@@ -60,6 +60,13 @@ def dateline(line: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
+def wire_dateline(text: str) -> int:
+    """How many characters of `text` its opening wire dateline takes, the dash and the space after it included
+    ("PELLHAM, March 5, 2026 — " of a lead sentence); 0 when it opens with none."""
+    m = _WIRE_DATELINE.match(text)
+    return m.end() + len(text[m.end():]) - len(text[m.end():].lstrip()) if m else 0
+
+
 def looks_like_headline(line: str) -> bool:
     """A short line that is not a sentence: a title, not the first line of the body."""
     line = line.strip()
