@@ -1,7 +1,7 @@
 """Fit "high" (qa/answering/confidence.py `trust`) on a calibration split and write its weights to qa/fitted.py.
 
     heavy .venv/bin/python -m eval.calibrate_confidence --squad ../shared/benchmarks/squad/dev-v1.1.rebuilt.json \\
-        --index /tmp/qa-squad-seeds --out /tmp/high-rows.json --write
+        --index /tmp/qa-squad-seeds --out /tmp/qa-high-rows.json --write
 
 The calibration split: 1,500 SQuAD dev questions spread over the questions outside the evenly spaced 2,000 that
 `qa eval --limit 2000` reports (so the reported figures are measured on questions the fit never saw), asked against
@@ -151,17 +151,18 @@ def main() -> None:
     weights, intercept = np.round(weights, 4), round(intercept, 4)
     right = np.array([r["right"] for r in answered])
     t = bar(odds_of(answered, names, weights, intercept), right, args.precision)
-    asked = [r for r in rows if r.get("set", "calibration") == "calibration"]
-    mine = [r for r in asked if r["answered"]]
-    high = odds_of(mine, names, weights, intercept) >= t
+    # the figures of the calibration split alone (rows of an older --out file have no "set": they are all of it)
+    split_rows = [r for r in rows if r.get("set", "calibration") == "calibration"]
+    split_answered = [r for r in split_rows if r["answered"]]
+    high = odds_of(split_answered, names, weights, intercept) >= t
     near = [r for r in rows if r.get("set") == "near-domain" and r["answered"]]
     near_high = int((odds_of(near, names, weights, intercept) >= t).sum()) if near else 0
     cv_precision, cv_coverage = cross_validated(answered, names, args.precision)
-    right_mine = np.array([r["right"] for r in mine])
-    note = (f"calibration: {len(asked)} SQuAD dev questions outside the reported {REPORTED} ({len(mine)} answered, "
-            f"right {right_mine.mean():.3f}) and {len(rows) - len(asked)} asked without their paragraph "
-            f"({len(near)} answered, {near_high} of them high); high right {right_mine[high].mean():.3f}, "
-            f"covering {high.sum() / len(asked):.3f}")
+    split_right = np.array([r["right"] for r in split_answered])
+    note = (f"calibration: {len(split_rows)} SQuAD dev questions outside the reported {REPORTED} "
+            f"({len(split_answered)} answered, right {split_right.mean():.3f}) and {len(rows) - len(split_rows)} "
+            f"asked without their paragraph ({len(near)} answered, {near_high} of them high); "
+            f"high right {split_right[high].mean():.3f}, covering {high.sum() / len(split_rows):.3f}")
     print(note)
     print(f"5-fold cross-validated on all the rows: high right {cv_precision:.3f}, covering {cv_coverage:.3f} of the "
           f"answered ones")
