@@ -142,8 +142,10 @@ def main() -> None:
     ap.add_argument("--source", type=Path, nargs="*", default=[ROOT / "seeds"],
                     help="the folders --index was built with besides its corpus (`qa eval --source`)")
     args = ap.parse_args()
-    rows = json.loads(args.out.read_text()) if args.reuse else gather_both(args)
-    if not args.reuse:
+    if args.reuse:
+        rows = json.loads(args.out.read_text())
+    else:
+        rows = gather_both(args)
         args.out.write_text(json.dumps(rows))
     answered = [r for r in rows if r["answered"]]
     names = [n for n in answered[0] if n not in NOT_FEATURES]

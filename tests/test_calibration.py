@@ -67,7 +67,7 @@ def test_the_written_weights_are_the_ones_the_engine_reads(rows, tmp_path):
 
 def test_near_domain_questions_are_one_a_paragraph_and_outside_the_reported_and_calibration_ones():
     from eval import near_domain
-    from tests.ray_cluster import SQUAD
+    from .ray_cluster import SQUAD
 
     if not SQUAD.is_file():
         pytest.skip(f"the SQuAD file is not here: {SQUAD}")

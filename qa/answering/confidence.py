@@ -1,7 +1,6 @@
 """Judge how surely the first excerpts answer (a sure bar, then a log-odds bar) and how surely the answer is right."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -10,11 +9,11 @@ import numpy as np
 from ..config import ConfidenceWeights, RetrievalSettings
 from .answer import Choice
 from .excerpts import term_shares
+from .fact_context import YEAR
 from .question import ParsedQuestion
 from ..records import Confidence
 from ..text import sentence_spans
 
-_YEAR = re.compile(r"1[0-9]{3}|20[0-9]{2}")
 # the features in the order the log-odds sums them (and eval/confidence_features.py writes its rows)
 FEATURES = ("best_cosine", "coverage", "sentence_coverage", "sentence_cosine", "peak")
 Agreement = tuple[float, float, bool]  # the best candidate's dense z-score, lexical z-score, first in both searches
@@ -52,7 +51,7 @@ def absent_years(question: ParsedQuestion) -> tuple[str, ...]:
     article, and its best sentence looked sure; on SQuAD dev one question in 10,570 names a year its collection
     lacks, on the development news set three of 25 unanswerable ones do (docs/quality.md).
     """
-    return tuple(sorted(t for t in question.terms if _YEAR.fullmatch(t) and not question.idf.get(t)))
+    return tuple(sorted(t for t in question.terms if YEAR.fullmatch(t) and not question.idf.get(t)))
 
 
 def coverage(question: ParsedQuestion, texts: list[str]) -> float:

@@ -64,7 +64,7 @@ def wire_dateline(text: str) -> int:
     """How many characters of `text` its opening wire dateline takes, the dash and the space after it included
     ("PELLHAM, March 5, 2026 — " of a lead sentence); 0 when it opens with none."""
     m = _WIRE_DATELINE.match(text)
-    return m.end() + len(text[m.end():]) - len(text[m.end():].lstrip()) if m else 0
+    return len(text) - len(text[m.end():].lstrip()) if m else 0
 
 
 def looks_like_headline(line: str) -> bool:
