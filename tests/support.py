@@ -27,6 +27,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 ANSWER_TIMEOUT = 60_000  # ms, for the browser tests; the CPU is shared with other work in CI
+# seconds a gradio_client request may wait for the app: a net against a hung server, never a speed check
+HTTP_PATIENCE = 600
 _SYLLABLES = ["ka", "lo", "mir", "zen", "tha", "vor", "qui", "bel", "dra", "nus", "pex", "ro", "sil", "gu", "fen", "yar"]
 _NOUNS = ["harbour", "council", "orchard", "railway", "library", "bridge", "festival", "mill", "observatory", "market"]
 _VERBS = ["reported", "noted", "confirmed", "described", "recorded", "announced"]
@@ -252,3 +254,11 @@ def seeds_with(base: Path, embedder, articles: dict[str, str]):
 
 
 NOOP = lambda *args, **kwargs: None  # noqa: E731 (a progress callback for the UI outside Gradio)
+
+
+def gradio_client(url: str, **kwargs):
+    """A `gradio_client.Client` of the app at `url` that waits as long as a loaded machine needs. Its own defaults
+    (5 s a request, 20 s between two messages of an answer's stream) failed twenty clients at once at load 5."""
+    import gradio_client as client
+
+    return client.Client(url, verbose=False, httpx_kwargs={"timeout": HTTP_PATIENCE}, **kwargs)

@@ -7,7 +7,7 @@ from argparse import Namespace
 
 import pytest
 
-from .support import ROOT, SEED_ANSWER, SEED_QUESTION
+from .support import ROOT, SEED_ANSWER, SEED_QUESTION, gradio_client
 
 
 # ---- exposure: loopback by default, anything else needs --expose and then a password ----------
@@ -80,7 +80,7 @@ def test_exposed_app_needs_the_password(seed_engine, tmp_path):
 
     from .apprunner import launch, stop, wait_until_up
 
-    gradio_client = pytest.importorskip("gradio_client")
+    pytest.importorskip("gradio_client")
     host = _outside_address()
     if host is None:
         pytest.skip("this machine has no non-loopback address")
@@ -93,10 +93,10 @@ def test_exposed_app_needs_the_password(seed_engine, tmp_path):
         assert wait_until_up(app, url, timeout=180), (tmp_path / "app.log").read_text()[-2000:]
         assert _listening_addresses(port) == {host}
         with pytest.raises(Exception):
-            gradio_client.Client(url, verbose=False).predict(SEED_QUESTION, 1, api_name="/ask")
+            gradio_client(url).predict(SEED_QUESTION, 1, api_name="/ask")
         with pytest.raises(Exception):
-            gradio_client.Client(url, auth=("qa", "wrong"), verbose=False)
-        got = gradio_client.Client(url, auth=("qa", "correct horse"), verbose=False).predict(SEED_QUESTION, 1, api_name="/ask")
+            gradio_client(url, auth=("qa", "wrong"))
+        got = gradio_client(url, auth=("qa", "correct horse")).predict(SEED_QUESTION, 1, api_name="/ask")
         assert SEED_ANSWER in got["excerpts"][0]["text"]
     finally:
         stop(app)

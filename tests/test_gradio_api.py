@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from .support import PLAIN, SPUN
+from .support import PLAIN, SPUN, gradio_client
 
-gradio_client = pytest.importorskip("gradio_client")
+pytest.importorskip("gradio_client")
 CLI_KEYS = {"question", "searched_for", "corrections", "answered", "confidence", "message", "took_ms", "answer", "fact",
             "excerpts"}
 EXCERPT_KEYS = {"rank", "score", "doc_id", "title", "date", "date_text", "byline", "url", "source", "start", "end", "text",
@@ -14,7 +14,7 @@ EXCERPT_KEYS = {"rank", "score", "doc_id", "title", "date", "date_text", "byline
 
 @pytest.fixture(scope="module")
 def client(app_server):
-    return gradio_client.Client(app_server.url, verbose=False)
+    return gradio_client(app_server.url)
 
 
 def test_ask_returns_the_cli_json_object(client, app_server, embedder):

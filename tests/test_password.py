@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from starlette.routing import Mount, WebSocketRoute
 
-from .support import SEED_QUESTION as FENTANYL, SEEDS, SPUN, client_for, documented_mcp_configs
+from .support import SEED_QUESTION as FENTANYL, SEEDS, SPUN, client_for, documented_mcp_configs, gradio_client
 
 httpx = pytest.importorskip("httpx")
 pytestmark = pytest.mark.model  # every test here talks to app.py, whose start-up build loads the model
@@ -128,12 +128,12 @@ def test_mcp_with_the_readme_password_config(locked):
 
 
 def test_gradio_client_logs_in_with_the_password(locked):
-    gradio_client = pytest.importorskip("gradio_client")
-    client = gradio_client.Client(locked.url + "/", auth=(USER, PASSWORD), verbose=False)
+    pytest.importorskip("gradio_client")
+    client = gradio_client(locked.url + "/", auth=(USER, PASSWORD))
     got = client.predict(FENTANYL, 1, api_name="/ask")
     assert "2019" in got["excerpts"][0]["text"]
     with pytest.raises(Exception):
-        gradio_client.Client(locked.url + "/", verbose=False)
+        gradio_client(locked.url + "/")
 
 
 def test_a_login_sees_its_own_conversations_only(locked):

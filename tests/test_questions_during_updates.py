@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from .support import SEED_QUESTION, SEEDS, article, check_answerable, check_consistent, collection_hashes, question
+from .support import (SEED_QUESTION, SEEDS, article, check_answerable, check_consistent, collection_hashes,
+                      gradio_client, question)
 
 
 def test_questions_during_an_update_see_a_complete_index(tmp_path, embedder):
@@ -112,14 +113,14 @@ def test_a_build_that_cannot_wait_says_another_is_running(tmp_path, fresh_engine
 
 def test_twenty_concurrent_clients_of_the_ask_endpoint(app_server):
     """A small version of benchmarks/load.py: 20 clients x 5 questions at once, every answer whole and verbatim."""
-    gradio_client = pytest.importorskip("gradio_client")
+    pytest.importorskip("gradio_client")
     questions = [SEED_QUESTION, "What is the Counternarcotics Working Group?", "Who wrote the article?",
                  "中国什么时候禁止销售芬太尼？", '"fentanyl" AND (China OR NEAR:x*)']
     problems: list[str] = []
     answered = []
 
     def client(n: int) -> None:
-        c = gradio_client.Client(app_server.url, verbose=False)
+        c = gradio_client(app_server.url)
         for i in range(5):
             try:
                 got = c.predict(questions[(n + i) % len(questions)], 3, api_name="/ask")
@@ -135,6 +136,6 @@ def test_twenty_concurrent_clients_of_the_ask_endpoint(app_server):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=300)
+        t.join()  # no deadline of ours: each request has its own (HTTP_PATIENCE), so every thread ends
     assert problems == []
     assert len(answered) == 100 and all(n == 3 for n in answered)
