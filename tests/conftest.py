@@ -13,7 +13,7 @@ import pytest
 from qa.config import CLUSTER
 
 from .apprunner import running_app
-from .support import CHROMIUM, CHROMIUM_ARGS, HOSTILE_NAME, HOSTILE_TEXT, SEEDS
+from .support import CHROMIUM, CHROMIUM_ARGS, HOSTILE_NAME, HOSTILE_TEXT, HTTP_PATIENCE, SEEDS, PatientBrowser
 
 # Ray reads its loopback switch once, when a test module first imports it: set here, before any is collected, every
 # test cluster, its driver and the `qa build --ray` processes a test starts listen on 127.0.0.1 only
@@ -110,19 +110,20 @@ def app_server(tmp_path_factory):
 def api(app_server):
     """An httpx client of the running app's REST API."""
     httpx = pytest.importorskip("httpx")
-    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=120) as client:
+    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=HTTP_PATIENCE) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium driven by Playwright (which cannot download a browser here), once per module."""
+    """Debian's chromium driven by Playwright (which cannot download a browser here), once per module; its pages
+    wait as long as a loaded machine needs (support.PatientBrowser)."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (make browser installs it)")
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
+        yield PatientBrowser(b)
         b.close()
 
 

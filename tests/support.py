@@ -26,7 +26,9 @@ SEED_ANSWER = "banned the sale of fentanyl in 2019"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-ANSWER_TIMEOUT = 60_000  # ms, for the browser tests; the CPU is shared with other work in CI
+# ms a browser test waits for anything to appear (an answer, a preview, a panel): a net against a hung app, never a
+# speed check; the CPU is shared with other work in CI. Every page's default timeout too (PatientBrowser).
+ANSWER_TIMEOUT = 300_000
 # seconds a gradio_client request may wait for the app: a net against a hung server, never a speed check
 HTTP_PATIENCE = 600
 _SYLLABLES = ["ka", "lo", "mir", "zen", "tha", "vor", "qui", "bel", "dra", "nus", "pex", "ro", "sil", "gu", "fen", "yar"]
@@ -41,6 +43,27 @@ HOSTILE_TEXT = (
     "<script>window.__pwned = 2</script> He logged every ship by hand. "
     '<img src=x onerror="window.__pwned=3"> The lighthouse was painted in black and white stripes in 1911.\n'
 )
+
+
+class PatientBrowser:
+    """A Playwright browser whose contexts and pages wait ANSWER_TIMEOUT for anything, instead of Playwright's 30 s
+    default: a click or a wait on a loaded machine is slow, not wrong. Everything else is the browser's own."""
+
+    def __init__(self, browser):
+        self.browser = browser
+
+    def new_context(self, **options):
+        context = self.browser.new_context(**options)
+        context.set_default_timeout(ANSWER_TIMEOUT)
+        return context
+
+    def new_page(self, **options):
+        page = self.browser.new_page(**options)
+        page.set_default_timeout(ANSWER_TIMEOUT)
+        return page
+
+    def __getattr__(self, name: str):
+        return getattr(self.browser, name)
 
 
 def seed_index_intact(engine) -> None:

@@ -78,7 +78,7 @@ def rows(page) -> list[list[str]]:
 def select(page, doc_id: str):
     page.locator("#qa-docs [role=gridcell]", has_text=doc_id).first.click()
     preview = page.locator("#qa-preview .qa-docmeta", has_text=doc_id)
-    preview.wait_for(timeout=30_000)
+    preview.wait_for(timeout=ANSWER_TIMEOUT)
     return page.locator("#qa-preview")
 
 
@@ -103,9 +103,9 @@ def test_ask_within_this_article_sets_the_chat_filter(page, app):
     select(page, "old.txt")
     page.locator("#qa-ask-within").click()
     box = page.locator("#qa-question textarea, #qa-question input").first
-    box.wait_for(state="visible", timeout=30_000)  # the Chat tab is shown
+    box.wait_for(state="visible", timeout=ANSWER_TIMEOUT)  # the Chat tab is shown
     page.locator("#qa-filters").click()  # the folded Filters row shows the article chosen
-    page.locator("#qa-filter-docs", has_text="Harbour dredging ends").wait_for(timeout=30_000)
+    page.locator("#qa-filter-docs", has_text="Harbour dredging ends").wait_for(timeout=ANSWER_TIMEOUT)
     box.fill("How long did the dredging take?")
     box.press("Enter")
     page.locator(".qa-turn:not(.qa-asking) .qa-took").first.wait_for(timeout=ANSWER_TIMEOUT)
@@ -126,7 +126,7 @@ def test_add_by_url_and_a_page_without_article_text_changes_nothing(page, app):
     before = sorted(p.name for p in app.collection.iterdir())
     page.locator("#qa-url textarea, #qa-url input").first.fill(f"{app.site}/world")
     page.locator("#qa-add-url").click()
-    page.locator("#qa-build-result").get_by_text("no article text").wait_for(timeout=60_000)
+    page.locator("#qa-build-result").get_by_text("no article text").wait_for(timeout=ANSWER_TIMEOUT)
     assert sorted(p.name for p in app.collection.iterdir()) == before
 
     page.locator("#qa-url textarea, #qa-url input").first.fill(f"{app.site}/science/otter-census")

@@ -9,7 +9,7 @@ import pytest
 
 from qa.conversations.markdown import md_text
 
-from .support import ANSWER_TIMEOUT, CHROMIUM, CHROMIUM_ARGS
+from .support import ANSWER_TIMEOUT, CHROMIUM, CHROMIUM_ARGS, HTTP_PATIENCE, PatientBrowser
 
 pytest.importorskip("playwright")
 httpx = pytest.importorskip("httpx")
@@ -29,7 +29,7 @@ OVERFLOW_JS = """
 
 def fresh_browser(browser):
     """A chromium of its own (a new process with a fresh profile), from the module's Playwright."""
-    return browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return PatientBrowser(browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
 
 
 def open_app(chromium, url: str, width: int = 1400, height: int = 900):
@@ -99,7 +99,7 @@ def test_a_conversation_outlives_the_browser_and_exports_every_sentence_with_its
     assert download.value.suggested_filename == "Fentanyl-seizures-and-the-ban.md"
     md = Path(download.value.path()).read_text(encoding="utf-8")
     assert md.startswith(f"# {md_text('Fentanyl: seizures and the ban')}\n")
-    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=60) as api:
+    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=HTTP_PATIENCE) as api:
         turns = api.get(f"/api/conversations/{conversation_id}").json()["turns"]
         assert [t["answer"]["question"] for t in turns] == [*QUESTIONS, "Who said that?"]
         for turn, shown in zip(turns, given):
@@ -119,7 +119,7 @@ def test_a_conversation_outlives_the_browser_and_exports_every_sentence_with_its
     page.locator("#qa-conv-delete").click()
     page.wait_for_function("(id) => !document.querySelector(`.qa-conv-open[data-id='${id}']`)", arg=conversation_id)
     assert page.locator(".qa-turn").count() == 0 and not page.locator("#qa-conv-tools").is_visible()
-    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=60) as api:
+    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=HTTP_PATIENCE) as api:
         assert api.get(f"/api/conversations/{conversation_id}").status_code == 404
     second.close()
 

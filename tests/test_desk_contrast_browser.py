@@ -10,7 +10,7 @@ import pytest
 from qa.conversations.store import LOCAL_USER, ConversationStore, cited_in
 
 from .contrast import AA, CONTRAST_JS
-from .support import ANSWER_TIMEOUT, SEED_QUESTION
+from .support import ANSWER_TIMEOUT, HTTP_PATIENCE, SEED_QUESTION
 
 pytest.importorskip("playwright")
 pytestmark = pytest.mark.browser
@@ -73,7 +73,7 @@ def changed_since(app_server) -> str:
     since its answer was given (the hashes it holds are not theirs): reopened, it shows the metadata note."""
     import httpx
 
-    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=120) as api:
+    with httpx.Client(base_url=app_server.url.rstrip("/"), timeout=HTTP_PATIENCE) as api:
         answer = api.get("/api/ask", params={"q": SEED_QUESTION}).json()
     hashes = {d: "0" * 64 for d in cited_in(answer)} | {"an-article-since-removed.txt": "1" * 64}
     return ConversationStore.beside(app_server.index).add(LOCAL_USER, None, answer, hashes).conversation_id
@@ -158,14 +158,14 @@ def test_on_a_phone_a_source_leads_back_to_its_answer(browser, app_server, theme
     pg.locator("#qa-source mark.qa-passage").wait_for(timeout=ANSWER_TIMEOUT)
     back = pg.locator("#qa-source .qa-back")
     pg.wait_for_function("() => { const r = document.querySelector('#qa-source .qa-back')?.getBoundingClientRect();"
-                         " return r && r.top >= 0 && r.bottom <= innerHeight; }", timeout=10_000)
+                         " return r && r.top >= 0 && r.bottom <= innerHeight; }", timeout=ANSWER_TIMEOUT)
     assert chip.evaluate("(e) => e.getBoundingClientRect().bottom < 0 || e.getBoundingClientRect().top > innerHeight"), \
         "the test needs the answer off screen once the source is open"
     shoot(pg, f"desk-phone-source-{theme}.png")
     back.click()
     pg.wait_for_function("() => { const e = document.activeElement, r = e.getBoundingClientRect();"
                          " return e.classList.contains('qa-chip') && r.top >= 0 && r.bottom <= innerHeight; }",
-                         timeout=10_000)
+                         timeout=ANSWER_TIMEOUT)
     assert chip.evaluate("(e) => e === document.activeElement"), "back at the very chip the source came from"
     shoot(pg, f"desk-phone-back-{theme}.png")
     pg.context.close()

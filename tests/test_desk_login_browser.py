@@ -14,7 +14,7 @@ import pytest
 from qa.conversations.store import LOCAL_USER, ConversationStore
 
 from .apprunner import launch, stop, wait_until_up
-from .support import ANSWER_TIMEOUT, SEED_QUESTION, SEEDS
+from .support import ANSWER_TIMEOUT, HTTP_PATIENCE, SEEDS, SEED_QUESTION
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("playwright")
@@ -66,7 +66,7 @@ def listed(pg) -> list[str]:
 
 
 def test_the_conversation_is_the_logins_own(browser, locked):
-    with httpx.Client(base_url=locked.url.rstrip("/"), auth=(USER, PASSWORD), timeout=120) as api:
+    with httpx.Client(base_url=locked.url.rstrip("/"), auth=(USER, PASSWORD), timeout=HTTP_PATIENCE) as api:
         answer = api.get("/api/ask", params={"q": SEED_QUESTION}).json()
     # kept by a loopback run without a password, in the same store: the one local user's, not this login's
     local = ConversationStore.beside(locked.index).add(LOCAL_USER, None, answer, {}).conversation_id
@@ -98,7 +98,7 @@ def test_the_conversation_is_the_logins_own(browser, locked):
     shoot(other, "desk-login-refused-dark.png")
     other.context.close()
 
-    with httpx.Client(base_url=locked.url.rstrip("/"), timeout=60) as api:
+    with httpx.Client(base_url=locked.url.rstrip("/"), timeout=HTTP_PATIENCE) as api:
         assert [c["id"] for c in api.get("/api/conversations", auth=(USER, PASSWORD)).json()["conversations"]] \
             == [mine]
         assert api.get("/api/conversations", auth=("someone", PASSWORD)).status_code == 401

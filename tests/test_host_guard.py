@@ -11,7 +11,7 @@ import pytest
 from qa.serve.host_guard import ServedNames, host_name
 
 from .apprunner import launch, stop, wait_until_up
-from .support import SEEDS
+from .support import HTTP_PATIENCE, SEEDS
 
 httpx = pytest.importorskip("httpx")
 
@@ -41,7 +41,7 @@ def second_loopback(tmp_path_factory):
 def calls(base: str, host: str, origin: str | None = None) -> dict[str, int]:
     """The status of each kind of route when asked with `host` (and `origin`)."""
     headers = {"host": host, **({"origin": origin} if origin else {})}
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=HTTP_PATIENCE) as client:
         return {
             "/api/articles": client.get(f"{base}/api/articles", headers=headers).status_code,
             "/api/ask": client.get(f"{base}/api/ask", params={"q": "fentanyl"}, headers=headers).status_code,
@@ -58,7 +58,7 @@ def test_a_foreign_host_gets_421_on_every_route(app_server):
     base = app_server.url.rstrip("/")
     port = base.rsplit(":", 1)[1]
     assert calls(base, f"{EVIL}:{port}") == dict.fromkeys(calls(base, f"127.0.0.1:{port}"), 421)
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=HTTP_PATIENCE) as client:
         body = client.get(f"{base}/api/articles", headers={"host": EVIL}).json()
     assert set(body) == {"error"} and "evil.example" in body["error"] and "\n" not in body["error"]
 
@@ -80,7 +80,7 @@ def test_a_write_from_a_foreign_page_gets_403_and_no_cors_echo(app_server):
     got = calls(base, f"127.0.0.1:{port}", origin=f"http://{EVIL}:{port}")
     assert got["/gradio_api/queue/join"] == got["/mcp"] == 403, got
     assert got["/api/articles"] == 200, "a foreign page may send a GET; it just cannot read the answer"
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=HTTP_PATIENCE) as client:
         for path in ("/api/articles", "/config", "/gradio_api/info"):
             r = client.get(f"{base}{path}", headers={"origin": f"http://{EVIL}"})
             assert "access-control-allow-origin" not in r.headers, (path, r.headers)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .support import PLAIN, SEED_QUESTION as FENTANYL, SPUN, client_for, documented_mcp_configs
+from .support import HTTP_PATIENCE, PLAIN, SEED_QUESTION as FENTANYL, SPUN, client_for, documented_mcp_configs
 
 mcp = pytest.importorskip("mcp")
 pytest.importorskip("httpx2")
@@ -131,7 +131,7 @@ def test_rest_mcp_and_the_cli_give_the_same_json(app_server, open_entry, capsys)
 
     by_mcp = run(go()).structured_content
     by_rest = httpx.get(app_server.url.rstrip("/") + "/api/ask", params={"q": question, "k": 3, "since": since},
-                        timeout=120).json()
+                        timeout=HTTP_PATIENCE).json()
     assert cli.main(["ask", question, "--index", str(app_server.index), "-k", "3", "--since", since, "--json"]) == 0
     by_cli = json.loads(capsys.readouterr().out)
     for answer in (by_mcp, by_rest, by_cli):

@@ -10,7 +10,8 @@ import subprocess
 import pytest
 from starlette.routing import Mount, WebSocketRoute
 
-from .support import SEED_QUESTION as FENTANYL, SEEDS, SPUN, client_for, documented_mcp_configs, gradio_client
+from .support import (HTTP_PATIENCE, SEEDS, SEED_QUESTION as FENTANYL, SPUN, client_for, documented_mcp_configs,
+                      gradio_client)
 
 httpx = pytest.importorskip("httpx")
 pytestmark = pytest.mark.model  # every test here talks to app.py, whose start-up build loads the model
@@ -104,7 +105,7 @@ def test_the_login_page_shows_nothing_of_the_collection(locked):
 
 
 def test_basic_or_bearer_or_the_login_cookie_open_the_api(locked):
-    with httpx.Client(base_url=locked.url, timeout=120) as client:
+    with httpx.Client(base_url=locked.url, timeout=HTTP_PATIENCE) as client:
         r = client.get("/api/ask", params={"q": FENTANYL, "k": 1}, auth=(USER, PASSWORD))
         assert r.status_code == 200 and "2019" in r.json()["excerpts"][0]["text"]
         assert client.get("/api/articles", headers={"Authorization": f"Bearer {PASSWORD}"}).status_code == 200
@@ -144,7 +145,7 @@ def test_a_login_sees_its_own_conversations_only(locked):
     answer = {"question": FENTANYL, "answer": [], "excerpts": []}
     own = store.add(USER, None, answer, {}).conversation_id
     local = store.add(LOCAL_USER, None, answer, {}).conversation_id
-    with httpx.Client(base_url=locked.url, timeout=120) as client:
+    with httpx.Client(base_url=locked.url, timeout=HTTP_PATIENCE) as client:
         assert client.get("/api/conversations").status_code == 401
         for auth in ({"auth": (USER, PASSWORD)}, {"headers": {"Authorization": f"Bearer {PASSWORD}"}}):
             listed = client.get("/api/conversations", **auth).json()["conversations"]

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .support import PLAIN, SPUN
+from .support import ANSWER_TIMEOUT, PLAIN, SPUN
 
 httpx = pytest.importorskip("httpx")
 FENTANYL = "When did China ban the sale of fentanyl?"
@@ -154,28 +154,17 @@ def test_openapi_docs_list_the_routes_and_load_nothing_from_elsewhere(api):
         assert api.get(url).status_code == 200
 
 
-def test_docs_page_in_a_browser_lists_the_routes_and_stays_on_this_host(app_server):
-    import shutil
-    from pathlib import Path
+@pytest.mark.browser
+def test_docs_page_in_a_browser_lists_the_routes_and_stays_on_this_host(app_server, browser):
     from urllib.parse import urlparse
 
-    pytest.importorskip("playwright")
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("chromium is not installed (make browser installs it)")
-    from playwright.sync_api import sync_playwright
-
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=args)
-        page = browser.new_page()
-        requests: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(app_server.url.rstrip("/") + "/docs")
-        paths = page.locator(".opblock-summary-path")
-        paths.nth(3).wait_for(timeout=60_000)
-        shown = set(paths.all_inner_texts())
-        browser.close()
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(app_server.url.rstrip("/") + "/docs")
+    paths = page.locator(".opblock-summary-path")
+    paths.nth(3).wait_for(timeout=ANSWER_TIMEOUT)
+    shown = set(paths.all_inner_texts())
+    page.close()
     assert {"/api/ask", "/api/articles", "/api/articles/{doc_id}"} <= {s.replace("\u200b", "") for s in shown}
     assert [u for u in requests if urlparse(u).hostname != "127.0.0.1"] == []
