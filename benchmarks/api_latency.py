@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 from tests.apprunner import free_port
+from tests.support import gradio_client  # waits as a loaded machine needs, not gradio_client's 5 s
 QUESTIONS = ["When did China ban the sale of fentanyl?", "What is the Counternarcotics Working Group?",
              "International Narcotics Control Board", "How many fentanyl pills were seized on July 1?"]
 
@@ -48,7 +49,6 @@ def main() -> None:
     args.add_argument("--questions", type=int, default=40)
     args.add_argument("--lines", type=int, default=1500, help="lines of the article indexed during the second run")
     opts = args.parse_args()
-    from gradio_client import Client
 
     from qa.engine import Engine
     from qa.ui.chat import ASK_CONCURRENCY, ChatApp
@@ -66,7 +66,7 @@ def main() -> None:
         demo = ChatApp(engine, collection).blocks().queue(default_concurrency_limit=ASK_CONCURRENCY)
         _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
                                 ssr_mode=False, share=False)
-        client = Client(url, verbose=False)
+        client = gradio_client(url)
         report("ask, idle", latencies(client, opts.questions))
 
         (collection / "almanac.txt").write_text(big_article(opts.lines), encoding="utf-8")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 from tests import apprunner  # the app-process helpers the tests use
-from tests.support import long_article
+from tests.support import gradio_client, long_article  # gradio_client: waits as a loaded machine needs
 QUESTIONS = [
     "When did China ban the sale of fentanyl?",
     "Which US agencies sent officials to the meeting with China?",
@@ -93,9 +93,7 @@ class Uploader(threading.Thread):
 
 
 def client_run(url: str, questions: int, deadline: float, results: list, errors: list, index: int) -> None:
-    from gradio_client import Client
-
-    client = Client(url, verbose=False)
+    client = gradio_client(url)
     for i in range(questions):
         if time.monotonic() > deadline:
             errors.append(f"client {index}: stopped at the time limit after {i} questions")
