@@ -14,9 +14,11 @@ export GRADIO_ANALYTICS_ENABLED := False
 run: setup
 	$(PY) app.py
 
+# The quick tier first, with its guard on (no test in it may load the model), then the rest; each test runs once.
 # --durations: the 15 slowest tests close every run, so a slow CI run shows where its time went
 test: setup browser
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -m "not model and not browser"
+	$(PY) -m pytest -q --durations=15 -m "model or browser"
 
 # The quick tier (under a minute): no browser, and no embedding model, in pytest's process or in a `qa` or app.py it
 # starts (tests/conftest.py sets QA_FORBID_MODEL=1, so a test that would load it fails: mark it `model`).

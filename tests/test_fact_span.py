@@ -171,6 +171,7 @@ def test_the_edges_of_the_fact_are_those_squad_answers_draw(tagger, question, te
     assert marked(tagger, question, text) == fact
 
 
+@pytest.mark.model  # spaCy imports torch
 def test_a_leads_wire_dateline_is_neither_the_fact_nor_the_kind_asked_for(tagger):
     from qa.answering.answer import holds_kind
     from qa.ingest.metadata import wire_dateline
