@@ -231,11 +231,12 @@ def test_bad_filter_dates_get_a_short_message(page):
     # The refused submit's event chain may still be finishing on a loaded machine, and Enter is ignored until it
     # has (one question at a time): press again, as a user would, until the question is taken (the deadline is a
     # net against a hang, never a speed check).
-    deadline = time.monotonic() + ANSWER_TIMEOUT / 1000
-    while turns(page).count() == 0 and time.monotonic() < deadline:
+    # Taken means shown, pending (.qa-asking) or answered: no Enter after that, or it would ask an empty question.
+    taken, deadline = page.locator(".qa-turn"), time.monotonic() + ANSWER_TIMEOUT / 1000
+    while taken.count() == 0 and time.monotonic() < deadline:
         box.press("Enter")
         try:
-            page.locator(".qa-turn").first.wait_for(timeout=2_000)
+            taken.first.wait_for(timeout=2_000)
         except Exception:  # playwright's TimeoutError: the Enter came while the chain was still running
             continue
     turns(page).first.locator(".qa-took").wait_for(timeout=ANSWER_TIMEOUT)
