@@ -19,6 +19,7 @@ QUESTIONS = ("How many fentanyl pills were seized on July 1?", "What is the Coun
              "When did China ban the sale of fentanyl?")
 SHOTS = Path("/tmp/shots-conv")  # where the screenshots are copied for a person to look at
 # Elements whose right edge is beyond the viewport (0 wide and hidden ones aside): tests/test_chat_browser.py
+SIDEBAR_LEFT = "document.querySelector('#qa-conversations').getBoundingClientRect().left"
 OVERFLOW_JS = """
 () => [...document.querySelectorAll('body *')].filter((e) => {
   const r = e.getBoundingClientRect();
@@ -145,6 +146,7 @@ def test_the_side_list_in_dark_mode_and_at_390_px(browser, app_server, tmp_path)
     phone.wait_for_function("() => !document.querySelector('#qa-conversations').classList.contains('open')")
     assert phone.locator(BOX).first.is_visible() and phone.evaluate(OVERFLOW_JS) == []  # the chat comes first
     shoot(phone, tmp_path, "conversations-390-closed")
+    closed_at = phone.evaluate(f"() => {SIDEBAR_LEFT}")
     sidebar.locator(".toggle-button").click()
     phone.locator(".qa-conv-open").first.wait_for(state="visible")
     # the list slides in: measured and shot once it is all in view (the time it takes is not counted)
@@ -155,5 +157,9 @@ def test_the_side_list_in_dark_mode_and_at_390_px(browser, app_server, tmp_path)
     phone.locator(".qa-conv-open").first.click()  # picking one closes the list and shows the chat
     phone.locator(".qa-turn").first.wait_for()
     phone.wait_for_function("() => !document.querySelector('#qa-conversations').classList.contains('open')")
+    # the list slides out as it slid in: measured once it is back where it was closed (a fresh-clone run measured
+    # it mid-slide, with its toggle button past the screen's right edge)
+    phone.wait_for_function(f"(x) => Math.abs({SIDEBAR_LEFT} - x) < 1", arg=closed_at)
+    phone.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
     assert phone.evaluate(OVERFLOW_JS) == []
     chromium.close()
