@@ -29,7 +29,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # ms a browser test waits for anything to appear (an answer, a preview, a panel): a net against a hung app, never a
 # speed check; the CPU is shared with other work in CI. Every page's default timeout too (PatientBrowser).
 ANSWER_TIMEOUT = 300_000
-# seconds a gradio_client request may wait for the app: a net against a hung server, never a speed check
+# seconds an HTTP request of a test (gradio_client, httpx) may wait for the app: a net against a hung server,
+# never a speed check
 HTTP_PATIENCE = 600
 _SYLLABLES = ["ka", "lo", "mir", "zen", "tha", "vor", "qui", "bel", "dra", "nus", "pex", "ro", "sil", "gu", "fen", "yar"]
 _NOUNS = ["harbour", "council", "orchard", "railway", "library", "bridge", "festival", "mill", "observatory", "market"]

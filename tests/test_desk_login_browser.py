@@ -14,7 +14,7 @@ import pytest
 from qa.conversations.store import LOCAL_USER, ConversationStore
 
 from .apprunner import launch, stop, wait_until_up
-from .support import ANSWER_TIMEOUT, HTTP_PATIENCE, SEEDS, SEED_QUESTION
+from .support import ANSWER_TIMEOUT, HTTP_PATIENCE, SEED_QUESTION, SEEDS
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("playwright")

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from starlette.routing import Mount, WebSocketRoute
 
-from .support import (HTTP_PATIENCE, SEEDS, SEED_QUESTION as FENTANYL, SPUN, client_for, documented_mcp_configs,
+from .support import (HTTP_PATIENCE, SEED_QUESTION as FENTANYL, SEEDS, SPUN, client_for, documented_mcp_configs,
                       gradio_client)
 
 httpx = pytest.importorskip("httpx")
